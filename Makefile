@@ -1,0 +1,35 @@
+# The README's commands. `make demo` and `make test` do all set-up on a fresh machine.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint unit golden bench clean
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(PY) -m pipeline.demo
+
+test: setup lint
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check pipeline tests bench
+	$(VENV)/bin/ruff format --check pipeline tests bench
+	$(VENV)/bin/mypy
+
+unit: setup
+	$(PY) -m pytest -m "not prometheus"
+
+golden: setup
+	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_golden.py
+
+bench: setup
+	$(PY) bench/run_bench.py
+
+clean:
+	rm -rf $(VENV) .demo reports .mypy_cache .ruff_cache .pytest_cache

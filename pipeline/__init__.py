@@ -1,0 +1,3 @@
+"""Sprint convergence reporting pipeline: Prometheus -> scores -> reports per agent."""
+
+__version__ = "0.1.0"

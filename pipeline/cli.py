@@ -1,0 +1,117 @@
+"""Command line: parse arguments, call run_week, map PipelineError to SPEC.md's exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+
+from pipeline import formatting as fmt
+from pipeline.config import load_config
+from pipeline.errors import PipelineError, UsageError
+from pipeline.run import RunRequest, run_week
+from pipeline.table import scores_table
+
+log = logging.getLogger("pipeline")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see --help)")
+
+
+def _week(text: str) -> int | None:
+    if text == "current":
+        return None
+    try:
+        week = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'current', not '{text}'") from None
+    if week < 1:
+        raise argparse.ArgumentTypeError(f"weeks start at 1, not {week}")
+    return week
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(f.strip() for f in text.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("md", "pdf", "html")]
+    if bad or not formats:
+        raise argparse.ArgumentTypeError(f"'{text}': formats are md, pdf and html, comma-separated")
+    return formats
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of `python -m pipeline --week N ...`."""
+    parser = _Parser(prog="python -m pipeline", description="Sprint convergence reports.")
+    parser.add_argument("--week", type=_week, required=True, help="week number, or 'current'")
+    parser.add_argument("--config", default="config.yaml", type=Path)
+    parser.add_argument("--output", type=Path, help="output folder [report.output_dir]")
+    parser.add_argument("--agent", action="extend", nargs="+", default=[], help="only these agents")
+    parser.add_argument("--format", type=_formats, help="md,pdf,html [report.formats]")
+    parser.add_argument("--email", action="store_true", help="e-mail each agent's PDF")
+    parser.add_argument("--dry-run", action="store_true", help="query and score, write nothing")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    err = Console(stderr=True, highlight=False)
+    try:
+        if args_list and args_list[0] in ("schedule", "validate"):
+            raise UsageError(f"'{args_list[0]}' is not available yet")
+        return _report(build_parser().parse_args(args_list), err)
+    except PipelineError as exc:
+        err.print(f"error: {exc}", markup=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        return 130
+    except Exception as exc:
+        err.print(f"unexpected error: {type(exc).__name__}: {exc}", markup=False)
+        log.debug("%s", traceback.format_exc())
+        return 1
+
+
+def _report(args: argparse.Namespace, err: Console) -> int:
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    if args.email:
+        raise UsageError("--email is not available yet")
+    loaded = load_config(args.config)
+    cfg = loaded.config
+    output = args.output or (loaded.path.parent / cfg.report.output_dir)
+    request = RunRequest(
+        week=args.week,
+        output_dir=output,
+        agents=tuple(args.agent),
+        formats=args.format or tuple(cfg.report.formats),
+        dry_run=args.dry_run,
+    )
+    queries = len({g.query for g in cfg.goals})
+    with Progress(console=err, transient=True, disable=args.quiet or not err.is_terminal) as bar:
+        task = bar.add_task("querying Prometheus", total=queries)
+        outcome = run_week(loaded, request, on_query_done=lambda q: bar.advance(task))
+    result = outcome.result
+    out = Console(highlight=False)
+    if request.dry_run:
+        out.print(scores_table(result))
+        return 0
+    card = result.scorecard
+    out.print(
+        f"week {result.window.week}: {fmt.VERDICT_TEXT[card.verdict]} "
+        f"({fmt.score(card.score)}/100); reports in {outcome.folder}",
+        markup=False,
+    )
+    return 0

@@ -1,0 +1,344 @@
+"""Load and validate config.yaml into typed settings; every problem is reported with its path."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipeline.errors import ConfigError
+from pipeline.targets import Target, parse_duration, parse_target
+
+Aggregate = Literal[
+    "last", "min", "max", "mean", "median", "p50", "p90", "p95", "p99", "compliance"
+]
+_ID_PATTERN = r"^[a-z0-9_-]+$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class BasicAuth(_Strict):
+    username: str
+    password_env: str
+
+
+class PrometheusSettings(_Strict):
+    url: str = "http://127.0.0.1:9090"
+    timeout_s: float = Field(30, gt=0)
+    retries: int = Field(3, ge=0, le=10)
+    headers: dict[str, str] = {}
+    bearer_token_env: str | None = None
+    basic_auth: BasicAuth | None = None
+    verify_tls: bool = True
+    max_points_per_request: int = Field(11000, ge=2)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"'{url}' is not an http:// or https:// URL")
+        return url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _one_auth(self) -> PrometheusSettings:
+        if self.bearer_token_env and self.basic_auth:
+            raise ValueError("set bearer_token_env or basic_auth, not both")
+        return self
+
+
+class SprintSettings(_Strict):
+    name: str
+    start: date
+    week_days: int = Field(7, ge=1)
+    timezone: str = "UTC"
+    step: str = "1m"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(  # noqa: B904 (pydantic shows only this message)
+                f"unknown time zone '{name}' (use an IANA name such as 'Europe/Paris')"
+            )
+        return name
+
+    @field_validator("step")
+    @classmethod
+    def _duration(cls, text: str) -> str:
+        if parse_duration(text) < 1 or parse_duration(text) % 1:
+            raise ValueError(f"step '{text}' must be a whole number of seconds, at least 1s")
+        return text
+
+    @property
+    def step_s(self) -> float:
+        """The range-query resolution in seconds."""
+        return parse_duration(self.step)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The sprint's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+class Category(_Strict):
+    weight: float = Field(ge=0, le=1)
+
+
+class ScoringSettings(_Strict):
+    categories: dict[str, Category]
+    pass_score: float = Field(90, ge=0, le=100)
+    warning_score: float = Field(75, ge=0, le=100)
+    no_data: Literal["fail", "skip"] = "fail"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScoringSettings:
+        if self.warning_score > self.pass_score:
+            raise ValueError("warning_score must not be above pass_score")
+        return self
+
+
+def _check_target(text: str | None) -> str | None:
+    if text is not None:
+        parse_target(text)
+    return text
+
+
+class GoalSettings(_Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    name: str
+    category: str
+    query: str = Field(min_length=1)
+    unit: str = ""
+    aggregate: Aggregate
+    sample_target: str | None = None
+    target: str
+    warning: str | None = None
+    weight: float = Field(1, gt=0)
+    key: bool = False
+
+    _targets = field_validator("sample_target", "target", "warning")(_check_target)
+
+    @model_validator(mode="after")
+    def _compliance_needs_sample_target(self) -> GoalSettings:
+        if self.aggregate == "compliance" and self.sample_target is None:
+            raise ValueError("aggregate 'compliance' needs a sample_target")
+        if self.aggregate != "compliance" and self.sample_target is not None:
+            raise ValueError("sample_target is only used with aggregate 'compliance'")
+        return self
+
+
+class AgentSettings(_Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    name: str
+    goals: list[str] = Field(min_length=1)
+    email: list[str] = []
+
+
+class ReportSettings(_Strict):
+    output_dir: str = "reports"
+    formats: list[Literal["md", "pdf", "html"]] = Field(["md", "pdf"], min_length=1)
+
+
+class EmailSettings(_Strict):
+    smtp_host: str
+    smtp_port: int = Field(587, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    from_: str = Field(alias="from")
+
+
+class ScheduleSettings(_Strict):
+    cron: str = "0 2 * * *"
+    email: bool = True
+
+
+class Config(_Strict):
+    prometheus: PrometheusSettings = PrometheusSettings()
+    sprint: SprintSettings
+    scoring: ScoringSettings
+    goals: list[GoalSettings] = Field(min_length=1)
+    agents: list[AgentSettings] = Field(min_length=1)
+    report: ReportSettings = ReportSettings()
+    email: EmailSettings | None = None
+    schedule: ScheduleSettings | None = None
+
+
+@dataclass(frozen=True)
+class GoalSpec:
+    """A goal as the scoring stage sees it: targets parsed, nothing left as text to interpret."""
+
+    id: str
+    name: str
+    category: str
+    query: str
+    unit: str
+    aggregate: str
+    target: Target
+    warning: Target | None
+    sample_target: Target | None
+    weight: float
+    key: bool
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config, where it came from, and a short hash of its bytes for the footer."""
+
+    path: Path
+    config: Config
+    digest: str
+
+    def goal_specs(self) -> tuple[GoalSpec, ...]:
+        """The goals with their targets parsed, in file order."""
+        return tuple(_goal_spec(g) for g in self.config.goals)
+
+
+def _goal_spec(goal: GoalSettings) -> GoalSpec:
+    return GoalSpec(
+        id=goal.id,
+        name=goal.name,
+        category=goal.category,
+        query=goal.query,
+        unit=goal.unit,
+        aggregate=goal.aggregate,
+        target=parse_target(goal.target),
+        warning=parse_target(goal.warning) if goal.warning else None,
+        sample_target=parse_target(goal.sample_target) if goal.sample_target else None,
+        weight=goal.weight,
+        key=goal.key,
+    )
+
+
+def load_config(path: str | Path, env: dict[str, str] | None = None) -> LoadedConfig:
+    """Read, parse and validate `path`; raise ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
+    try:
+        raw = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(str(path), [f"{where}not valid YAML: {problem}"]) from None
+    return validate_config(raw, path, raw_bytes, os.environ if env is None else env)
+
+
+def validate_config(raw: Any, path: Path, raw_bytes: bytes = b"", env: Any = None) -> LoadedConfig:
+    """Validate an already-parsed YAML document."""
+    if raw is None:
+        raise ConfigError(str(path), ["the file is empty"])
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), ["expected a mapping of sections at the top level"])
+    problems: list[str] = []
+    config: Config | None = None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_describe(err) for err in exc.errors())
+    problems.extend(_cross_checks(raw, os.environ if env is None else env))
+    if problems or config is None:
+        raise ConfigError(str(path), problems)
+    digest = hashlib.sha256(raw_bytes).hexdigest()[:12]
+    return LoadedConfig(path=path, config=config, digest=digest)
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def _describe(err: Any) -> str:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"{_where(loc)}: unknown key"
+    if kind == "missing":
+        return f"{_where(loc)}: required key is missing"
+    message = str(err["msg"])
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
+    else:
+        message = message[0].lower() + message[1:]
+        if "input" in err and not isinstance(err["input"], dict | list):
+            message += f" (got {err['input']!r})"
+    return f"{_where(loc)}: {message}"
+
+
+def _items(raw: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    value = raw.get(key) if isinstance(raw, dict) else None
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                yield i, item
+
+
+def _cross_checks(raw: dict[str, Any], env: Any) -> list[str]:
+    """Checks that span sections; run on the raw document so they are reported with the rest."""
+    problems: list[str] = []
+    for section in ("goals", "agents"):
+        seen: dict[str, int] = {}
+        for i, item in _items(raw, section):
+            ident = item.get("id")
+            if isinstance(ident, str):
+                if ident in seen:
+                    problems.append(
+                        f"{section}[{i}].id: duplicate id '{ident}' (also {section}[{seen[ident]}])"
+                    )
+                else:
+                    seen[ident] = i
+    goal_ids = {item.get("id") for _, item in _items(raw, "goals")}
+    for i, agent in _items(raw, "agents"):
+        goals = agent.get("goals")
+        if isinstance(goals, list):
+            for j, gid in enumerate(goals):
+                if isinstance(gid, str) and gid not in goal_ids:
+                    problems.append(f"agents[{i}].goals[{j}]: unknown goal id '{gid}'")
+    scoring = raw.get("scoring")
+    categories = scoring.get("categories") if isinstance(scoring, dict) else None
+    if isinstance(categories, dict) and categories:
+        weights = [c.get("weight") for c in categories.values() if isinstance(c, dict)]
+        numbers = [w for w in weights if isinstance(w, int | float) and not isinstance(w, bool)]
+        if len(numbers) == len(categories) and not math.isclose(sum(numbers), 1.0, abs_tol=1e-9):
+            problems.append(
+                f"scoring.categories: weights sum to {sum(numbers):g}, they must sum to 1"
+            )
+        names = ", ".join(sorted(str(k) for k in categories))
+        for i, goal in _items(raw, "goals"):
+            cat = goal.get("category")
+            if isinstance(cat, str) and cat not in categories:
+                problems.append(
+                    f"goals[{i}].category: unknown category '{cat}' "
+                    f"(scoring.categories has: {names})"
+                )
+    prom = raw.get("prometheus")
+    if isinstance(prom, dict):
+        secrets = [("prometheus.bearer_token_env", prom.get("bearer_token_env"))]
+        auth = prom.get("basic_auth")
+        if isinstance(auth, dict):
+            secrets.append(("prometheus.basic_auth.password_env", auth.get("password_env")))
+        for where, name in secrets:
+            if isinstance(name, str) and not env.get(name):
+                problems.append(f"{where}: environment variable '{name}' is not set")
+    return problems

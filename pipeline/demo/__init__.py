@@ -1,0 +1,1 @@
+"""The bundled demo sprint: generated metrics, a local Prometheus, and `make demo`."""

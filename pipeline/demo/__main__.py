@@ -1,0 +1,86 @@
+"""`python -m pipeline.demo [--week N ...]`: run the pipeline on the bundled demo sprint.
+
+Generates the demo data (cached in .demo/), backfills it with promtool, starts Prometheus on
+127.0.0.1, runs `python -m pipeline --week N` for each week, and stops Prometheus again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pipeline.demo.generate import VERSION, demo_series
+from pipeline.demo.openmetrics import write_openmetrics
+from pipeline.demo.promserver import PrometheusServer, backfill, free_port
+from pipeline.errors import PipelineError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def build_demo_tsdb(cache: Path) -> Path:
+    """The demo TSDB blocks, rebuilt only when the generator's VERSION changes."""
+    blocks = cache / "blocks"
+    stamp = cache / "VERSION"
+    if stamp.exists() and stamp.read_text() == VERSION and blocks.is_dir():
+        return blocks
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    source = cache / "demo.om"
+    with open(source, "w") as out:
+        write_openmetrics(demo_series(), out)
+    backfill(source, blocks)
+    source.unlink()
+    stamp.write_text(VERSION)
+    return blocks
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.demo")
+    parser.add_argument("--week", action="append", default=[], help="weeks to report [1]")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
+    args, rest = parser.parse_known_args()
+    blocks = build_demo_tsdb(ROOT / ".demo" / "cache")
+    with tempfile.TemporaryDirectory(prefix="pipeline-demo-") as tmp:
+        tsdb = Path(tmp) / "data"
+        shutil.copytree(blocks, tsdb)  # Prometheus writes into its TSDB; keep the cache clean
+        port = int(os.environ.get("DEMO_PORT", "9090"))
+        config = args.config
+        if port != 9090 or not _port_free(port):
+            port = port if port != 9090 else free_port()
+            config = Path(tmp) / "config.yaml"
+            config.write_text(
+                args.config.read_text().replace("http://127.0.0.1:9090", f"http://127.0.0.1:{port}")
+            )
+            print(f"demo: port 9090 is busy, using {port} (config copied to {config})")
+        with PrometheusServer(tsdb, port=port, log_path=Path(tmp) / "prometheus.log") as prom:
+            print(f"demo: Prometheus with the demo sprint on {prom.url}")
+            code = 0
+            for week in args.week or ["1"]:
+                cmd = [sys.executable, "-m", "pipeline", "--week", week, "--config", str(config)]
+                cmd += ["--output", str(ROOT / "reports"), *rest]
+                print("demo: $", " ".join(cmd[1:]))
+                code = subprocess.run(cmd, cwd=ROOT, check=False).returncode or code
+        print("demo: Prometheus stopped")
+    if code == 0:
+        print(f"demo: reports are in {ROOT / 'reports'}")
+    return code
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except PipelineError as exc:
+        print(f"demo: error: {exc}", file=sys.stderr)
+        sys.exit(1)

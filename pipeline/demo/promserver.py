@@ -1,0 +1,123 @@
+"""Backfill OpenMetrics into a TSDB with promtool and run a local Prometheus on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+from pipeline.errors import PipelineError
+
+# One block per three weeks keeps the backfill to a couple of blocks and one pass over the file.
+MAX_BLOCK_DURATION = "504h"
+
+
+def require(tool: str) -> str:
+    """The path of `tool`, or a PipelineError that says how to install it."""
+    path = shutil.which(tool)
+    if path is None:
+        raise PipelineError(
+            f"'{tool}' not found: install Debian's prometheus package (apt-get install prometheus)"
+        )
+    return path
+
+
+def backfill(openmetrics: Path, tsdb: Path) -> None:
+    """Turn an OpenMetrics file into TSDB blocks under `tsdb`."""
+    tsdb.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [
+            require("promtool"),
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            f"--max-block-duration={MAX_BLOCK_DURATION}",
+            str(openmetrics),
+            str(tsdb),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise PipelineError(f"promtool could not backfill {openmetrics}: {done.stderr.strip()}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class PrometheusServer:
+    """A Prometheus process over a TSDB folder, on 127.0.0.1, started and stopped with `with`."""
+
+    def __init__(self, tsdb: Path, port: int | None = None, log_path: Path | None = None) -> None:
+        self.tsdb = tsdb
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path or tsdb.parent / "prometheus.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 60.0) -> None:
+        """Start Prometheus and wait until it answers /-/ready."""
+        config = self.tsdb.parent / "prometheus-demo.yml"
+        config.write_text("global:\n  scrape_interval: 1m\n")  # scrapes nothing: data is backfilled
+        log = open(self.log_path, "wb")  # noqa: SIM115
+        self._process = subprocess.Popen(
+            [
+                require("prometheus"),
+                f"--config.file={config}",
+                f"--storage.tsdb.path={self.tsdb}",
+                "--storage.tsdb.retention.time=100y",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--query.lookback-delta=5m",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise PipelineError(
+                    f"Prometheus exited at start (code {self._process.returncode}); "
+                    f"see {self.log_path}"
+                )
+            try:
+                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise PipelineError(f"Prometheus did not become ready within {timeout_s:g}s")
+
+    def stop(self) -> None:
+        """Stop Prometheus (SIGTERM, then SIGKILL after 10 s)."""
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+
+    def __enter__(self) -> PrometheusServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

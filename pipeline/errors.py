@@ -1,0 +1,44 @@
+"""The one exception tree of the pipeline; the CLI maps each class to an exit code."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Any failure the user can act on; exit code 1 unless a subclass says otherwise."""
+
+    exit_code = 1
+
+
+class UsageError(PipelineError):
+    """Bad command-line usage."""
+
+    exit_code = 2
+
+
+class ConfigError(PipelineError):
+    """The config file is missing or invalid; carries every problem found."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(f"{path}: {p}" for p in problems))
+
+
+class SourceUnavailable(PipelineError):
+    """The metrics source could not be reached after retries."""
+
+    exit_code = 3
+
+
+class DeliveryError(PipelineError):
+    """Reports were written but e-mail delivery failed for at least one agent."""
+
+    exit_code = 4
+
+
+class OutputError(PipelineError):
+    """The reports could not be written; the previous ones are left in place."""
+
+    exit_code = 1

@@ -1,0 +1,94 @@
+"""Write a week's folder atomically: build it aside, then swap it in under a per-week lock."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipeline.errors import OutputError
+
+
+def week_dir_name(week: int) -> str:
+    """`week-01`, `week-12`."""
+    return f"week-{week:02d}"
+
+
+@contextmanager
+def week_lock(output_dir: Path, week: int) -> Iterator[None]:
+    """Hold an exclusive lock for one week; a second run for the same week waits for it."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(output_dir / f".{week_dir_name(week)}.lock", "a+")  # noqa: SIM115
+    except OSError as exc:
+        raise OutputError(f"cannot write to {output_dir}: {exc.strerror}") from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def staged_week_dir(output_dir: Path, week: int, keep_previous: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder; on success it replaces `output_dir/week-NN`, else it vanishes.
+
+    Call under `week_lock`. With keep_previous, the folder starts as a copy of the current one
+    (used when only some agents are rendered, so the others' reports are not lost).
+    """
+    final = output_dir / week_dir_name(week)
+    _remove_leftovers(output_dir, week)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=output_dir))
+        if keep_previous and final.is_dir():
+            shutil.copytree(final, staging, dirs_exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {output_dir}: {exc.strerror}") from None
+    try:
+        yield staging
+        _fsync_tree(staging)
+        old = output_dir / f".{final.name}.old-{os.getpid()}"
+        if final.exists():
+            os.rename(final, old)
+        os.rename(staging, final)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(
+            f"cannot write {exc.filename or final}: {exc.strerror}; "
+            f"the previous {final.name} is unchanged"
+        ) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _remove_leftovers(output_dir: Path, week: int) -> None:
+    """Clear what a killed run left: staging folders, and restore a swapped-out previous one."""
+    name = week_dir_name(week)
+    final = output_dir / name
+    for path in output_dir.glob(f".{name}.old-*"):
+        if not final.exists():
+            os.rename(path, final)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+    for path in output_dir.glob(f".{name}.tmp-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a UTF-8 text file, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

@@ -1,0 +1,34 @@
+"""Render report data through the Jinja2 templates in report_templates/."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from pipeline import formatting as fmt
+from pipeline.report_data import ReportView
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
+
+
+@cache
+def environment() -> Environment:
+    """The one template environment: strict about missing data, autoescaping HTML."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html", "html.j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = fmt.md_escape
+    env.filters["code"] = fmt.md_code
+    return env
+
+
+def render_markdown(view: ReportView) -> str:
+    """The Markdown report of one agent."""
+    return environment().get_template("report.md.j2").render(r=view)

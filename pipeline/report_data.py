@@ -1,0 +1,354 @@
+"""Build the data of one agent's report, ready to print: templates only lay it out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pipeline import __version__
+from pipeline import formatting as fmt
+from pipeline.model import AgentResult, GoalResult, Scorecard, WeekResult
+
+MAX_SERIES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    """One line of a goal table."""
+
+    id: str
+    name: str
+    target: str
+    actual: str
+    status: str
+    status_text: str
+    icon: str
+    score: str
+    coverage: str
+    key: bool
+    mine: bool
+
+
+@dataclass(frozen=True)
+class CategoryTable:
+    """The goals of one category (`Technical Goals (40% weight)`)."""
+
+    title: str
+    score: str
+    rows: tuple[GoalRow, ...]
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    """One series of a goal, for the per-series breakdown."""
+
+    labels: str
+    value: str
+    icon: str
+    status_text: str
+    coverage: str
+
+
+@dataclass(frozen=True)
+class GoalDetail:
+    """One of the agent's convergence points in detail."""
+
+    row: GoalRow
+    query: str
+    aggregate: str
+    warning: str
+    sample_target: str
+    message: str | None
+    series: tuple[SeriesRow, ...]
+    series_total: int
+    hidden_summary: str | None
+    chart: str | None
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One agent in the agent integration matrix."""
+
+    name: str
+    points: tuple[tuple[str, str], ...]  # (icon, goal name)
+    score: str
+    verdict: str
+    icon: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class QueryLine:
+    """What a reader needs to rerun a goal's query."""
+
+    goal: str
+    query: str
+    aggregate: str
+    target: str
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """Everything one agent's report shows."""
+
+    sprint: str
+    week: int
+    agent_id: str
+    agent_name: str
+    period: str
+    timezone: str
+    complete: bool
+    verdict: str
+    verdict_text: str
+    verdict_icon: str
+    overall: str
+    categories: tuple[tuple[str, str, str], ...]  # (title, weight %, score)
+    agent_verdict: str
+    agent_verdict_text: str
+    agent_verdict_icon: str
+    agent_score: str
+    summary: tuple[str, ...]
+    reasons: tuple[str, ...]
+    tables: tuple[CategoryTable, ...]
+    details: tuple[GoalDetail, ...]
+    matrix: tuple[MatrixRow, ...]
+    quality: tuple[str, ...]
+    next_steps: tuple[str, ...]
+    queries: tuple[QueryLine, ...]
+    window_start_utc: str
+    window_end_utc: str
+    step: str
+    generated_at: str
+    config_digest: str
+    version: str
+
+
+def _row(goal: GoalResult, mine: bool) -> GoalRow:
+    spec = goal.spec
+    return GoalRow(
+        id=spec.id,
+        name=spec.name,
+        target=fmt.target(spec.target, spec.unit),
+        actual=fmt.quantity(goal.value, spec.unit),
+        status=goal.status,
+        status_text=fmt.STATUS_TEXT[goal.status],
+        icon=fmt.STATUS_ICON[goal.status],
+        score=fmt.score(goal.score),
+        coverage=fmt.percent(goal.coverage),
+        key=spec.key,
+        mine=mine,
+    )
+
+
+def _detail(goal: GoalResult, charts: dict[str, str]) -> GoalDetail:
+    spec = goal.spec
+    keep = fmt.varying_labels([s.labels for s in goal.series])
+    shown = goal.series[:MAX_SERIES_SHOWN]
+    hidden = goal.series[MAX_SERIES_SHOWN:]
+    hidden_summary = None
+    if hidden:
+        counts = {s: sum(1 for x in hidden if x.status == s) for s in fmt.STATUS_TEXT}
+        parts = ", ".join(f"{n:,} {fmt.STATUS_TEXT[s].lower()}" for s, n in counts.items() if n)
+        hidden_summary = f"{len(hidden):,} more series not listed: {parts}"
+    return GoalDetail(
+        row=_row(goal, True),
+        query=spec.query,
+        aggregate=spec.aggregate,
+        warning=fmt.target(spec.warning, spec.unit) if spec.warning else "—",
+        sample_target=fmt.target(spec.sample_target, spec.unit) if spec.sample_target else "",
+        message=goal.message,
+        series=tuple(
+            SeriesRow(
+                labels=fmt.labels_text(s.labels, keep),
+                value=fmt.quantity(s.value, spec.unit),
+                icon=fmt.STATUS_ICON[s.status],
+                status_text=fmt.STATUS_TEXT[s.status],
+                coverage=fmt.percent(s.coverage),
+            )
+            for s in shown
+        ),
+        series_total=len(goal.series),
+        hidden_summary=hidden_summary,
+        chart=charts.get(spec.id),
+    )
+
+
+def points_lost(goals: list[GoalResult], card: Scorecard) -> dict[str, float]:
+    """How many points of the overall score each goal costs (0 for a met or skipped goal)."""
+    scored_cats = {c.name: c.weight for c in card.categories if c.score is not None}
+    cat_total = sum(scored_cats.values())
+    lost: dict[str, float] = {}
+    for goal in goals:
+        cat = goal.spec.category
+        if goal.score is None or cat not in scored_cats or cat_total <= 0:
+            lost[goal.spec.id] = 0.0
+            continue
+        peers = sum(g.spec.weight for g in goals if g.spec.category == cat and g.score is not None)
+        share = scored_cats[cat] / cat_total * goal.spec.weight / peers
+        lost[goal.spec.id] = share * (100.0 - goal.score)
+    return lost
+
+
+def _next_step(goal: GoalResult) -> str:
+    spec = goal.spec
+    if goal.status == "error":
+        return f"Fix the query of **{fmt.md_escape(spec.name)}**: the server said {goal.message}."
+    if goal.status == "no_data":
+        return (
+            f"Get data for **{fmt.md_escape(spec.name)}**: its query returned no samples this week."
+        )
+    target = spec.target
+    verb = {">=": "Raise", ">": "Raise", "<=": "Bring down", "<": "Bring down"}.get(
+        target.op, "Bring"
+    )
+    where = ""
+    if len(goal.series) > 1:
+        keep = fmt.varying_labels([s.labels for s in goal.series])
+        where = f" (worst series: {fmt.md_escape(fmt.labels_text(goal.series[0].labels, keep))})"
+    return (
+        f"{verb} **{fmt.md_escape(spec.name)}** from {fmt.quantity(goal.value, spec.unit)} "
+        f"to {fmt.md_escape(fmt.target(target, spec.unit))}{where}."
+    )
+
+
+def build_report(result: WeekResult, agent: AgentResult, charts: dict[str, str]) -> ReportView:
+    """The report of `agent` for the week in `result`."""
+    window = result.window
+    mine = set(agent.goal_ids)
+    card = result.scorecard
+    tables = tuple(
+        CategoryTable(
+            title=f"{cat.name.replace('_', ' ').title()} Goals ({cat.weight * 100:g}% weight)",
+            score=fmt.score(cat.score),
+            rows=tuple(
+                _row(g, g.spec.id in mine) for g in result.goals if g.spec.category == cat.name
+            ),
+        )
+        for cat in card.categories
+    )
+    counts = {s: sum(1 for g in result.goals if g.status == s) for s in fmt.STATUS_TEXT}
+    tally = ", ".join(f"{n} {fmt.STATUS_TEXT[s].lower()}" for s, n in counts.items() if n)
+    cats_text = ", ".join(f"{c.name} {fmt.score(c.score)}" for c in card.categories)
+    summary = [
+        f"Week {window.week} of {fmt.md_escape(result.sprint)} is "
+        f"**{fmt.VERDICT_TEXT[card.verdict]}**: overall score {fmt.score(card.score)}/100 "
+        f"({cats_text}).",
+        f"{len(result.goals)} goals: {tally}.",
+        f"{fmt.md_escape(agent.name)}'s {len(agent.goal_ids)} convergence points score "
+        f"{fmt.score(agent.scorecard.score)}/100: "
+        f"**{fmt.VERDICT_TEXT[agent.scorecard.verdict]}**.",
+    ]
+    if not window.complete:
+        summary.append("The week is still in progress: these are the figures so far.")
+    agent_goals = [result.goal(g) for g in agent.goal_ids]
+    reasons = []
+    for gid in card.vetoed_by:
+        key_goal = result.goal(gid)
+        reasons.append(
+            f"Key goal **{fmt.md_escape(key_goal.spec.name)}** is "
+            f"{fmt.STATUS_TEXT[key_goal.status].lower()}: the verdict is MISSED whatever the score."
+        )
+    lost = points_lost(list(result.goals), card)
+    for gid, points in sorted(lost.items(), key=lambda kv: -kv[1])[:3]:
+        if points > 0:
+            goal = result.goal(gid)
+            reasons.append(
+                f"**{fmt.md_escape(goal.spec.name)}** ({fmt.STATUS_TEXT[goal.status].lower()}, "
+                f"{fmt.quantity(goal.value, goal.spec.unit)} against "
+                f"{fmt.md_escape(fmt.target(goal.spec.target, goal.spec.unit))}) "
+                f"costs {points:.1f} points."
+            )
+    my_lost = points_lost(agent_goals, agent.scorecard)
+    pending = sorted(
+        (g for g in agent_goals if g.status != "met"), key=lambda g: -my_lost[g.spec.id]
+    )
+    next_steps = [_next_step(g) for g in pending] or [
+        "All of this agent's convergence points are met: keep them there and watch the trend."
+    ]
+    if not window.complete:
+        next_steps.append("Rerun after the week ends for the final figures.")
+    return ReportView(
+        sprint=result.sprint,
+        week=window.week,
+        agent_id=agent.id,
+        agent_name=agent.name,
+        period=_period(result),
+        timezone=window.timezone,
+        complete=window.complete,
+        verdict=card.verdict,
+        verdict_text=fmt.VERDICT_TEXT[card.verdict],
+        verdict_icon=fmt.VERDICT_ICON[card.verdict],
+        overall=fmt.score(card.score),
+        categories=tuple(
+            (c.name.replace("_", " ").title(), f"{c.weight * 100:g}%", fmt.score(c.score))
+            for c in card.categories
+        ),
+        agent_verdict=agent.scorecard.verdict,
+        agent_verdict_text=fmt.VERDICT_TEXT[agent.scorecard.verdict],
+        agent_verdict_icon=fmt.VERDICT_ICON[agent.scorecard.verdict],
+        agent_score=fmt.score(agent.scorecard.score),
+        summary=tuple(summary),
+        reasons=tuple(reasons),
+        tables=tables,
+        details=tuple(_detail(g, charts) for g in agent_goals),
+        matrix=tuple(
+            MatrixRow(
+                name=a.name,
+                points=tuple(
+                    (fmt.STATUS_ICON[result.goal(g).status], result.goal(g).spec.name)
+                    for g in a.goal_ids
+                ),
+                score=fmt.score(a.scorecard.score),
+                verdict=fmt.VERDICT_TEXT[a.scorecard.verdict],
+                icon=fmt.VERDICT_ICON[a.scorecard.verdict],
+                current=a.id == agent.id,
+            )
+            for a in result.agents
+        ),
+        quality=tuple(_quality_notes(result)),
+        next_steps=tuple(next_steps),
+        queries=tuple(
+            QueryLine(g.spec.name, g.spec.query, g.spec.aggregate, fmt.target(g.spec.target))
+            for g in result.goals
+        ),
+        window_start_utc=_utc(window.first_ts),
+        window_end_utc=_utc(window.last_ts),
+        step=f"{window.step_s:g}s",
+        generated_at=result.generated_at.isoformat(timespec="seconds"),
+        config_digest=result.config_digest,
+        version=__version__,
+    )
+
+
+def _utc(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _period(result: WeekResult) -> str:
+    window = result.window
+    start = window.start.strftime("%Y-%m-%d %H:%M")
+    if window.complete:
+        return f"{start} to {window.end.strftime('%Y-%m-%d %H:%M')}"
+    return f"{start} to now ({window.end.strftime('%Y-%m-%d %H:%M')}, in progress)"
+
+
+def _quality_notes(result: WeekResult) -> list[str]:
+    notes = []
+    for goal in result.goals:
+        name = f"**{fmt.md_escape(goal.spec.name)}**"
+        if goal.status == "error":
+            notes.append(f"{name}: query failed: {fmt.md_escape(goal.message)}")
+        elif goal.status == "no_data":
+            notes.append(
+                f"{name}: no samples in the window ({result.no_data_policy} policy: "
+                f"{'scored 0' if result.no_data_policy == 'fail' else 'left out of the weights'})."
+            )
+        elif goal.coverage < 1:
+            missing = round((1 - goal.coverage) * result.window.expected)
+            notes.append(
+                f"{name}: coverage {fmt.percent(goal.coverage)}: its least-covered series lacks "
+                f"{missing:,} of {result.window.expected:,} samples."
+            )
+        for warning in goal.warnings:
+            notes.append(f"{name}: partial response, the server warned: {fmt.md_escape(warning)}")
+    return notes

@@ -1,0 +1,158 @@
+"""The one place that knows the order of the stages: config -> window -> query -> score -> write."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.config import LoadedConfig
+from pipeline.errors import UsageError
+from pipeline.model import AgentResult, GoalResult, QueryResult, Scorecard, WeekResult, Window
+from pipeline.output import staged_week_dir, week_lock, write_text
+from pipeline.render import render_markdown
+from pipeline.report_data import build_report
+from pipeline.scoring import score_goal, scorecard
+from pipeline.source import MetricsSource, PrometheusSource
+from pipeline.summary import summary_json
+from pipeline.window import current_week, week_window
+
+log = logging.getLogger("pipeline")
+QUERY_WORKERS = 4
+SUPPORTED_FORMATS = ("md",)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What the user asked for: which week, where, for whom, in which formats."""
+
+    week: int | None  # None: the week that contains "now"
+    output_dir: Path
+    agents: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ("md",)
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """The scored week and, unless a dry run, the folder written."""
+
+    result: WeekResult
+    folder: Path | None
+
+
+def query_all(
+    source: MetricsSource,
+    queries: list[str],
+    window: Window,
+    on_done: Callable[[str], None] = lambda q: None,
+) -> dict[str, QueryResult]:
+    """Run each distinct query once, a few at a time."""
+    distinct = list(dict.fromkeys(queries))
+    if window.expected == 0:
+        return {q: QueryResult(query=q) for q in distinct}
+
+    def one(query: str) -> QueryResult:
+        result = source.query_range(query, window.first_ts, window.last_ts, window.step_s)
+        on_done(query)
+        return result
+
+    with ThreadPoolExecutor(max_workers=min(QUERY_WORKERS, len(distinct))) as pool:
+        return dict(zip(distinct, pool.map(one, distinct), strict=True))
+
+
+def score_week(
+    loaded: LoadedConfig,
+    window: Window,
+    results: Mapping[str, QueryResult],
+    generated_at: datetime,
+) -> WeekResult:
+    """Score every goal, the sprint and each agent from the query results."""
+    cfg = loaded.config
+    policy = cfg.scoring.no_data
+    weights = {name: c.weight for name, c in cfg.scoring.categories.items()}
+
+    def card(goals: Sequence[GoalResult]) -> Scorecard:
+        return scorecard(goals, weights, cfg.scoring.pass_score, cfg.scoring.warning_score, policy)
+
+    goals = tuple(
+        score_goal(spec, results[spec.query], window.expected, policy)
+        for spec in loaded.goal_specs()
+    )
+    by_id = {g.spec.id: g for g in goals}
+    agents = tuple(
+        AgentResult(
+            id=a.id,
+            name=a.name,
+            goal_ids=tuple(a.goals),
+            scorecard=card([by_id[g] for g in a.goals]),
+            email=tuple(a.email),
+        )
+        for a in cfg.agents
+    )
+    return WeekResult(
+        sprint=cfg.sprint.name,
+        window=window,
+        generated_at=generated_at,
+        config_digest=loaded.digest,
+        no_data_policy=policy,
+        scorecard=card(list(goals)),
+        goals=goals,
+        agents=agents,
+    )
+
+
+def run_week(
+    loaded: LoadedConfig,
+    request: RunRequest,
+    now: datetime | None = None,
+    source: MetricsSource | None = None,
+    env: Mapping[str, str] | None = None,
+    on_query_done: Callable[[str], None] = lambda q: None,
+) -> RunOutcome:
+    """Query, score and (unless dry_run) write one week's reports and summary.json."""
+    cfg = loaded.config
+    now = now or datetime.now(UTC)
+    unknown = [a for a in request.agents if a not in {x.id for x in cfg.agents}]
+    if unknown:
+        known = ", ".join(a.id for a in cfg.agents)
+        raise UsageError(f"--agent {unknown[0]}: no such agent in {loaded.path} (agents: {known})")
+    missing = [f for f in request.formats if f not in SUPPORTED_FORMATS]
+    if missing and not request.dry_run:
+        raise UsageError(f"format '{missing[0]}' is not available yet (available: md)")
+    week = request.week or current_week(cfg.sprint, now)
+    window = week_window(cfg.sprint, week, now)
+    source = source or PrometheusSource(cfg.prometheus, os.environ if env is None else env)
+    log.info(
+        "week %d: %s to %s, %d samples per series", week, window.start, window.end, window.expected
+    )
+    results = query_all(source, [g.query for g in cfg.goals], window, on_query_done)
+    result = score_week(loaded, window, results, now)
+    if request.dry_run:
+        return RunOutcome(result, None)
+    folder = write_week(result, request)
+    return RunOutcome(result, folder)
+
+
+def write_week(result: WeekResult, request: RunRequest) -> Path:
+    """Render every selected agent's reports and summary.json into the week folder, atomically."""
+    chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
+    out = request.output_dir
+    with (
+        week_lock(out, result.window.week),
+        staged_week_dir(out, result.window.week, keep_previous=bool(request.agents)) as staging,
+    ):
+        files: dict[str, dict[str, str]] = {}
+        for agent in chosen:
+            view = build_report(result, agent, charts={})
+            files[agent.id] = {}
+            if "md" in request.formats:
+                write_text(staging / f"{agent.id}.md", render_markdown(view))
+                files[agent.id]["md"] = f"{agent.id}.md"
+            log.info("wrote %s", ", ".join(files[agent.id].values()))
+        write_text(staging / "summary.json", summary_json(result, files))
+    return out / f"week-{result.window.week:02d}"

@@ -1,0 +1,140 @@
+"""Pure scoring: series -> values -> statuses -> goal, category and overall scores, verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pipeline.config import GoalSpec
+from pipeline.model import (
+    CategoryScore,
+    GoalResult,
+    QueryResult,
+    Scorecard,
+    Series,
+    SeriesScore,
+)
+from pipeline.targets import Target
+
+STATUS_SCORE = {"met": 100.0, "at_risk": 50.0, "missed": 0.0}
+_QUANTILES = {"median": 0.5, "p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+
+
+def reduce_values(
+    values: NDArray[np.float64], aggregate: str, sample_target: Target | None = None
+) -> float | None:
+    """Reduce one series' samples to a value; NaN samples are ignored; None when none are left."""
+    samples = values[~np.isnan(values)]
+    if samples.size == 0:
+        return None
+    if aggregate == "last":
+        return float(samples[-1])
+    if aggregate == "min":
+        return float(samples.min())
+    if aggregate == "max":
+        return float(samples.max())
+    if aggregate == "mean":
+        with np.errstate(invalid="ignore"):
+            return float(samples.mean())
+    if aggregate in _QUANTILES:
+        return float(np.quantile(samples, _QUANTILES[aggregate], method="linear"))
+    if aggregate == "compliance":
+        if sample_target is None:
+            raise ValueError("aggregate 'compliance' needs a sample_target")
+        return float(100.0 * sample_target.mask(samples).mean())
+    raise ValueError(f"unknown aggregate '{aggregate}'")
+
+
+def judge(value: float, target: Target, warning: Target | None) -> str:
+    """`met` if value meets target, else `at_risk` if it meets warning, else `missed`."""
+    if target.met(value):
+        return "met"
+    if warning is not None and warning.met(value):
+        return "at_risk"
+    return "missed"
+
+
+def _series_score(spec: GoalSpec, series: Series, expected: int) -> SeriesScore | None:
+    value = reduce_values(series.values, spec.aggregate, spec.sample_target)
+    if value is None:
+        return None
+    present = int(np.count_nonzero(~np.isnan(series.values)))
+    status = judge(value, spec.target, spec.warning)
+    coverage = min(1.0, present / expected) if expected else 0.0
+    return SeriesScore(series.labels, value, status, STATUS_SCORE[status], coverage)
+
+
+def score_goal(spec: GoalSpec, result: QueryResult, expected: int, no_data: str) -> GoalResult:
+    """Score one goal from its query result; the worst series decides."""
+    failed_score = 0.0 if no_data == "fail" else None
+    if result.error is not None:
+        return GoalResult(spec, "error", failed_score, None, 0.0, result.error, result.warnings)
+    scored = [s for s in (_series_score(spec, x, expected) for x in result.series) if s]
+    if not scored:
+        return GoalResult(
+            spec,
+            "no_data",
+            failed_score,
+            None,
+            0.0,
+            "the query returned no samples in the window",
+            result.warnings,
+        )
+    # Worst first: lowest score, then farthest from the target, then labels for a stable order.
+    scored.sort(key=lambda s: (s.score, -spec.target.distance(s.value or 0.0), s.labels))
+    worst = scored[0]
+    return GoalResult(
+        spec=spec,
+        status=worst.status,
+        score=worst.score,
+        value=worst.value,
+        coverage=min(s.coverage for s in scored),
+        message=None,
+        warnings=result.warnings,
+        series=tuple(scored),
+    )
+
+
+def weighted_mean(pairs: Iterable[tuple[float | None, float]]) -> float | None:
+    """Mean of scores by weight, leaving out None scores; None when nothing is left."""
+    kept = [(s, w) for s, w in pairs if s is not None]
+    total = sum(w for _, w in kept)
+    if not kept or total <= 0:
+        return None
+    return sum(s * w for s, w in kept) / total
+
+
+def scorecard(
+    goals: Sequence[GoalResult],
+    categories: Mapping[str, float],
+    pass_score: float,
+    warning_score: float,
+    no_data: str,
+) -> Scorecard:
+    """Category and overall scores and the verdict over `goals` (all, or one agent's)."""
+    cats = tuple(
+        CategoryScore(
+            name,
+            weight,
+            weighted_mean((g.score, g.spec.weight) for g in goals if g.spec.category == name),
+        )
+        for name, weight in categories.items()
+    )
+    overall = weighted_mean((c.score, c.weight) for c in cats)
+    vetoed = tuple(g.spec.id for g in goals if g.spec.key and _vetoes(g, no_data))
+    if overall is None:
+        verdict = "NO_DATA"
+    elif vetoed or overall < warning_score:
+        verdict = "MISSED"
+    elif overall < pass_score:
+        verdict = "AT_RISK"
+    else:
+        verdict = "ACHIEVED"
+    return Scorecard(score=overall, verdict=verdict, categories=cats, vetoed_by=vetoed)
+
+
+def _vetoes(goal: GoalResult, no_data: str) -> bool:
+    """A key goal forces MISSED when missed, or when unmeasured under `no_data: fail`."""
+    return goal.status == "missed" or (goal.status in ("no_data", "error") and no_data == "fail")

@@ -1,0 +1,98 @@
+"""Goal targets (`>= X`, `< X`, `A..B`, ...) and Prometheus durations: parsing and checks."""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+_NUMBER = r"[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_COMPARISON = re.compile(rf"^\s*(>=|<=|==|>|<)\s*({_NUMBER})\s*$")
+_RANGE = re.compile(rf"^\s*({_NUMBER})\s*\.\.\s*({_NUMBER})\s*$")
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A condition a value must meet: a comparison with one bound, or an inclusive range."""
+
+    text: str
+    op: str  # one of _OPS, or ".." for a range
+    low: float
+    high: float
+
+    def met(self, value: float) -> bool:
+        """Whether `value` meets the condition (NaN never does)."""
+        if math.isnan(value):
+            return False
+        if self.op == "..":
+            return self.low <= value <= self.high
+        return _OPS[self.op](value, self.low)
+
+    def mask(self, values: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Element-wise `met` over an array (NaN never meets)."""
+        if self.op == "..":
+            return (values >= self.low) & (values <= self.high)
+        compare: Callable[[NDArray[np.float64], float], NDArray[np.bool_]] = _OPS[self.op]  # type: ignore[assignment]
+        return compare(values, self.low)
+
+    def distance(self, value: float) -> float:
+        """How far `value` is from meeting the condition; 0 when met. Ranks the worst series."""
+        if math.isnan(value):
+            return math.inf
+        if self.met(value):
+            return 0.0
+        if self.op == "..":
+            return self.low - value if value < self.low else value - self.high
+        return abs(value - self.low) or math.ulp(self.low)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_target(text: str) -> Target:
+    """Parse `>= X`, `> X`, `<= X`, `< X`, `== X` or `A..B`; ValueError says what was wrong."""
+    match = _COMPARISON.match(text)
+    if match:
+        op, number = match.groups()
+        value = float(number.replace("_", ""))
+        return Target(text.strip(), op, value, value)
+    match = _RANGE.match(text)
+    if match:
+        low, high = (float(n.replace("_", "")) for n in match.groups())
+        if low > high:
+            raise ValueError(f"range '{text}' has its low end above its high end")
+        return Target(text.strip(), "..", low, high)
+    raise ValueError(
+        f"cannot parse '{text}' (expected '>= X', '> X', '<= X', '< X', '== X' or 'A..B')"
+    )
+
+
+_DURATION = re.compile(
+    r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
+)
+_DURATION_UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
+
+
+def parse_duration(text: str) -> float:
+    """Parse a Prometheus duration such as `1m`, `30s` or `1h30m` into seconds."""
+    match = _DURATION.match(text.strip())
+    if not text.strip() or not match or not any(match.groups()):
+        raise ValueError(f"cannot parse duration '{text}' (expected e.g. '30s', '1m', '1h30m')")
+    seconds = sum(
+        int(g) * unit for g, unit in zip(match.groups(), _DURATION_UNITS, strict=True) if g
+    )
+    if seconds <= 0:
+        raise ValueError(f"duration '{text}' must be greater than zero")
+    return float(seconds)

@@ -1,0 +1,56 @@
+"""Week N of the sprint as a time window, and which week contains a given instant."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, time, timedelta
+
+from pipeline.config import SprintSettings
+from pipeline.errors import UsageError
+from pipeline.model import Window
+
+
+def _week_start(sprint: SprintSettings, week: int) -> datetime:
+    day = sprint.start + timedelta(days=(week - 1) * sprint.week_days)
+    # Local midnight, so a week that crosses a DST change is 167 or 169 hours long.
+    return datetime.combine(day, time(0), tzinfo=sprint.zone)
+
+
+def current_week(sprint: SprintSettings, now: datetime) -> int:
+    """The number of the week that contains `now`."""
+    if now < _week_start(sprint, 1):
+        raise UsageError(
+            f"the sprint starts on {sprint.start.isoformat()}: there is no current week yet"
+        )
+    week = 1
+    while _week_start(sprint, week + 1) <= now:
+        week += 1
+    return week
+
+
+def week_window(sprint: SprintSettings, week: int, now: datetime) -> Window:
+    """The window of week `week`; a week still in progress ends at `now` and is incomplete."""
+    if week < 1:
+        raise UsageError(f"--week must be 1 or more, not {week}")
+    start = _week_start(sprint, week)
+    end = _week_start(sprint, week + 1)
+    if start >= now:
+        raise UsageError(
+            f"week {week} starts on {start.date().isoformat()}, which is in the future"
+        )
+    complete = end <= now
+    if not complete:
+        end = now
+    step = sprint.step_s
+    first = math.ceil(start.timestamp() / step) * step
+    expected = max(0, math.ceil((end.timestamp() - first) / step))
+    return Window(
+        week=week,
+        start=start,
+        end=end.astimezone(sprint.zone),
+        complete=complete,
+        timezone=sprint.timezone,
+        step_s=step,
+        first_ts=first,
+        expected=expected,
+    )
