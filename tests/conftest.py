@@ -1,0 +1,54 @@
+"""Session fixtures: a real Prometheus on 127.0.0.1 loaded with demo and handmade series."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.demo.generate import demo_series
+from pipeline.demo.openmetrics import write_openmetrics
+from pipeline.demo.promserver import PrometheusServer, backfill
+from tests.handmade import handmade_openmetrics
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _missing_prometheus() -> str | None:
+    missing = [t for t in ("prometheus", "promtool") if shutil.which(t) is None]
+    return f"{' and '.join(missing)} not installed (apt-get install prometheus)" if missing else None
+
+
+@pytest.fixture(scope="session")
+def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
+    """A real Prometheus with the three demo weeks and the handmade series backfilled."""
+    reason = _missing_prometheus()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {reason}: integration tests must run, not skip")
+        pytest.skip(reason)
+    root = tmp_path_factory.mktemp("prometheus")
+    source = root / "data.om"
+    with open(source, "w") as out:
+        out.write(handmade_openmetrics())
+        write_openmetrics(demo_series(), out)
+    backfill(source, root / "tsdb")
+    with PrometheusServer(root / "tsdb", log_path=root / "prometheus.log") as server:
+        yield server
+
+
+def write_config(path: Path, text: str, url: str | None = None) -> Path:
+    """Write a config file, pointing it at `url` when given."""
+    if url:
+        text = text.replace("http://127.0.0.1:9090", url)
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def demo_config(tmp_path: Path, prometheus: PrometheusServer) -> Path:
+    """The shipped config.yaml, pointed at the test Prometheus."""
+    return write_config(tmp_path / "config.yaml", (ROOT / "config.yaml").read_text(), prometheus.url)

@@ -1,0 +1,35 @@
+"""Small purpose-built series whose right answers are worked out by hand in the tests.
+
+All live on 2026-11-02 (UTC), one sample a minute, 1440 samples: a one-day "week".
+"""
+
+from __future__ import annotations
+
+DAY_START = 1793577600  # 2026-11-02T00:00:00Z
+MINUTES = 1440
+
+
+def handmade_openmetrics() -> str:
+    """OpenMetrics text for the handmade series (no `# EOF`: the demo file's end is used)."""
+    lines: list[str] = []
+
+    def series(name: str, labels: str, values: list[str], start: int = 0) -> None:
+        for i, value in enumerate(values):
+            lines.append(f"{name}{labels} {value} {DAY_START + 60 * (start + i)}")
+
+    # tst_ramp = minute index: 0, 1, ..., 1439.
+    series("tst_ramp", "", [str(i) for i in range(MINUTES)])
+    # Two constant series: job a = 10, job b = 20.
+    series("tst_const", '{job="a"}', ["10"] * MINUTES)
+    series("tst_const", '{job="b"}', ["20"] * MINUTES)
+    # tst_gap: 1 during the first 12 hours only.
+    series("tst_gap", "", ["1"] * (MINUTES // 2))
+    # tst_nan: NaN on odd minutes, 3 on even minutes.
+    series("tst_nan", "", ["NaN" if i % 2 else "3" for i in range(MINUTES)])
+    # tst_label: a label value that is markup, to prove reports treat labels as data.
+    series(
+        "tst_label",
+        '{customer="<img src=\\"http://127.0.0.1:9/x\\"> | *bold*"}',
+        ["5"] * MINUTES,
+    )
+    return "\n".join(lines) + "\n"

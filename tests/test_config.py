@@ -1,0 +1,165 @@
+"""config.yaml validation: every problem reported at once, with its path and a clear reason."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline.config import load_config
+from pipeline.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+VALID: dict[str, Any] = {
+    "sprint": {"name": "S", "start": "2026-11-02"},
+    "scoring": {"categories": {"technical": {"weight": 0.4}, "customer": {"weight": 0.6}}},
+    "goals": [
+        {"id": "a", "name": "A", "category": "technical", "query": "up", "aggregate": "min",
+         "target": ">= 1"},
+        {"id": "b", "name": "B", "category": "customer", "query": "up", "aggregate": "last",
+         "target": "30..50", "warning": "25..55"},
+    ],
+    "agents": [{"id": "pm", "name": "PM", "goals": ["a", "b"]}],
+}
+
+
+def _load(tmp_path: Path, doc: Any, env: dict[str, str] | None = None) -> Any:
+    path = tmp_path / "config.yaml"
+    path.write_text(doc if isinstance(doc, str) else yaml.safe_dump(doc))
+    return load_config(path, env=env or {})
+
+
+def _problems(tmp_path: Path, doc: Any, env: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        _load(tmp_path, doc, env)
+    assert info.value.exit_code == 2
+    return info.value.problems
+
+
+def test_shipped_config_is_valid() -> None:
+    loaded = load_config(ROOT / "config.yaml", env={})
+    assert len(loaded.config.goals) == 10 and len(loaded.config.agents) == 4
+    assert len(loaded.digest) == 12
+
+
+def test_defaults(tmp_path: Path) -> None:
+    cfg = _load(tmp_path, VALID).config
+    assert cfg.prometheus.url == "http://127.0.0.1:9090"
+    assert (cfg.prometheus.timeout_s, cfg.prometheus.retries) == (30, 3)
+    assert cfg.prometheus.max_points_per_request == 11000
+    assert (cfg.sprint.week_days, cfg.sprint.timezone, cfg.sprint.step_s) == (7, "UTC", 60)
+    assert (cfg.scoring.pass_score, cfg.scoring.warning_score) == (90, 75)
+    assert cfg.scoring.no_data == "fail"
+    assert cfg.report.formats == ["md", "pdf"] and cfg.report.output_dir == "reports"
+    assert cfg.goals[0].weight == 1 and cfg.goals[0].key is False and cfg.goals[0].unit == ""
+
+
+def _set(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(doc)
+    node: Any = doc
+    keys = [int(k) if k.isdigit() else k for k in path.split(".")]
+    for key in keys[:-1]:
+        node = node[key]
+    if value is _DELETE:
+        del node[keys[-1]]
+    else:
+        node[keys[-1]] = value
+    return doc
+
+
+_DELETE = object()
+
+BAD = [
+    ("goals.0.target", "=> 5", "goals[0].target: cannot parse '=> 5' (expected '>= X', '> X', "
+     "'<= X', '< X', '== X' or 'A..B')"),
+    ("goals.1.warning", "55..25", "goals[1].warning: range '55..25' has its low end above its "
+     "high end"),
+    ("goals.0.colour", "red", "goals[0].colour: unknown key"),
+    ("colour", "red", "colour: unknown key"),
+    ("goals.0.aggregate", "avg", "goals[0].aggregate: input should be 'last', 'min', 'max', "
+     "'mean', 'median', 'p50', 'p90', 'p95', 'p99' or 'compliance' (got 'avg')"),
+    ("goals.0.aggregate", "compliance", "goals[0]: aggregate 'compliance' needs a sample_target"),
+    ("goals.0.weight", "heavy", "goals[0].weight: input should be a valid number, unable to "
+     "parse string as a number (got 'heavy')"),
+    ("goals.0.weight", 0, "goals[0].weight: input should be greater than 0 (got 0)"),
+    ("goals.0.id", "Bad Id", ["goals[0].id: string should match pattern '^[a-z0-9_-]+$' "
+     "(got 'Bad Id')", "agents[0].goals[0]: unknown goal id 'a'"]),
+    ("goals.1.id", "a", ["goals[1].id: duplicate id 'a' (also goals[0])",
+                         "agents[0].goals[1]: unknown goal id 'b'"]),
+    ("goals.0.category", "ops", "goals[0].category: unknown category 'ops' "
+     "(scoring.categories has: customer, technical)"),
+    ("goals.0.name", _DELETE, "goals[0].name: required key is missing"),
+    ("agents.0.goals.1", "nope", "agents[0].goals[1]: unknown goal id 'nope'"),
+    ("scoring.categories.customer.weight", 0.5, "scoring.categories: weights sum to 0.9, they "
+     "must sum to 1"),
+    ("scoring.no_data", "ignore", "scoring.no_data: input should be 'fail' or 'skip' "
+     "(got 'ignore')"),
+    ("sprint.timezone", "Mars/Olympus", "sprint.timezone: unknown time zone 'Mars/Olympus' "
+     "(use an IANA name such as 'Europe/Paris')"),
+    ("sprint.step", "1 minute", "sprint.step: cannot parse duration '1 minute' "
+     "(expected e.g. '30s', '1m', '1h30m')"),
+    ("sprint.start", "next monday", "sprint.start: input should be a valid date or datetime, "
+     "invalid character in year (got 'next monday')"),
+    ("prometheus", {"url": "127.0.0.1:9090"}, "prometheus.url: '127.0.0.1:9090' is not an "
+     "http:// or https:// URL"),
+    ("prometheus", {"retries": "many"}, "prometheus.retries: input should be a valid integer, "
+     "unable to parse string as an integer (got 'many')"),
+    ("prometheus", {"bearer_token_env": "PROM_TOKEN"}, "prometheus.bearer_token_env: "
+     "environment variable 'PROM_TOKEN' is not set"),
+    ("report", {"formats": ["docx"]}, "report.formats[0]: input should be 'md', 'pdf' or "
+     "'html' (got 'docx')"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_value_gives_its_path_and_reason(
+    tmp_path: Path, path: str, value: Any, message: str | list[str]
+) -> None:
+    expected = message if isinstance(message, list) else [message]
+    assert _problems(tmp_path, _set(VALID, path, value)) == expected
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    doc = _set(VALID, "goals.0.target", ">= abc")
+    doc = _set(doc, "goals.1.aggregate", "avg")
+    doc = _set(doc, "agents.0.goals.0", "zzz")
+    doc = _set(doc, "scoring.categories.technical.weight", 0.5)
+    problems = _problems(tmp_path, doc)
+    assert len(problems) == 4
+    assert [p.split(":")[0] for p in problems] == [
+        "goals[0].target", "goals[1].aggregate", "agents[0].goals[0]", "scoring.categories"
+    ]
+
+
+def test_message_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        _load(tmp_path, _set(VALID, "goals.0.target", "=> 5"))
+    assert str(info.value).startswith(f"{tmp_path / 'config.yaml'}: goals[0].target: cannot parse")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty"),
+        ("- a\n- b\n", "expected a mapping of sections at the top level"),
+        ("sprint: [unclosed\n", "line 2, column 1: not valid YAML: expected ',' or ']', but got "
+         "'<stream end>'"),
+    ],
+)
+def test_unreadable_documents(tmp_path: Path, text: str, message: str) -> None:
+    assert _problems(tmp_path, text) == [message]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "nope.yaml")
+    assert info.value.problems == ["cannot read the file: No such file or directory"]
+
+
+def test_secret_env_var_present_is_accepted(tmp_path: Path) -> None:
+    doc = _set(VALID, "prometheus", {"basic_auth": {"username": "u", "password_env": "PW"}})
+    assert _load(tmp_path, doc, env={"PW": "s3cret"}).config.prometheus.basic_auth.username == "u"

@@ -1,0 +1,147 @@
+"""The source and the scoring against a real Prometheus, on handmade series worked by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.config import PrometheusSettings, load_config
+from pipeline.demo.promserver import PrometheusServer
+from pipeline.model import Window
+from pipeline.run import RunRequest, run_week
+from pipeline.source import PrometheusSource, chunk_bounds
+from pipeline.window import week_window
+from tests.conftest import write_config
+from tests.handmade import DAY_START, MINUTES
+
+pytestmark = pytest.mark.prometheus
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+
+HANDMADE = """
+prometheus: {url: "http://127.0.0.1:9090", retries: 1}
+sprint: {name: Handmade, start: 2026-11-02, week_days: 1, step: 1m}
+scoring:
+  categories: {technical: {weight: 0.4}, customer: {weight: 0.6}}
+  no_data: fail
+goals:
+  - {id: ramp_mean, name: Ramp mean, category: technical, query: tst_ramp, aggregate: mean,
+     target: ">= 700"}
+  - {id: ramp_p90, name: Ramp p90, category: technical, query: tst_ramp, aggregate: p90,
+     target: "< 1000", warning: "< 1300"}
+  - {id: ramp_compliance, name: Ramp compliance, category: technical, query: tst_ramp,
+     aggregate: compliance, sample_target: "< 720", target: ">= 99"}
+  - {id: const_min, name: Const, category: customer, query: tst_const, aggregate: min,
+     target: ">= 15", warning: ">= 5", key: true}
+  - {id: gap, name: Gap, category: customer, query: tst_gap, aggregate: last, target: "== 1"}
+  - {id: nan, name: NaN, category: customer, query: tst_nan, aggregate: mean, target: "== 3"}
+  - {id: absent, name: Absent, category: customer, query: tst_absent_metric, aggregate: last,
+     target: ">= 1"}
+  - {id: broken, name: Broken, category: customer, query: "sum(tst_ramp", aggregate: last,
+     target: ">= 1"}
+agents:
+  - {id: one, name: Agent One, goals: [ramp_mean, const_min]}
+  - {id: two, name: Agent Two, goals: [gap, nan, absent, broken]}
+report: {formats: [md]}
+"""
+
+
+def _window() -> Window:
+    cfg = load_config(Path(__file__).parent.parent / "config.yaml", env={}).config
+    return week_window(cfg.sprint, 1, NOW)
+
+
+def _day() -> tuple[float, float, float]:
+    return float(DAY_START), float(DAY_START + 60 * (MINUTES - 1)), 60.0
+
+
+def test_handmade_week_is_scored_as_worked_by_hand(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    loaded = load_config(write_config(tmp_path / "c.yaml", HANDMADE, prometheus.url), env={})
+    request = RunRequest(week=1, output_dir=tmp_path / "out", dry_run=True)
+    result = run_week(loaded, request, now=NOW).result
+    goals = {g.spec.id: g for g in result.goals}
+    assert result.window.expected == MINUTES
+
+    # mean of 0..1439 = 719.5 >= 700: met
+    assert (goals["ramp_mean"].value, goals["ramp_mean"].status) == (719.5, "met")
+    # p90 = 0.9 * 1439 = 1295.1: not < 1000 but < 1300: at risk
+    assert goals["ramp_p90"].value == pytest.approx(1295.1)
+    assert goals["ramp_p90"].status == "at_risk"
+    # 720 of 1440 samples are < 720: 50 %, missed (no warning)
+    assert (goals["ramp_compliance"].value, goals["ramp_compliance"].status) == (50.0, "missed")
+    # job a = 10 is the worst series: not >= 15 but >= 5: at risk, value 10
+    const = goals["const_min"]
+    assert (const.value, const.status, const.score) == (10.0, "at_risk", 50.0)
+    assert [dict(s.labels)["job"] for s in const.series] == ["a", "b"]
+    assert [s.status for s in const.series] == ["at_risk", "met"]
+    # 720 samples in the first 12 h; Prometheus's 5 m look-back (closed at both ends in 2.x)
+    # shows the last one at 5 more steps: 725 / 1440
+    assert goals["gap"].coverage == pytest.approx(725 / 1440)
+    assert goals["gap"].status == "met"
+    # NaN on odd minutes: ignored, counted against coverage
+    assert goals["nan"].value == 3.0 and goals["nan"].coverage == 0.5
+    assert goals["absent"].status == "no_data" and goals["absent"].score == 0.0
+    broken = goals["broken"]
+    assert broken.status == "error" and broken.score == 0.0
+    assert broken.message is not None and broken.message.startswith("bad_data: ")
+    assert "unclosed left parenthesis" in broken.message
+
+    # technical: (100 + 50 + 0) / 3 = 50; customer: (50 + 100 + 100 + 0 + 0) / 5 = 50
+    cats = {c.name: c.score for c in result.scorecard.categories}
+    assert cats == {"technical": pytest.approx(50.0), "customer": pytest.approx(50.0)}
+    assert result.scorecard.score == pytest.approx(50.0)
+    assert result.scorecard.verdict == "MISSED"
+    one, two = result.agents
+    # agent one: technical 100, customer 50 -> 0.4*100 + 0.6*50 = 70
+    assert one.scorecard.score == pytest.approx(70.0)
+    # agent two: customer only, (100 + 100 + 0 + 0) / 4 = 50, technical left out
+    assert two.scorecard.score == pytest.approx(50.0)
+
+
+def test_chunked_range_equals_one_coarser_request(prometheus: PrometheusServer) -> None:
+    first, last, step = _day()
+    chunked = PrometheusSource(
+        PrometheusSettings(url=prometheus.url, max_points_per_request=500), env={}
+    )
+    assert len(chunk_bounds(first, last, step, 500)) == 3
+    result = chunked.query_range("tst_ramp", first, last, step)
+    assert result.requests == 3
+    (series,) = result.series
+    # every minute exactly once, in order: nothing lost or repeated at the chunk edges
+    assert np.array_equal(series.timestamps, first + step * np.arange(MINUTES))
+    assert np.array_equal(series.values, np.arange(MINUTES, dtype=float))
+    # one request at a 5-minute step predicts every fifth sample
+    single = PrometheusSource(PrometheusSettings(url=prometheus.url), env={})
+    coarse = single.query_range("tst_ramp", first, last - 4 * step, 5 * step)
+    assert coarse.requests == 1
+    (coarse_series,) = coarse.series
+    assert np.array_equal(coarse_series.timestamps, series.timestamps[::5])
+    assert np.array_equal(coarse_series.values, series.values[::5])
+
+
+def test_chunked_demo_week_equals_one_request(prometheus: PrometheusServer) -> None:
+    window = _window()
+    query = "customer_satisfaction_score"
+    big = PrometheusSource(PrometheusSettings(url=prometheus.url), env={})
+    small = PrometheusSource(
+        PrometheusSettings(url=prometheus.url, max_points_per_request=3000), env={}
+    )
+    one = big.query_range(query, window.first_ts, window.last_ts, window.step_s)
+    many = small.query_range(query, window.first_ts, window.last_ts, window.step_s)
+    assert (one.requests, many.requests) == (1, 4)
+    assert [s.labels for s in one.series] == [s.labels for s in many.series]
+    for a, b in zip(one.series, many.series, strict=True):
+        assert np.array_equal(a.timestamps, b.timestamps)
+        assert np.array_equal(a.values, b.values)
+
+
+def test_server_error_message_is_kept(prometheus: PrometheusServer) -> None:
+    first, last, step = _day()
+    source = PrometheusSource(PrometheusSettings(url=prometheus.url), env={})
+    result = source.query_range('rate(tst_ramp{job="x"})', first, last, step)
+    assert result.error is not None and result.error.startswith("bad_data: ")
+    assert result.series == ()

@@ -1,0 +1,77 @@
+"""Targets and durations: the grammar users write in config.yaml."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from pipeline.targets import parse_duration, parse_target
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "met"),
+    [
+        (">= 5", 5, True),
+        (">= 5", 4.999, False),
+        ("> 5", 5, False),
+        ("> 5", 5.01, True),
+        ("<= 100", 100, True),
+        ("< 100", 100, False),
+        ("== 3", 3, True),
+        ("== 3", 3.1, False),
+        ("30..50", 30, True),
+        ("30..50", 50, True),
+        ("30..50", 50.5, False),
+        ("30..50", 29, False),
+        (">= 1_000_000", 1e6, True),
+        ("< 1e-3", 0.0005, True),
+        ("-5..-1", -3, True),
+        (">= 0", math.nan, False),
+        ("< 100", math.inf, False),
+        ("> 100", math.inf, True),
+    ],
+)
+def test_target_met(text: str, value: float, met: bool) -> None:
+    assert parse_target(text).met(value) is met
+    assert bool(parse_target(text).mask(np.array([value]))[0]) is met
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("=> 5", "cannot parse '=> 5'"),
+        (">= abc", "cannot parse '>= abc'"),
+        ("5", "cannot parse '5'"),
+        ("", "cannot parse ''"),
+        ("50..30", "range '50..30' has its low end above its high end"),
+    ],
+)
+def test_target_errors(text: str, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        parse_target(text)
+    assert str(info.value).startswith(message)
+
+
+def test_distance_ranks_how_far_from_the_target() -> None:
+    at_least = parse_target(">= 100")
+    assert at_least.distance(120) == 0
+    assert at_least.distance(90) == 10
+    assert parse_target("30..50").distance(55) == 5
+    assert parse_target("30..50").distance(20) == 10
+    assert parse_target("> 5").distance(5) > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("1m", 60), ("30s", 30), ("1h30m", 5400), ("2d", 172800), ("1w", 604800), ("1500ms", 1.5)],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "m", "1x", "1m1h", "-1m", "0s", "1.5m"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
