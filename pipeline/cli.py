@@ -63,30 +63,31 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    err = Console(stderr=True, highlight=False)
     try:
         if args_list and args_list[0] in ("schedule", "validate"):
             raise UsageError(f"'{args_list[0]}' is not available yet")
-        return _report(build_parser().parse_args(args_list), err)
+        return _report(build_parser().parse_args(args_list))
     except PipelineError as exc:
-        err.print(f"error: {exc}", markup=False)
+        print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
+        print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        err.print(f"unexpected error: {type(exc).__name__}: {exc}", markup=False)
+        print(f"unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
         log.debug("%s", traceback.format_exc())
         return 1
 
 
-def _report(args: argparse.Namespace, err: Console) -> int:
+def _report(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
         format="%(message)s",
         stream=sys.stderr,
         force=True,
     )
+    # urllib3 logs each retry with the full URL; our own error says what failed, once.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
     if args.email:
         raise UsageError("--email is not available yet")
     loaded = load_config(args.config)
@@ -100,18 +101,20 @@ def _report(args: argparse.Namespace, err: Console) -> int:
         dry_run=args.dry_run,
     )
     queries = len({g.query for g in cfg.goals})
+    err = Console(stderr=True)
     with Progress(console=err, transient=True, disable=args.quiet or not err.is_terminal) as bar:
         task = bar.add_task("querying Prometheus", total=queries)
         outcome = run_week(loaded, request, on_query_done=lambda q: bar.advance(task))
     result = outcome.result
-    out = Console(highlight=False)
     if request.dry_run:
-        out.print(scores_table(result))
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            console.width = 160  # a pipe or a log file: don't squeeze the table into 80 columns
+        console.print(scores_table(result))
         return 0
     card = result.scorecard
-    out.print(
+    print(
         f"week {result.window.week}: {fmt.VERDICT_TEXT[card.verdict]} "
-        f"({fmt.score(card.score)}/100); reports in {outcome.folder}",
-        markup=False,
+        f"({fmt.score(card.score)}/100); reports in {outcome.folder}"
     )
     return 0

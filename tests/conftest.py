@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _missing_prometheus() -> str | None:
     missing = [t for t in ("prometheus", "promtool") if shutil.which(t) is None]
-    return f"{' and '.join(missing)} not installed (apt-get install prometheus)" if missing else None
+    return (
+        f"{' and '.join(missing)} not installed (apt-get install prometheus)" if missing else None
+    )
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +50,17 @@ def write_config(path: Path, text: str, url: str | None = None) -> Path:
     return path
 
 
+def shipped_config(
+    folder: Path, url: str | None = None, replace: dict[str, str] | None = None
+) -> Path:
+    """A copy of the shipped config.yaml in `folder`, pointed at `url`, with text replaced."""
+    text = (ROOT / "config.yaml").read_text()
+    for old, new in (replace or {}).items():
+        text = text.replace(old, new)
+    return write_config(folder / "config.yaml", text, url)
+
+
 @pytest.fixture
 def demo_config(tmp_path: Path, prometheus: PrometheusServer) -> Path:
     """The shipped config.yaml, pointed at the test Prometheus."""
-    return write_config(tmp_path / "config.yaml", (ROOT / "config.yaml").read_text(), prometheus.url)
+    return shipped_config(tmp_path, prometheus.url)

@@ -18,10 +18,23 @@ VALID: dict[str, Any] = {
     "sprint": {"name": "S", "start": "2026-11-02"},
     "scoring": {"categories": {"technical": {"weight": 0.4}, "customer": {"weight": 0.6}}},
     "goals": [
-        {"id": "a", "name": "A", "category": "technical", "query": "up", "aggregate": "min",
-         "target": ">= 1"},
-        {"id": "b", "name": "B", "category": "customer", "query": "up", "aggregate": "last",
-         "target": "30..50", "warning": "25..55"},
+        {
+            "id": "a",
+            "name": "A",
+            "category": "technical",
+            "query": "up",
+            "aggregate": "min",
+            "target": ">= 1",
+        },
+        {
+            "id": "b",
+            "name": "B",
+            "category": "customer",
+            "query": "up",
+            "aggregate": "last",
+            "target": "30..50",
+            "warning": "25..55",
+        },
     ],
     "agents": [{"id": "pm", "name": "PM", "goals": ["a", "b"]}],
 }
@@ -74,44 +87,104 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 _DELETE = object()
 
 BAD = [
-    ("goals.0.target", "=> 5", "goals[0].target: cannot parse '=> 5' (expected '>= X', '> X', "
-     "'<= X', '< X', '== X' or 'A..B')"),
-    ("goals.1.warning", "55..25", "goals[1].warning: range '55..25' has its low end above its "
-     "high end"),
+    (
+        "goals.0.target",
+        "=> 5",
+        "goals[0].target: cannot parse '=> 5' (expected '>= X', '> X', "
+        "'<= X', '< X', '== X' or 'A..B')",
+    ),
+    (
+        "goals.1.warning",
+        "55..25",
+        "goals[1].warning: range '55..25' has its low end above its high end",
+    ),
     ("goals.0.colour", "red", "goals[0].colour: unknown key"),
     ("colour", "red", "colour: unknown key"),
-    ("goals.0.aggregate", "avg", "goals[0].aggregate: input should be 'last', 'min', 'max', "
-     "'mean', 'median', 'p50', 'p90', 'p95', 'p99' or 'compliance' (got 'avg')"),
+    (
+        "goals.0.aggregate",
+        "avg",
+        "goals[0].aggregate: input should be 'last', 'min', 'max', "
+        "'mean', 'median', 'p50', 'p90', 'p95', 'p99' or 'compliance' (got 'avg')",
+    ),
     ("goals.0.aggregate", "compliance", "goals[0]: aggregate 'compliance' needs a sample_target"),
-    ("goals.0.weight", "heavy", "goals[0].weight: input should be a valid number, unable to "
-     "parse string as a number (got 'heavy')"),
+    (
+        "goals.0.weight",
+        "heavy",
+        "goals[0].weight: input should be a valid number, unable to "
+        "parse string as a number (got 'heavy')",
+    ),
     ("goals.0.weight", 0, "goals[0].weight: input should be greater than 0 (got 0)"),
-    ("goals.0.id", "Bad Id", ["goals[0].id: string should match pattern '^[a-z0-9_-]+$' "
-     "(got 'Bad Id')", "agents[0].goals[0]: unknown goal id 'a'"]),
-    ("goals.1.id", "a", ["goals[1].id: duplicate id 'a' (also goals[0])",
-                         "agents[0].goals[1]: unknown goal id 'b'"]),
-    ("goals.0.category", "ops", "goals[0].category: unknown category 'ops' "
-     "(scoring.categories has: customer, technical)"),
+    (
+        "goals.0.id",
+        "Bad Id",
+        [
+            "goals[0].id: string should match pattern '^[a-z0-9_-]+$' (got 'Bad Id')",
+            "agents[0].goals[0]: unknown goal id 'a'",
+        ],
+    ),
+    (
+        "goals.1.id",
+        "a",
+        [
+            "goals[1].id: duplicate id 'a' (also goals[0])",
+            "agents[0].goals[1]: unknown goal id 'b'",
+        ],
+    ),
+    (
+        "goals.0.category",
+        "ops",
+        "goals[0].category: unknown category 'ops' (scoring.categories has: customer, technical)",
+    ),
     ("goals.0.name", _DELETE, "goals[0].name: required key is missing"),
     ("agents.0.goals.1", "nope", "agents[0].goals[1]: unknown goal id 'nope'"),
-    ("scoring.categories.customer.weight", 0.5, "scoring.categories: weights sum to 0.9, they "
-     "must sum to 1"),
-    ("scoring.no_data", "ignore", "scoring.no_data: input should be 'fail' or 'skip' "
-     "(got 'ignore')"),
-    ("sprint.timezone", "Mars/Olympus", "sprint.timezone: unknown time zone 'Mars/Olympus' "
-     "(use an IANA name such as 'Europe/Paris')"),
-    ("sprint.step", "1 minute", "sprint.step: cannot parse duration '1 minute' "
-     "(expected e.g. '30s', '1m', '1h30m')"),
-    ("sprint.start", "next monday", "sprint.start: input should be a valid date or datetime, "
-     "invalid character in year (got 'next monday')"),
-    ("prometheus", {"url": "127.0.0.1:9090"}, "prometheus.url: '127.0.0.1:9090' is not an "
-     "http:// or https:// URL"),
-    ("prometheus", {"retries": "many"}, "prometheus.retries: input should be a valid integer, "
-     "unable to parse string as an integer (got 'many')"),
-    ("prometheus", {"bearer_token_env": "PROM_TOKEN"}, "prometheus.bearer_token_env: "
-     "environment variable 'PROM_TOKEN' is not set"),
-    ("report", {"formats": ["docx"]}, "report.formats[0]: input should be 'md', 'pdf' or "
-     "'html' (got 'docx')"),
+    (
+        "scoring.categories.customer.weight",
+        0.5,
+        "scoring.categories: weights sum to 0.9, they must sum to 1",
+    ),
+    (
+        "scoring.no_data",
+        "ignore",
+        "scoring.no_data: input should be 'fail' or 'skip' (got 'ignore')",
+    ),
+    (
+        "sprint.timezone",
+        "Mars/Olympus",
+        "sprint.timezone: unknown time zone 'Mars/Olympus' "
+        "(use an IANA name such as 'Europe/Paris')",
+    ),
+    (
+        "sprint.step",
+        "1 minute",
+        "sprint.step: cannot parse duration '1 minute' (expected e.g. '30s', '1m', '1h30m')",
+    ),
+    (
+        "sprint.start",
+        "next monday",
+        "sprint.start: input should be a valid date or datetime, "
+        "invalid character in year (got 'next monday')",
+    ),
+    (
+        "prometheus",
+        {"url": "127.0.0.1:9090"},
+        "prometheus.url: '127.0.0.1:9090' is not an http:// or https:// URL",
+    ),
+    (
+        "prometheus",
+        {"retries": "many"},
+        "prometheus.retries: input should be a valid integer, "
+        "unable to parse string as an integer (got 'many')",
+    ),
+    (
+        "prometheus",
+        {"bearer_token_env": "PROM_TOKEN"},
+        "prometheus.bearer_token_env: environment variable 'PROM_TOKEN' is not set",
+    ),
+    (
+        "report",
+        {"formats": ["docx"]},
+        "report.formats[0]: input should be 'md', 'pdf' or 'html' (got 'docx')",
+    ),
 ]
 
 
@@ -131,7 +204,10 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     problems = _problems(tmp_path, doc)
     assert len(problems) == 4
     assert [p.split(":")[0] for p in problems] == [
-        "goals[0].target", "goals[1].aggregate", "agents[0].goals[0]", "scoring.categories"
+        "goals[0].target",
+        "goals[1].aggregate",
+        "agents[0].goals[0]",
+        "scoring.categories",
     ]
 
 
@@ -146,8 +222,10 @@ def test_message_names_the_file(tmp_path: Path) -> None:
     [
         ("", "the file is empty"),
         ("- a\n- b\n", "expected a mapping of sections at the top level"),
-        ("sprint: [unclosed\n", "line 2, column 1: not valid YAML: expected ',' or ']', but got "
-         "'<stream end>'"),
+        (
+            "sprint: [unclosed\n",
+            "line 2, column 1: not valid YAML: expected ',' or ']', but got '<stream end>'",
+        ),
     ],
 )
 def test_unreadable_documents(tmp_path: Path, text: str, message: str) -> None:

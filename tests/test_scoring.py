@@ -112,14 +112,25 @@ def test_no_data_and_error_follow_the_policy(policy: str, score: float | None) -
     empty = score_goal(_spec(), QueryResult("q"), expected=4, no_data=policy)
     assert (empty.status, empty.score, empty.coverage) == ("no_data", score, 0.0)
     failed = score_goal(_spec(), QueryResult("q", error="bad_data: parse error"), 4, policy)
-    assert (failed.status, failed.score, failed.message) == ("error", score, "bad_data: parse error")
+    assert (failed.status, failed.score, failed.message) == (
+        "error",
+        score,
+        "bad_data: parse error",
+    )
 
 
-def _goal(gid: str, category: str, score: float | None, weight: float = 1, key: bool = False,
-          status: str | None = None) -> GoalResult:
+def _goal(
+    gid: str,
+    category: str,
+    score: float | None,
+    weight: float = 1,
+    key: bool = False,
+    status: str | None = None,
+) -> GoalResult:
     status = status or {100.0: "met", 50.0: "at_risk", 0.0: "missed", None: "no_data"}[score]
-    return GoalResult(_spec(gid=gid, category=category, weight=weight, key=key), status, score,
-                      None, 1.0)
+    return GoalResult(
+        _spec(gid=gid, category=category, weight=weight, key=key), status, score, None, 1.0
+    )
 
 
 CATS = {"technical": 0.4, "customer": 0.6}
@@ -150,8 +161,12 @@ def test_spec_example_scores_88_at_risk() -> None:
         # 0.4*50 + 0.6*100 = 80 -> AT_RISK
         ([("t", "technical", 50.0), ("c", "customer", 100.0)], "fail", 80.0, "AT_RISK"),
         # no_data under fail scores 0: customer (100+0)/2 = 50 -> 0.4*100 + 0.6*50 = 70
-        ([("t", "technical", 100.0), ("c", "customer", 100.0), ("n", "customer", None)],
-         "fail", 70.0, "MISSED"),
+        (
+            [("t", "technical", 100.0), ("c", "customer", 100.0), ("n", "customer", None)],
+            "fail",
+            70.0,
+            "MISSED",
+        ),
         # category with no scored goal is left out and weights renormalised: technical alone
         ([("t", "technical", 50.0), ("n", "customer", None)], "skip", 50.0, "MISSED"),
         ([("t", "technical", 100.0), ("n", "customer", None)], "skip", 100.0, "ACHIEVED"),
@@ -163,8 +178,12 @@ def test_overall_score_and_verdict(
     goals: list[tuple[str, str, float | None]], policy: str, score: float | None, verdict: str
 ) -> None:
     results = [
-        _goal(g, c, 0.0 if s is None and policy == "fail" else s,
-              status="no_data" if s is None else None)
+        _goal(
+            g,
+            c,
+            0.0 if s is None and policy == "fail" else s,
+            status="no_data" if s is None else None,
+        )
         for g, c, s in goals
     ]
     card = scorecard(results, CATS, 90, 75, policy)
@@ -189,8 +208,10 @@ def test_an_at_risk_key_goal_does_not_veto() -> None:
 @pytest.mark.parametrize(("policy", "vetoed"), [("fail", ("k",)), ("skip", ())])
 def test_an_unmeasured_key_goal_vetoes_only_under_fail(policy: str, vetoed: tuple[str]) -> None:
     score = 0.0 if policy == "fail" else None
-    goals = [_goal("k", "technical", score, key=True, status="no_data"),
-             _goal("c", "customer", 100.0)]
+    goals = [
+        _goal("k", "technical", score, key=True, status="no_data"),
+        _goal("c", "customer", 100.0),
+    ]
     assert scorecard(goals, CATS, 90, 75, policy).vetoed_by == vetoed
 
 

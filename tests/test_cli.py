@@ -1,0 +1,174 @@
+"""The command line in-process: exit codes, messages, files written (or not)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.demo.promserver import PrometheusServer, free_port
+from tests.conftest import shipped_config
+
+AGENTS = ["product-manager", "devops", "testing", "go-code"]
+
+
+@pytest.mark.prometheus
+def test_week_1_writes_reports_and_summary(
+    tmp_path: Path, demo_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--week", "1", "--config", str(demo_config), "--output", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0
+    folder = tmp_path / "out" / "week-01"
+    assert out == f"week 1: MISSED (46.0/100); reports in {folder}\n"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{a}.md" for a in AGENTS] + ["summary.json"]
+    )
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["schema"] == 1 and summary["week"] == 1
+    assert summary["window"] == {
+        "start": "2026-11-02T00:00:00+00:00",
+        "end": "2026-11-09T00:00:00+00:00",
+        "complete": True,
+    }
+    assert summary["overall"]["verdict"] == "MISSED"
+    assert summary["overall"]["vetoed_by"] == ["customer_satisfaction"]
+    assert set(summary["categories"]) == {"technical", "customer"}
+    assert [a["id"] for a in summary["agents"]] == AGENTS
+    assert summary["agents"][3]["files"] == {"md": "go-code.md"}
+    for goal in summary["goals"]:
+        assert goal["status"] in ("met", "at_risk", "missed", "no_data", "error")
+        assert 0 <= goal["score"] <= 100 and 0 <= goal["coverage"] <= 1
+    # only the report's own folder and the lock file: no staging leftovers
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".week-01.lock", "week-01"]
+
+
+@pytest.mark.prometheus
+def test_agent_filter_keeps_the_other_reports(tmp_path: Path, demo_config: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["--week", "1", "--config", str(demo_config), "--output", str(out), "-q"]) == 0
+    before = (out / "week-01" / "devops.md").read_text()
+    args = ["--week", "1", "--config", str(demo_config), "--output", str(out), "--agent", "go-code"]
+    assert main(args) == 0
+    assert (out / "week-01" / "devops.md").read_text() == before
+    summary = json.loads((out / "week-01" / "summary.json").read_text())
+    assert [a["files"] for a in summary["agents"]][2:] == [{}, {"md": "go-code.md"}]
+
+
+@pytest.mark.prometheus
+def test_dry_run_prints_the_table_and_writes_nothing(
+    tmp_path: Path, demo_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert (
+        main(["--week", "1", "--config", str(demo_config), "--output", str(out), "--dry-run"]) == 0
+    )
+    printed = capsys.readouterr().out
+    assert "Customer Satisfaction" in printed and "OVERALL" in printed and "46.0" in printed
+    assert not out.exists()
+
+
+def test_unreachable_prometheus_exits_3_and_keeps_previous_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    config = shipped_config(tmp_path, url, {"retries: 3": "retries: 1"})
+    previous = tmp_path / "out" / "week-01"
+    previous.mkdir(parents=True)
+    (previous / "go-code.md").write_text("last night's report")
+    code = main(["--week", "1", "--config", str(config), "--output", str(tmp_path / "out"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err == f"error: Prometheus at {url}: connection refused (2 tries)\n"
+    assert (previous / "go-code.md").read_text() == "last night's report"
+    assert sorted(p.name for p in previous.iterdir()) == ["go-code.md"]
+
+
+def test_unresolvable_host_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = shipped_config(
+        tmp_path, "http://prometheus.invalid:9090", {"retries: 3": "retries: 0"}
+    )
+    assert main(["--week", "1", "--config", str(config), "--output", str(tmp_path), "-q"]) == 3
+    assert capsys.readouterr().err == (
+        "error: Prometheus at http://prometheus.invalid:9090: "
+        "host name does not resolve (1 tries)\n"
+    )
+
+
+def test_invalid_config_exits_2_with_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = {'target: "< 100"': 'target: "=> 100"', "weight: 0.6": "weight: 0.5"}
+    config = shipped_config(tmp_path, replace=bad)
+    assert main(["--week", "1", "--config", str(config)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {config}: goals[1].target: cannot parse '=> 100' (expected '>= X', '> X', "
+        f"'<= X', '< X', '== X' or 'A..B')\n"
+        f"{config}: scoring.categories: weights sum to 0.9, they must sum to 1\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "error: the following arguments are required: --week (see --help)\n"),
+        (["--week", "0"], "error: argument --week: weeks start at 1, not 0 (see --help)\n"),
+        (
+            ["--week", "two"],
+            "error: argument --week: expected a number or 'current', not 'two' (see --help)\n",
+        ),
+        (
+            ["--week", "1", "--format", "docx"],
+            "error: argument --format: 'docx': formats are md, "
+            "pdf and html, comma-separated (see --help)\n",
+        ),
+        (
+            ["--week", "1", "--agent", "nobody"],
+            "error: --agent nobody: no such agent in "
+            "{config} (agents: product-manager, devops, testing, go-code)\n",
+        ),
+        (["--week", "9"], "error: week 9 starts on 2026-12-28, which is in the future\n"),
+    ],
+)
+def test_bad_usage_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    config = shipped_config(tmp_path)
+    assert main([*args, "--config", str(config)]) == 2
+    assert capsys.readouterr().err == message.format(config=config)
+
+
+def test_missing_config_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--week", "1", "--config", str(tmp_path / "nope.yaml")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path / 'nope.yaml'}: cannot read the file: No such file or directory\n"
+    )
+
+
+@pytest.mark.prometheus
+def test_python_dash_m_runs_the_cli(tmp_path: Path, prometheus: PrometheusServer) -> None:
+    import subprocess
+    import sys
+
+    config = shipped_config(tmp_path, prometheus.url)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "--week",
+            "2",
+            "--config",
+            str(config),
+            "--output",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "week-02" / "summary.json").exists()

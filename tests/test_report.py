@@ -1,0 +1,104 @@
+"""The Markdown report's content, from scored data (a fake source: this tests one stage)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.config import load_config
+from pipeline.model import QueryResult, Series
+from pipeline.render import render_markdown
+from pipeline.report_data import build_report
+from pipeline.run import RunRequest, run_week
+from tests.conftest import write_config
+
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+CONFIG = """
+sprint: {name: "Sprint <b>X</b>", start: 2026-11-02, week_days: 1, step: 1h}
+scoring: {categories: {technical: {weight: 0.4}, customer: {weight: 0.6}}}
+goals:
+  - {id: labels, name: "Label | test", category: technical, query: q_labels, aggregate: last,
+     target: ">= 10", unit: ms}
+  - {id: many, name: Many, category: customer, query: q_many, aggregate: max,
+     target: "<= 100", warning: "<= 150"}
+agents:
+  - {id: one, name: Agent One, goals: [labels, many]}
+  - {id: two, name: Agent Two, goals: [many]}
+"""
+
+
+class FakeSource:
+    """Answers from a dict of query -> series values (24 hourly samples each)."""
+
+    def __init__(self, answers: dict[str, list[tuple[dict[str, str], float]]]) -> None:
+        self.answers = answers
+        self.calls: list[str] = []
+
+    def query_range(
+        self, query: str, first_ts: float, last_ts: float, step_s: float
+    ) -> QueryResult:
+        self.calls.append(query)
+        ts = np.arange(first_ts, last_ts + step_s, step_s)
+        return QueryResult(
+            query,
+            tuple(
+                Series(tuple(sorted(labels.items())), ts, np.full(ts.size, value))
+                for labels, value in self.answers[query]
+            ),
+        )
+
+
+def _report(tmp_path: Path, answers: dict[str, list[tuple[dict[str, str], float]]]) -> str:
+    loaded = load_config(write_config(tmp_path / "c.yaml", CONFIG), env={})
+    source = FakeSource(answers)
+    result = run_week(loaded, RunRequest(1, tmp_path, dry_run=True), now=NOW, source=source).result
+    assert source.calls.count("q_many") == 1  # shared by two agents, sent once
+    return render_markdown(build_report(result, result.agents[0], charts={}))
+
+
+def test_labels_are_data_not_markup(tmp_path: Path) -> None:
+    evil = '<img src="http://127.0.0.1:9/x"> | *bold*'
+    md = _report(
+        tmp_path,
+        {
+            "q_labels": [({"customer": evil}, 5.0), ({"customer": "ok"}, 50.0)],
+            "q_many": [({"c": "1"}, 1.0)],
+        },
+    )
+    assert '| customer="\\<img src="http://127.0.0.1:9/x"> \\| \\*bold\\*" | 5 ms |' in md
+    assert "<img" not in md.replace("\\<img", "")
+    assert "Sprint \\<b>X\\</b>" in md and "Label \\| test" in md
+
+
+def test_report_carries_the_seed_sections(tmp_path: Path) -> None:
+    md = _report(tmp_path, {"q_labels": [({}, 12.0)], "q_many": [({"c": "1"}, 120.0)]})
+    for heading in (
+        "## Executive Summary",
+        "### Technical Goals (40% weight): 100.0",
+        "### Customer Goals (60% weight): 50.0",
+        "## Convergence Points: Agent One",
+        "## Agent Integration Matrix",
+        "## Data Quality",
+        "## Next Steps",
+        "## Appendix: Queries",
+    ):
+        assert heading in md
+    # 0.4 * 100 + 0.6 * 50 = 70 -> MISSED (< 75)
+    assert "**Status:** ❌ **MISSED** (70.0/100)" in md
+    assert "| ★ Label \\| test | >= 10 ms | 12 ms | ✅ Met | 100.0 | 100.0% |" in md
+    assert "| ★ Many | \\<= 100 | 120 | ⚠️ At risk | 50.0 | 100.0% |" in md
+    assert "| **Agent One** | ✅ Label \\| test, ⚠️ Many | 70.0 | ❌ MISSED |" in md
+    assert "1. Bring down **Many** from 120 to \\<= 100." in md
+    assert "- **Many** (max, target `<= 100`): `q_many`" in md
+
+
+def test_thousands_of_series_list_the_worst_and_summarise_the_rest(tmp_path: Path) -> None:
+    series = [({"c": f"{i:04d}"}, float(i % 200)) for i in range(5000)]
+    md = _report(tmp_path, {"q_labels": [({}, 12.0)], "q_many": series})
+    assert md.count('| c="') == 10
+    assert '| c="0199" | 199 | ❌ Missed |' in md  # the worst comes first
+    # values 0..199, 25 series each: met 0..100 (2,525), at risk 101..150 (1,250), missed
+    # 151..199 (1,225), of which the 10 shown (all 199)
+    assert "4,990 more series not listed: 2,525 met, 1,250 at risk, 1,215 missed." in md
