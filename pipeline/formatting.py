@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from markupsafe import Markup, escape
+
 from pipeline.model import Labels
 from pipeline.targets import Target
 
@@ -100,3 +102,16 @@ def md_code(text: object) -> str:
     fence = "`" * (longest + 1)
     pad = " " if value.startswith("`") or value.endswith("`") else ""
     return f"{fence}{pad}{value}{pad}{fence}"
+
+
+_MD_UNESCAPE = re.compile(r"\\([\\`*_\[\]<|~&])")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def rich_html(text: str) -> Markup:
+    """The report's one-line Markdown (bold and escapes only) as safe HTML."""
+    html = str(escape(text))
+    # escape() turned `\<` into `\&lt;` and `\&` into `\&amp;`: unescape those too
+    html = re.sub(r"\\(&lt;|&amp;)", r"\1", html)
+    html = _BOLD.sub(r"<strong>\1</strong>", html)
+    return Markup(_MD_UNESCAPE.sub(r"\1", html))

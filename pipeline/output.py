@@ -45,6 +45,7 @@ def staged_week_dir(output_dir: Path, week: int, keep_previous: bool = False) ->
     _remove_leftovers(output_dir, week)
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=output_dir))
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it 0700; the reports are to share
         if keep_previous and final.is_dir():
             shutil.copytree(final, staging, dirs_exist_ok=True)
     except OSError as exc:
@@ -66,6 +67,12 @@ def staged_week_dir(output_dir: Path, week: int, keep_previous: bool = False) ->
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _remove_leftovers(output_dir: Path, week: int) -> None:

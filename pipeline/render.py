@@ -26,9 +26,15 @@ def environment() -> Environment:
     )
     env.filters["md"] = fmt.md_escape
     env.filters["code"] = fmt.md_code
+    env.filters["rich"] = fmt.rich_html
     return env
 
 
 def render_markdown(view: ReportView) -> str:
     """The Markdown report of one agent."""
     return environment().get_template("report.md.j2").render(r=view)
+
+
+def render_html(view: ReportView) -> str:
+    """The HTML page of one agent's report: what the PDF is printed from."""
+    return environment().get_template("report.html.j2").render(r=view)

@@ -44,6 +44,7 @@ class SeriesRow:
 
     labels: str
     value: str
+    status: str
     icon: str
     status_text: str
     coverage: str
@@ -70,7 +71,7 @@ class MatrixRow:
     """One agent in the agent integration matrix."""
 
     name: str
-    points: tuple[tuple[str, str], ...]  # (icon, goal name)
+    points: tuple[tuple[str, str, str], ...]  # (status, icon, goal name)
     score: str
     verdict: str
     icon: str
@@ -161,6 +162,7 @@ def _detail(goal: GoalResult, charts: dict[str, str]) -> GoalDetail:
             SeriesRow(
                 labels=fmt.labels_text(s.labels, keep),
                 value=fmt.quantity(s.value, spec.unit),
+                status=s.status,
                 icon=fmt.STATUS_ICON[s.status],
                 status_text=fmt.STATUS_TEXT[s.status],
                 coverage=fmt.percent(s.coverage),
@@ -295,7 +297,11 @@ def build_report(result: WeekResult, agent: AgentResult, charts: dict[str, str])
             MatrixRow(
                 name=a.name,
                 points=tuple(
-                    (fmt.STATUS_ICON[result.goal(g).status], result.goal(g).spec.name)
+                    (
+                        result.goal(g).status,
+                        fmt.STATUS_ICON[result.goal(g).status],
+                        result.goal(g).spec.name,
+                    )
                     for g in a.goal_ids
                 ),
                 score=fmt.score(a.scorecard.score),

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.charts import chart_name, draw_goal_chart
 from pipeline.config import LoadedConfig
 from pipeline.errors import UsageError
 from pipeline.model import AgentResult, GoalResult, QueryResult, Scorecard, WeekResult, Window
-from pipeline.output import staged_week_dir, week_lock, write_text
-from pipeline.render import render_markdown
+from pipeline.output import staged_week_dir, week_dir_name, week_lock, write_text
+from pipeline.pdf import write_pdf
+from pipeline.render import render_html, render_markdown
 from pipeline.report_data import build_report
 from pipeline.scoring import score_goal, scorecard
 from pipeline.source import MetricsSource, PrometheusSource
@@ -23,7 +25,6 @@ from pipeline.window import current_week, week_window
 
 log = logging.getLogger("pipeline")
 QUERY_WORKERS = 4
-SUPPORTED_FORMATS = ("md",)
 
 
 @dataclass(frozen=True)
@@ -121,9 +122,6 @@ def run_week(
     if unknown:
         known = ", ".join(a.id for a in cfg.agents)
         raise UsageError(f"--agent {unknown[0]}: no such agent in {loaded.path} (agents: {known})")
-    missing = [f for f in request.formats if f not in SUPPORTED_FORMATS]
-    if missing and not request.dry_run:
-        raise UsageError(f"format '{missing[0]}' is not available yet (available: md)")
     week = request.week or current_week(cfg.sprint, now)
     window = week_window(cfg.sprint, week, now)
     source = source or PrometheusSource(cfg.prometheus, os.environ if env is None else env)
@@ -134,11 +132,11 @@ def run_week(
     result = score_week(loaded, window, results, now)
     if request.dry_run:
         return RunOutcome(result, None)
-    folder = write_week(result, request)
+    folder = write_week(result, results, request)
     return RunOutcome(result, folder)
 
 
-def write_week(result: WeekResult, request: RunRequest) -> Path:
+def write_week(result: WeekResult, results: Mapping[str, QueryResult], request: RunRequest) -> Path:
     """Render every selected agent's reports and summary.json into the week folder, atomically."""
     chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
     out = request.output_dir
@@ -146,13 +144,55 @@ def write_week(result: WeekResult, request: RunRequest) -> Path:
         week_lock(out, result.window.week),
         staged_week_dir(out, result.window.week, keep_previous=bool(request.agents)) as staging,
     ):
-        files: dict[str, dict[str, str]] = {}
-        for agent in chosen:
-            view = build_report(result, agent, charts={})
-            files[agent.id] = {}
-            if "md" in request.formats:
-                write_text(staging / f"{agent.id}.md", render_markdown(view))
-                files[agent.id]["md"] = f"{agent.id}.md"
-            log.info("wrote %s", ", ".join(files[agent.id].values()))
+        charts = draw_charts(result, results, chosen, staging)
+        files = {
+            agent.id: write_agent(result, agent, charts, request.formats, staging)
+            for agent in chosen
+        }
         write_text(staging / "summary.json", summary_json(result, files))
-    return out / f"week-{result.window.week:02d}"
+    return out / week_dir_name(result.window.week)
+
+
+def draw_charts(
+    result: WeekResult,
+    results: Mapping[str, QueryResult],
+    agents: Sequence[AgentResult],
+    folder: Path,
+) -> dict[str, str]:
+    """Draw each goal shown by `agents` once; return goal id -> chart path in the folder."""
+    wanted = list(dict.fromkeys(g for a in agents for g in a.goal_ids))
+    (folder / "charts").mkdir(exist_ok=True)
+    charts = {}
+    for goal_id in wanted:
+        goal = result.goal(goal_id)
+        charts[goal_id] = chart_name(goal_id)
+        draw_goal_chart(goal, results[goal.spec.query], result.window, folder / charts[goal_id])
+    log.info("drew %d charts", len(charts))
+    return charts
+
+
+def write_agent(
+    result: WeekResult,
+    agent: AgentResult,
+    charts: dict[str, str],
+    formats: Sequence[str],
+    folder: Path,
+) -> dict[str, str]:
+    """Write one agent's report in each format; return format -> file name."""
+    view = build_report(result, agent, charts)
+    files = {}
+    if "md" in formats:
+        files["md"] = f"{agent.id}.md"
+        write_text(folder / files["md"], render_markdown(view))
+    if "html" in formats or "pdf" in formats:
+        html = render_html(view)
+        if "html" in formats:
+            files["html"] = f"{agent.id}.html"
+            write_text(folder / files["html"], html)
+        if "pdf" in formats:
+            files["pdf"] = f"{agent.id}.pdf"
+            refused = write_pdf(html, base=folder, roots=[folder], target=folder / files["pdf"])
+            for url in refused:
+                log.warning("%s: refused to load %s", files["pdf"], url)
+    log.info("wrote %s", ", ".join(files.values()))
+    return files

@@ -24,7 +24,7 @@ def test_week_1_writes_reports_and_summary(
     folder = tmp_path / "out" / "week-01"
     assert out == f"week 1: MISSED (46.0/100); reports in {folder}\n"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [f"{a}.md" for a in AGENTS] + ["summary.json"]
+        [f"{a}.{ext}" for a in AGENTS for ext in ("md", "pdf")] + ["charts", "summary.json"]
     )
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["schema"] == 1 and summary["week"] == 1
@@ -37,7 +37,7 @@ def test_week_1_writes_reports_and_summary(
     assert summary["overall"]["vetoed_by"] == ["customer_satisfaction"]
     assert set(summary["categories"]) == {"technical", "customer"}
     assert [a["id"] for a in summary["agents"]] == AGENTS
-    assert summary["agents"][3]["files"] == {"md": "go-code.md"}
+    assert summary["agents"][3]["files"] == {"md": "go-code.md", "pdf": "go-code.pdf"}
     for goal in summary["goals"]:
         assert goal["status"] in ("met", "at_risk", "missed", "no_data", "error")
         assert 0 <= goal["score"] <= 100 and 0 <= goal["coverage"] <= 1
@@ -48,10 +48,10 @@ def test_week_1_writes_reports_and_summary(
 @pytest.mark.prometheus
 def test_agent_filter_keeps_the_other_reports(tmp_path: Path, demo_config: Path) -> None:
     out = tmp_path / "out"
-    assert main(["--week", "1", "--config", str(demo_config), "--output", str(out), "-q"]) == 0
+    args = ["--week", "1", "--config", str(demo_config), "--output", str(out), "--format", "md"]
+    assert main([*args, "-q"]) == 0
     before = (out / "week-01" / "devops.md").read_text()
-    args = ["--week", "1", "--config", str(demo_config), "--output", str(out), "--agent", "go-code"]
-    assert main(args) == 0
+    assert main([*args, "--agent", "go-code"]) == 0
     assert (out / "week-01" / "devops.md").read_text() == before
     summary = json.loads((out / "week-01" / "summary.json").read_text())
     assert [a["files"] for a in summary["agents"]][2:] == [{}, {"md": "go-code.md"}]

@@ -1,0 +1,195 @@
+"""One PNG chart per goal: the metric over the week against its target and warning band.
+
+matplotlib `Figure` objects on the Agg canvas only (no pyplot state), so runs are thread-safe
+and leave nothing behind. Each goal is drawn once per run and shared by every agent's report.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, DateFormatter
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from numpy.typing import NDArray
+
+from pipeline import formatting as fmt
+from pipeline.model import GoalResult, QueryResult, Series, Window
+from pipeline.targets import Target
+
+DPI = 200
+SIZE_IN = (7.2, 2.8)
+MAX_LINES = 6  # more series than this: the worst few as lines, all of them as a band
+WORST_SHOWN = 3
+COLORS = ("#1f4e79", "#c0392b", "#7d3c98", "#16a085", "#b9770e", "#2e4053")
+TARGET_COLOR = "#1e8449"
+WARNING_COLOR = "#f5b041"
+VIOLATION_COLOR = "#e74c3c"
+
+
+def chart_name(goal_id: str) -> str:
+    """Path of a goal's chart, relative to the week folder."""
+    return f"charts/{goal_id}.png"
+
+
+def draw_goal_chart(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
+    """Draw `goal`'s chart into `path` (PNG)."""
+    goal_figure(goal, data, window).savefig(path, format="png", dpi=DPI)
+
+
+def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
+    """The chart of `goal` as a matplotlib Figure."""
+    fig = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    grid = window.first_ts + window.step_s * np.arange(window.expected, dtype=np.float64)
+    times = grid.astype("datetime64[s]")
+    end = np.datetime64(int(window.end.timestamp()), "s")
+    ax.set_xlim(times[0] if times.size else end, end)  # type: ignore[arg-type]
+    ax.xaxis.set_major_locator(
+        AutoDateLocator(  # type: ignore[no-untyped-call]
+            tz=window.start.tzinfo, maxticks=9
+        )
+    )
+    ax.xaxis.set_major_formatter(
+        DateFormatter(  # type: ignore[no-untyped-call]
+            "%a %d %H:%M", tz=window.start.tzinfo
+        )
+    )
+    ax.set_xlabel(f"time ({window.timezone})", fontsize=7)
+    ax.set_ylabel(goal.spec.unit or "value", fontsize=7)
+    ax.tick_params(labelsize=6.5)
+    ax.grid(True, linewidth=0.3, alpha=0.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+    by_labels = {s.labels: s for s in data.series}
+    ordered = [by_labels[s.labels] for s in goal.series if s.labels in by_labels]
+    if not ordered:
+        reason = (
+            "Query failed: " + (goal.message or "")
+            if goal.status == "error"
+            else "No data in this window"
+        )
+        ax.text(
+            0.5,
+            0.5,
+            reason[:120],
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="#555555",
+        )
+        ax.set_yticks([])
+        return fig
+
+    values = np.vstack([_on_grid(s, grid) for s in ordered])
+    keep = fmt.varying_labels([s.labels for s in ordered])
+    if len(ordered) > MAX_LINES:
+        with warnings.catch_warnings():
+            # all-NaN columns (no series has a sample there) are expected
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+        ax.fill_between(
+            times,
+            low,
+            high,
+            color="#aab7c4",
+            alpha=0.45,
+            linewidth=0,
+            label=f"all {len(ordered):,} series (min to max)",
+        )
+        lines = range(WORST_SHOWN)
+    else:
+        lines = range(len(ordered))
+    for i in lines:
+        label = fmt.labels_text(ordered[i].labels, keep) if ordered[i].labels else goal.spec.name
+        ax.plot(
+            times,
+            values[i],
+            linewidth=0.8,
+            color=COLORS[i % len(COLORS)],
+            label=label[:60] + ("…" if len(label) > 60 else ""),
+        )
+
+    _draw_target(ax, goal.spec.target, goal.spec.warning)
+    sample_rule = goal.spec.sample_target or goal.spec.target
+    worst = values[0]
+    violating = ~np.isnan(worst) & ~sample_rule.mask(np.nan_to_num(worst, nan=0.0))
+    if violating.any():
+        ax.fill_between(
+            times,
+            0,
+            1,
+            where=violating,
+            transform=ax.get_xaxis_transform(),
+            color=VIOLATION_COLOR,
+            alpha=0.12,
+            linewidth=0,
+            label="worst series off target",
+        )
+    _fit_y(ax, values, goal.spec.target, goal.spec.warning)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+    handles = len(ax.get_legend_handles_labels()[0])
+    ax.legend(
+        fontsize=6,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        ncols=min(4, handles),
+        frameon=False,
+    )
+    return fig
+
+
+def _on_grid(series: Series, grid: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = np.full(grid.size, np.nan)
+    index = np.searchsorted(grid, series.timestamps)
+    inside = (index < grid.size) & (grid[np.minimum(index, grid.size - 1)] == series.timestamps)
+    out[index[inside]] = series.values[inside]
+    return out
+
+
+def _bounds(target: Target) -> list[float]:
+    return [target.low, target.high] if target.op == ".." else [target.low]
+
+
+def _draw_target(ax: Axes, target: Target, warning: Target | None) -> None:
+    for i, bound in enumerate(_bounds(target)):
+        ax.axhline(
+            bound,
+            color=TARGET_COLOR,
+            linewidth=1,
+            linestyle="--",
+            label=f"target {fmt.target(target)}" if i == 0 else None,
+        )
+    if warning is None:
+        return
+    if target.op == ".." and warning.op == "..":
+        spans = [(warning.low, target.low), (target.high, warning.high)]
+    else:
+        spans = [(min(warning.low, target.low), max(warning.low, target.low))]
+    for i, (a, b) in enumerate(spans):
+        if a < b:
+            ax.axhspan(
+                a,
+                b,
+                color=WARNING_COLOR,
+                alpha=0.18,
+                linewidth=0,
+                label=f"at risk {fmt.target(warning)}" if i == 0 else None,
+            )
+
+
+def _fit_y(ax: Axes, values: NDArray[np.float64], target: Target, warning: Target | None) -> None:
+    finite = values[np.isfinite(values)]
+    points = [*finite.tolist()[:1], *_bounds(target), *(_bounds(warning) if warning else [])]
+    if finite.size:
+        points += [float(finite.min()), float(finite.max())]
+    low, high = min(points), max(points)
+    pad = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
+    ax.set_ylim(low - pad, high + pad)
