@@ -7,6 +7,7 @@ and leave nothing behind. Each goal is drawn once per run and shared by every ag
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from matplotlib.ticker import FuncFormatter
 from numpy.typing import NDArray
 
 from pipeline import formatting as fmt
+from pipeline.history import WeekPoint
 from pipeline.model import GoalResult, QueryResult, Series, Window
 from pipeline.targets import Target
 
@@ -31,9 +33,9 @@ WARNING_COLOR = "#f5b041"
 VIOLATION_COLOR = "#e74c3c"
 
 
-def chart_name(goal_id: str) -> str:
-    """Path of a goal's chart, relative to the week folder."""
-    return f"charts/{goal_id}.png"
+def chart_name(name: str) -> str:
+    """Path of a chart, relative to the week folder."""
+    return f"charts/{name}.png"
 
 
 def draw_goal_chart(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
@@ -193,3 +195,41 @@ def _fit_y(ax: Axes, values: NDArray[np.float64], target: Target, warning: Targe
     low, high = min(points), max(points)
     pad = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
     ax.set_ylim(low - pad, high + pad)
+
+
+def draw_trend_chart(
+    weeks: Sequence[WeekPoint], pass_score: float, warning_score: float, path: Path
+) -> None:
+    """The overall score of each week so far, against the verdict thresholds."""
+    fig = Figure(figsize=(3.6, 1.9), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.axhspan(pass_score, 100, color=TARGET_COLOR, alpha=0.12, linewidth=0)
+    ax.axhspan(warning_score, pass_score, color=WARNING_COLOR, alpha=0.18, linewidth=0)
+    ax.axhspan(0, warning_score, color=VIOLATION_COLOR, alpha=0.08, linewidth=0)
+    scored = [(w.week, float(w.score)) for w in weeks if w.score is not None]
+    ax.plot(
+        [week for week, _ in scored],
+        [score for _, score in scored],
+        marker="o",
+        markersize=3.5,
+        linewidth=1.2,
+        color=COLORS[0],
+    )
+    for week, score in scored:
+        ax.annotate(
+            f"{score:.0f}",
+            (week, score),
+            textcoords="offset points",
+            xytext=(0, 5),
+            ha="center",
+            fontsize=6,
+        )
+    ax.set_xticks([w.week for w in weeks])
+    ax.set_xlabel("week", fontsize=7)
+    ax.set_ylabel("overall score", fontsize=7)
+    ax.set_ylim(0, 105)
+    ax.tick_params(labelsize=6.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.savefig(path, format="png", dpi=DPI)

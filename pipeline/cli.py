@@ -79,15 +79,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def setup_logging(quiet: bool) -> None:
+    """Our progress lines on stderr; other libraries only for real errors."""
+    logging.basicConfig(level=logging.ERROR, format="%(name)s: %(message)s", force=True)
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+    if not log.handlers:
+        log.addHandler(_Stderr())
+        log.propagate = False
+
+
+class _Stderr(logging.Handler):
+    """Writes to whatever sys.stderr is at the time (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(record.getMessage(), file=sys.stderr)
+
+
 def _report(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
-        format="%(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
-    # urllib3 logs each retry with the full URL; our own error says what failed, once.
-    logging.getLogger("urllib3").setLevel(logging.ERROR)
+    setup_logging(quiet=args.quiet)
     if args.email:
         raise UsageError("--email is not available yet")
     loaded = load_config(args.config)

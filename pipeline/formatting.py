@@ -50,6 +50,15 @@ def quantity(value: float | None, unit: str) -> str:
     return f"{text} {unit}" if unit and value is not None else text
 
 
+def change(delta: float | None) -> str:
+    """`▲ 70,602`, `▼ 1.2`, `= 0`, or an em dash when unknown."""
+    if delta is None:
+        return "—"
+    if delta == 0:
+        return "= 0"
+    return f"{'▲' if delta > 0 else '▼'} {number(abs(delta))}"
+
+
 def score(value: float | None) -> str:
     """A 0-100 score with one decimal, or an em dash when not scored."""
     return "—" if value is None else f"{value:.1f}"

@@ -117,6 +117,8 @@ class WeekResult:
     generated_at: datetime
     config_digest: str
     no_data_policy: str
+    pass_score: float
+    warning_score: float
     scorecard: Scorecard
     goals: tuple[GoalResult, ...]
     agents: tuple[AgentResult, ...]

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from pipeline import __version__
 from pipeline import formatting as fmt
 from pipeline.model import AgentResult, GoalResult, Scorecard, WeekResult
+from pipeline.trend import GoalTrend, Trend
 
 MAX_SERIES_SHOWN = 10
+TREND_CHART = "__trend__"  # key of the overall-score-per-week chart in `charts`
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class GoalRow:
     coverage: str
     key: bool
     mine: bool
+    previous: str
+    change: str
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class GoalDetail:
     series_total: int
     hidden_summary: str | None
     chart: str | None
+    projection: str | None
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,17 @@ class MatrixRow:
     score: str
     verdict: str
     icon: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class WeekLine:
+    """One week of the sprint so far, for the trend."""
+
+    week: int
+    score: str
+    verdict: str
+    verdict_text: str
     current: bool
 
 
@@ -116,6 +132,9 @@ class ReportView:
     quality: tuple[str, ...]
     next_steps: tuple[str, ...]
     queries: tuple[QueryLine, ...]
+    has_history: bool
+    weeks: tuple[WeekLine, ...]
+    trend_chart: str | None
     window_start_utc: str
     window_end_utc: str
     step: str
@@ -124,8 +143,9 @@ class ReportView:
     version: str
 
 
-def _row(goal: GoalResult, mine: bool) -> GoalRow:
+def _row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
     spec = goal.spec
+    previous = trend.previous
     return GoalRow(
         id=spec.id,
         name=spec.name,
@@ -138,10 +158,22 @@ def _row(goal: GoalResult, mine: bool) -> GoalRow:
         coverage=fmt.percent(goal.coverage),
         key=spec.key,
         mine=mine,
+        previous=fmt.quantity(previous.value, spec.unit) if previous else "—",
+        change=fmt.change(trend.change),
     )
 
 
-def _detail(goal: GoalResult, charts: dict[str, str]) -> GoalDetail:
+def _projection(goal: GoalResult, trend: GoalTrend) -> str | None:
+    projection = trend.projection
+    if projection is None:
+        return None
+    rate = f"{fmt.change(projection.rate)} {goal.spec.unit}".strip() + " a week"
+    if projection.week is None:
+        return f"Not converging at the latest rate of change ({rate})."
+    return f"At the latest rate of change ({rate}) it would be met in week {projection.week}."
+
+
+def _detail(goal: GoalResult, charts: dict[str, str], trend: GoalTrend) -> GoalDetail:
     spec = goal.spec
     keep = fmt.varying_labels([s.labels for s in goal.series])
     shown = goal.series[:MAX_SERIES_SHOWN]
@@ -152,7 +184,7 @@ def _detail(goal: GoalResult, charts: dict[str, str]) -> GoalDetail:
         parts = ", ".join(f"{n:,} {fmt.STATUS_TEXT[s].lower()}" for s, n in counts.items() if n)
         hidden_summary = f"{len(hidden):,} more series not listed: {parts}"
     return GoalDetail(
-        row=_row(goal, True),
+        row=_row(goal, True, trend),
         query=spec.query,
         aggregate=spec.aggregate,
         warning=fmt.target(spec.warning, spec.unit) if spec.warning else "—",
@@ -172,6 +204,7 @@ def _detail(goal: GoalResult, charts: dict[str, str]) -> GoalDetail:
         series_total=len(goal.series),
         hidden_summary=hidden_summary,
         chart=charts.get(spec.id),
+        projection=_projection(goal, trend),
     )
 
 
@@ -213,7 +246,9 @@ def _next_step(goal: GoalResult) -> str:
     )
 
 
-def build_report(result: WeekResult, agent: AgentResult, charts: dict[str, str]) -> ReportView:
+def build_report(
+    result: WeekResult, agent: AgentResult, charts: dict[str, str], trend: Trend
+) -> ReportView:
     """The report of `agent` for the week in `result`."""
     window = result.window
     mine = set(agent.goal_ids)
@@ -223,7 +258,9 @@ def build_report(result: WeekResult, agent: AgentResult, charts: dict[str, str])
             title=f"{cat.name.replace('_', ' ').title()} Goals ({cat.weight * 100:g}% weight)",
             score=fmt.score(cat.score),
             rows=tuple(
-                _row(g, g.spec.id in mine) for g in result.goals if g.spec.category == cat.name
+                _row(g, g.spec.id in mine, trend.goals[g.spec.id])
+                for g in result.goals
+                if g.spec.category == cat.name
             ),
         )
         for cat in card.categories
@@ -264,9 +301,10 @@ def build_report(result: WeekResult, agent: AgentResult, charts: dict[str, str])
     pending = sorted(
         (g for g in agent_goals if g.status != "met"), key=lambda g: -my_lost[g.spec.id]
     )
-    next_steps = [_next_step(g) for g in pending] or [
-        "All of this agent's convergence points are met: keep them there and watch the trend."
-    ]
+    next_steps = [
+        " ".join(filter(None, [_next_step(g), _projection(g, trend.goals[g.spec.id])]))
+        for g in pending
+    ] or ["All of this agent's convergence points are met: keep them there and watch the trend."]
     if not window.complete:
         next_steps.append("Rerun after the week ends for the final figures.")
     return ReportView(
@@ -292,7 +330,7 @@ def build_report(result: WeekResult, agent: AgentResult, charts: dict[str, str])
         summary=tuple(summary),
         reasons=tuple(reasons),
         tables=tables,
-        details=tuple(_detail(g, charts) for g in agent_goals),
+        details=tuple(_detail(g, charts, trend.goals[g.spec.id]) for g in agent_goals),
         matrix=tuple(
             MatrixRow(
                 name=a.name,
@@ -323,6 +361,18 @@ def build_report(result: WeekResult, agent: AgentResult, charts: dict[str, str])
         generated_at=result.generated_at.isoformat(timespec="seconds"),
         config_digest=result.config_digest,
         version=__version__,
+        has_history=trend.has_history,
+        weeks=tuple(
+            WeekLine(
+                week=w.week,
+                score=fmt.score(w.score),
+                verdict=w.verdict,
+                verdict_text=fmt.VERDICT_TEXT[w.verdict],
+                current=w.week == window.week,
+            )
+            for w in trend.weeks
+        ),
+        trend_chart=charts.get(TREND_CHART),
     )
 
 

@@ -10,17 +10,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.charts import chart_name, draw_goal_chart
+from pipeline.charts import chart_name, draw_goal_chart, draw_trend_chart
 from pipeline.config import LoadedConfig
 from pipeline.errors import UsageError
+from pipeline.history import FILE_NAME as HISTORY_FILE
+from pipeline.history import History
 from pipeline.model import AgentResult, GoalResult, QueryResult, Scorecard, WeekResult, Window
 from pipeline.output import staged_week_dir, week_dir_name, week_lock, write_text
 from pipeline.pdf import write_pdf
 from pipeline.render import render_html, render_markdown
-from pipeline.report_data import build_report
+from pipeline.report_data import TREND_CHART, build_report
 from pipeline.scoring import score_goal, scorecard
 from pipeline.source import MetricsSource, PrometheusSource
 from pipeline.summary import summary_json
+from pipeline.trend import Trend, build_trend
 from pipeline.window import current_week, week_window
 
 log = logging.getLogger("pipeline")
@@ -40,9 +43,10 @@ class RunRequest:
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """The scored week and, unless a dry run, the folder written."""
+    """The scored week, its movement since earlier weeks and, unless a dry run, its folder."""
 
     result: WeekResult
+    trend: Trend
     folder: Path | None
 
 
@@ -101,6 +105,8 @@ def score_week(
         generated_at=generated_at,
         config_digest=loaded.digest,
         no_data_policy=policy,
+        pass_score=cfg.scoring.pass_score,
+        warning_score=cfg.scoring.warning_score,
         scorecard=card(list(goals)),
         goals=goals,
         agents=agents,
@@ -130,13 +136,18 @@ def run_week(
     )
     results = query_all(source, [g.query for g in cfg.goals], window, on_query_done)
     result = score_week(loaded, window, results, now)
+    history = History(request.output_dir / HISTORY_FILE)
+    trend = build_trend(result, history.before(week))
     if request.dry_run:
-        return RunOutcome(result, None)
-    folder = write_week(result, results, request)
-    return RunOutcome(result, folder)
+        return RunOutcome(result, trend, None)
+    folder = write_week(result, results, trend, request)
+    history.record(result)
+    return RunOutcome(result, trend, folder)
 
 
-def write_week(result: WeekResult, results: Mapping[str, QueryResult], request: RunRequest) -> Path:
+def write_week(
+    result: WeekResult, results: Mapping[str, QueryResult], trend: Trend, request: RunRequest
+) -> Path:
     """Render every selected agent's reports and summary.json into the week folder, atomically."""
     chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
     out = request.output_dir
@@ -145,11 +156,16 @@ def write_week(result: WeekResult, results: Mapping[str, QueryResult], request: 
         staged_week_dir(out, result.window.week, keep_previous=bool(request.agents)) as staging,
     ):
         charts = draw_charts(result, results, chosen, staging)
+        if trend.has_history:
+            charts[TREND_CHART] = chart_name("trend")
+            draw_trend_chart(
+                trend.weeks, result.pass_score, result.warning_score, staging / charts[TREND_CHART]
+            )
         files = {
-            agent.id: write_agent(result, agent, charts, request.formats, staging)
+            agent.id: write_agent(result, agent, charts, trend, request.formats, staging)
             for agent in chosen
         }
-        write_text(staging / "summary.json", summary_json(result, files))
+        write_text(staging / "summary.json", summary_json(result, trend, files))
     return out / week_dir_name(result.window.week)
 
 
@@ -175,11 +191,12 @@ def write_agent(
     result: WeekResult,
     agent: AgentResult,
     charts: dict[str, str],
+    trend: Trend,
     formats: Sequence[str],
     folder: Path,
 ) -> dict[str, str]:
     """Write one agent's report in each format; return format -> file name."""
-    view = build_report(result, agent, charts)
+    view = build_report(result, agent, charts, trend)
     files = {}
     if "md" in formats:
         files["md"] = f"{agent.id}.md"

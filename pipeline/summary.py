@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from pipeline.model import GoalResult, Scorecard, WeekResult
+from pipeline.trend import GoalTrend, Trend
 
 SCHEMA = 1
 
@@ -18,8 +19,10 @@ def _number(value: float | None) -> float | str | None:
     return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
 
 
-def _goal(goal: GoalResult) -> dict[str, Any]:
+def _goal(goal: GoalResult, trend: GoalTrend) -> dict[str, Any]:
     spec = goal.spec
+    previous = trend.previous
+    projection = trend.projection
     return {
         "id": spec.id,
         "name": spec.name,
@@ -39,6 +42,18 @@ def _goal(goal: GoalResult) -> dict[str, Any]:
         "message": goal.message,
         "partial": bool(goal.warnings),
         "warnings": list(goal.warnings),
+        "previous": None
+        if previous is None
+        else {
+            "week": previous.week,
+            "value": previous.value,
+            "status": previous.status,
+            "score": previous.score,
+        },
+        "change": _number(trend.change),
+        "projection": None
+        if projection is None
+        else {"rate_per_week": _number(projection.rate), "met_in_week": projection.week},
         "series": [
             {
                 "labels": dict(s.labels),
@@ -56,7 +71,9 @@ def _card(card: Scorecard) -> dict[str, Any]:
     return {"score": card.score, "verdict": card.verdict, "vetoed_by": list(card.vetoed_by)}
 
 
-def summary_dict(result: WeekResult, files: dict[str, dict[str, str]]) -> dict[str, Any]:
+def summary_dict(
+    result: WeekResult, trend: Trend, files: dict[str, dict[str, str]]
+) -> dict[str, Any]:
     """The summary document; `files` maps agent id -> {format: file name} written this run."""
     window = result.window
     return {
@@ -75,7 +92,11 @@ def summary_dict(result: WeekResult, files: dict[str, dict[str, str]]) -> dict[s
         "categories": {
             c.name: {"weight": c.weight, "score": c.score} for c in result.scorecard.categories
         },
-        "goals": [_goal(g) for g in result.goals],
+        "trend": [
+            {"week": w.week, "score": w.score, "verdict": w.verdict, "complete": w.complete}
+            for w in trend.weeks
+        ],
+        "goals": [_goal(g, trend.goals[g.spec.id]) for g in result.goals],
         "agents": [
             {
                 "id": a.id,
@@ -92,9 +113,11 @@ def summary_dict(result: WeekResult, files: dict[str, dict[str, str]]) -> dict[s
     }
 
 
-def summary_json(result: WeekResult, files: dict[str, dict[str, str]]) -> str:
+def summary_json(result: WeekResult, trend: Trend, files: dict[str, dict[str, str]]) -> str:
     """summary.json's text."""
     return (
-        json.dumps(summary_dict(result, files), indent=2, ensure_ascii=False, allow_nan=False)
+        json.dumps(
+            summary_dict(result, trend, files), indent=2, ensure_ascii=False, allow_nan=False
+        )
         + "\n"
     )

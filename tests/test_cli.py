@@ -42,7 +42,11 @@ def test_week_1_writes_reports_and_summary(
         assert goal["status"] in ("met", "at_risk", "missed", "no_data", "error")
         assert 0 <= goal["score"] <= 100 and 0 <= goal["coverage"] <= 1
     # only the report's own folder and the lock file: no staging leftovers
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".week-01.lock", "week-01"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".week-01.lock",
+        "history.sqlite",
+        "week-01",
+    ]
 
 
 @pytest.mark.prometheus

@@ -99,4 +99,8 @@ def test_two_processes_for_one_week_both_end_complete(
         assert proc.returncode == 0, err
     folder = tmp_path / "out" / "week-01"
     assert len(list(folder.glob("*.md"))) == 4 and (folder / "summary.json").exists()
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".week-01.lock", "week-01"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".week-01.lock",
+        "history.sqlite",
+        "week-01",
+    ]

@@ -53,9 +53,10 @@ class FakeSource:
 def _report(tmp_path: Path, answers: dict[str, list[tuple[dict[str, str], float]]]) -> str:
     loaded = load_config(write_config(tmp_path / "c.yaml", CONFIG), env={})
     source = FakeSource(answers)
-    result = run_week(loaded, RunRequest(1, tmp_path, dry_run=True), now=NOW, source=source).result
+    outcome = run_week(loaded, RunRequest(1, tmp_path, dry_run=True), now=NOW, source=source)
     assert source.calls.count("q_many") == 1  # shared by two agents, sent once
-    return render_markdown(build_report(result, result.agents[0], charts={}))
+    result = outcome.result
+    return render_markdown(build_report(result, result.agents[0], {}, outcome.trend))
 
 
 def test_labels_are_data_not_markup(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ def build_demo_tsdb(cache: Path) -> Path:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.demo")
-    parser.add_argument("--week", action="append", default=[], help="weeks to report [1]")
+    parser.add_argument("--week", action="append", default=[], help="weeks to report [1, 2, 3]")
     parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
     args, rest = parser.parse_known_args()
     blocks = build_demo_tsdb(ROOT / ".demo" / "cache")
@@ -60,7 +60,7 @@ def main() -> int:
         with PrometheusServer(tsdb, port=port, log_path=Path(tmp) / "prometheus.log") as prom:
             print(f"demo: Prometheus with the demo sprint on {prom.url}")
             code = 0
-            for week in args.week or ["1"]:
+            for week in args.week or ["1", "2", "3"]:
                 cmd = [sys.executable, "-m", "pipeline", "--week", week, "--config", str(config)]
                 cmd += ["--output", str(ROOT / "reports"), *rest]
                 print("demo: $", " ".join(cmd[1:]))

@@ -1,0 +1,181 @@
+"""Run history and delivery records in one SQLite file beside the reports."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.model import WeekResult
+
+FILE_NAME = "history.sqlite"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    week INTEGER NOT NULL,
+    generated_at TEXT NOT NULL,
+    window_end TEXT NOT NULL,
+    complete INTEGER NOT NULL,
+    score REAL,
+    verdict TEXT NOT NULL,
+    config_digest TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS goal_scores (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    goal_id TEXT NOT NULL,
+    value REAL,
+    status TEXT NOT NULL,
+    score REAL
+);
+CREATE TABLE IF NOT EXISTS category_scores (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    category TEXT NOT NULL,
+    score REAL
+);
+CREATE TABLE IF NOT EXISTS agent_scores (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    agent_id TEXT NOT NULL,
+    score REAL,
+    verdict TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    week INTEGER NOT NULL,
+    agent_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    sent_at TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class GoalPoint:
+    """A goal's outcome in one earlier week."""
+
+    week: int
+    value: float | None
+    status: str
+    score: float | None
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    """The overall outcome of one earlier week."""
+
+    week: int
+    score: float | None
+    verdict: str
+    complete: bool
+
+
+@dataclass(frozen=True)
+class Past:
+    """What the history says about the weeks before the one being reported."""
+
+    weeks: tuple[WeekPoint, ...]  # oldest first, the latest run of each week
+    goals: dict[str, tuple[GoalPoint, ...]]  # goal id -> its points, oldest first
+
+
+class History:
+    """The SQLite history of one output folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db.executescript(_SCHEMA)
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def record(self, result: WeekResult) -> None:
+        """Store a completed run's scores."""
+        with self._db() as db:
+            card = result.scorecard
+            cursor = db.execute(
+                "INSERT INTO runs (week, generated_at, window_end, complete, score, verdict, "
+                "config_digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    result.window.week,
+                    result.generated_at.isoformat(),
+                    result.window.end.isoformat(),
+                    int(result.window.complete),
+                    card.score,
+                    card.verdict,
+                    result.config_digest,
+                ),
+            )
+            run_id = cursor.lastrowid
+            db.executemany(
+                "INSERT INTO goal_scores VALUES (?, ?, ?, ?, ?)",
+                [(run_id, g.spec.id, _finite(g.value), g.status, g.score) for g in result.goals],
+            )
+            db.executemany(
+                "INSERT INTO category_scores VALUES (?, ?, ?)",
+                [(run_id, c.name, c.score) for c in card.categories],
+            )
+            db.executemany(
+                "INSERT INTO agent_scores VALUES (?, ?, ?, ?)",
+                [(run_id, a.id, a.scorecard.score, a.scorecard.verdict) for a in result.agents],
+            )
+
+    def before(self, week: int) -> Past:
+        """The latest run of each week before `week`."""
+        if not self.path.exists():  # nothing recorded yet (and a dry run must not create it)
+            return Past(weeks=(), goals={})
+        with self._db() as db:
+            runs = db.execute(
+                "SELECT id, week, score, verdict, complete FROM runs WHERE week < ? AND id IN "
+                "(SELECT MAX(id) FROM runs GROUP BY week) ORDER BY week",
+                (week,),
+            ).fetchall()
+            goals: dict[str, list[GoalPoint]] = {}
+            for run_id, run_week, *_ in runs:
+                for goal_id, value, status, score in db.execute(
+                    "SELECT goal_id, value, status, score FROM goal_scores WHERE run_id = ?",
+                    (run_id,),
+                ):
+                    goals.setdefault(goal_id, []).append(GoalPoint(run_week, value, status, score))
+        return Past(
+            weeks=tuple(WeekPoint(w, s, v, bool(c)) for _, w, s, v, c in runs),
+            goals={k: tuple(v) for k, v in goals.items()},
+        )
+
+    def runs(self, week: int | None = None) -> int:
+        """How many runs are recorded (for one week, or in all)."""
+        with self._db() as db:
+            if week is None:
+                return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+            query = "SELECT COUNT(*) FROM runs WHERE week = ?"
+            return int(db.execute(query, (week,)).fetchone()[0])
+
+    def delivered(self, week: int, agent_id: str, content_hash: str) -> bool:
+        """Whether this very report was already sent to this agent."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT 1 FROM deliveries WHERE week = ? AND agent_id = ? AND content_hash = ?",
+                (week, agent_id, content_hash),
+            ).fetchone()
+        return row is not None
+
+    def record_delivery(
+        self, week: int, agent_id: str, content_hash: str, recipients: list[str], sent_at: str
+    ) -> None:
+        """Remember that a report went out."""
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?)",
+                (week, agent_id, content_hash, ",".join(recipients), sent_at),
+            )
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is None or math.isfinite(value) else None
