@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--agent", action="extend", nargs="+", default=[], help="only these agents")
     parser.add_argument("--format", type=_formats, help="md,pdf,html [report.formats]")
     parser.add_argument("--email", action="store_true", help="e-mail each agent's PDF")
+    parser.add_argument(
+        "--resend", action="store_true", help="with --email: send even if already sent"
+    )
     parser.add_argument("--dry-run", action="store_true", help="query and score, write nothing")
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
     return parser
@@ -97,8 +100,8 @@ class _Stderr(logging.Handler):
 
 def _report(args: argparse.Namespace) -> int:
     setup_logging(quiet=args.quiet)
-    if args.email:
-        raise UsageError("--email is not available yet")
+    if args.resend and not args.email:
+        raise UsageError("--resend only makes sense with --email")
     loaded = load_config(args.config)
     cfg = loaded.config
     output = args.output or (loaded.path.parent / cfg.report.output_dir)
@@ -108,6 +111,8 @@ def _report(args: argparse.Namespace) -> int:
         agents=tuple(args.agent),
         formats=args.format or tuple(cfg.report.formats),
         dry_run=args.dry_run,
+        email=args.email,
+        resend=args.resend,
     )
     queries = len({g.query for g in cfg.goals})
     err = Console(stderr=True)

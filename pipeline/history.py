@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     week INTEGER NOT NULL,
     agent_id TEXT NOT NULL,
     content_hash TEXT NOT NULL,
-    recipients TEXT NOT NULL,
+    recipient TEXT NOT NULL,
     sent_at TEXT NOT NULL
 );
 """
@@ -157,23 +157,26 @@ class History:
             query = "SELECT COUNT(*) FROM runs WHERE week = ?"
             return int(db.execute(query, (week,)).fetchone()[0])
 
-    def delivered(self, week: int, agent_id: str, content_hash: str) -> bool:
-        """Whether this very report was already sent to this agent."""
+    def sent_to(self, week: int, agent_id: str, content_hash: str) -> set[str]:
+        """The recipients that already received this very report."""
+        if not self.path.exists():
+            return set()
         with self._db() as db:
-            row = db.execute(
-                "SELECT 1 FROM deliveries WHERE week = ? AND agent_id = ? AND content_hash = ?",
+            rows = db.execute(
+                "SELECT recipient FROM deliveries WHERE week = ? AND agent_id = ? "
+                "AND content_hash = ?",
                 (week, agent_id, content_hash),
-            ).fetchone()
-        return row is not None
+            ).fetchall()
+        return {r[0] for r in rows}
 
     def record_delivery(
         self, week: int, agent_id: str, content_hash: str, recipients: list[str], sent_at: str
     ) -> None:
-        """Remember that a report went out."""
+        """Remember who received a report."""
         with self._db() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?)",
-                (week, agent_id, content_hash, ",".join(recipients), sent_at),
+                [(week, agent_id, content_hash, r, sent_at) for r in recipients],
             )
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from pipeline.charts import chart_name, draw_goal_chart, draw_trend_chart
 from pipeline.config import LoadedConfig
-from pipeline.errors import UsageError
+from pipeline.deliver import Delivery, check_email, deliver_week
+from pipeline.errors import DeliveryError, UsageError
 from pipeline.history import FILE_NAME as HISTORY_FILE
 from pipeline.history import History
 from pipeline.model import AgentResult, GoalResult, QueryResult, Scorecard, WeekResult, Window
@@ -39,6 +40,8 @@ class RunRequest:
     agents: tuple[str, ...] = ()
     formats: tuple[str, ...] = ("md",)
     dry_run: bool = False
+    email: bool = False
+    resend: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class RunOutcome:
     result: WeekResult
     trend: Trend
     folder: Path | None
+    deliveries: tuple[Delivery, ...] = ()
 
 
 def query_all(
@@ -128,9 +132,13 @@ def run_week(
     if unknown:
         known = ", ".join(a.id for a in cfg.agents)
         raise UsageError(f"--agent {unknown[0]}: no such agent in {loaded.path} (agents: {known})")
+    env = os.environ if env is None else env
+    password = None
+    if request.email and not request.dry_run:
+        password = check_email(cfg.email, env, str(loaded.path))
     week = request.week or current_week(cfg.sprint, now)
     window = week_window(cfg.sprint, week, now)
-    source = source or PrometheusSource(cfg.prometheus, os.environ if env is None else env)
+    source = source or PrometheusSource(cfg.prometheus, env)
     log.info(
         "week %d: %s to %s, %d samples per series", week, window.start, window.end, window.expected
     )
@@ -142,7 +150,20 @@ def run_week(
         return RunOutcome(result, trend, None)
     folder = write_week(result, results, trend, request)
     history.record(result)
-    return RunOutcome(result, trend, folder)
+    if not (request.email and cfg.email):
+        return RunOutcome(result, trend, folder)
+    chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
+    deliveries = deliver_week(
+        result, trend, folder, cfg.email, password, history, chosen, request.resend
+    )
+    failed = [d for d in deliveries if d.error]
+    if failed:
+        raise DeliveryError(
+            f"e-mail failed for {len(failed)} of {len(deliveries)} agents: "
+            + "; ".join(f"{d.agent_id}: {d.error}" for d in failed)
+            + f" (the reports are in {folder})"
+        )
+    return RunOutcome(result, trend, folder, tuple(deliveries))
 
 
 def write_week(

@@ -8,6 +8,7 @@ need=()
 command -v prometheus >/dev/null || need+=(prometheus)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
+command -v openssl >/dev/null || need+=(openssl)  # the e-mail tests make a certificate
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 # WeasyPrint draws text with Pango.
 ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)

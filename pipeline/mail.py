@@ -1,0 +1,110 @@
+"""Compose one agent's e-mail: subject, plain-text and HTML body, the report attached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from pipeline import formatting as fmt
+from pipeline.model import AgentResult, WeekResult
+from pipeline.render import environment
+from pipeline.trend import Trend
+
+
+@dataclass(frozen=True)
+class MailView:
+    """What the body of an agent's e-mail says."""
+
+    sprint: str
+    week: int
+    agent: str
+    period: str
+    timezone: str
+    complete: bool
+    verdict_text: str
+    overall: str
+    categories: tuple[tuple[str, str], ...]
+    agent_verdict_text: str
+    agent_score: str
+    moved: tuple[str, ...]
+    open_goals: tuple[str, ...]
+    attachments: tuple[str, ...]
+
+
+def subject(result: WeekResult, agent: AgentResult) -> str:
+    """`UnMoGrowP · week 3 · Go Code Agent: ACHIEVED 94.0/100`."""
+    card = result.scorecard
+    return (
+        f"{result.sprint} · week {result.window.week} · {agent.name}: "
+        f"{fmt.VERDICT_TEXT[card.verdict]} {fmt.score(card.score)}/100"
+    )
+
+
+def mail_view(
+    result: WeekResult, trend: Trend, agent: AgentResult, attachments: list[Path]
+) -> MailView:
+    """The body's data: scores, goals whose status moved since last week, goals not met."""
+    moved, open_goals = [], []
+    for goal_id in agent.goal_ids:
+        goal = result.goal(goal_id)
+        unit = goal.spec.unit
+        previous = trend.goals[goal_id].previous
+        if previous and previous.status != goal.status:
+            moved.append(
+                f"{goal.spec.name}: {fmt.STATUS_TEXT[previous.status].lower()} -> "
+                f"{fmt.STATUS_TEXT[goal.status].lower()} ({fmt.quantity(previous.value, unit)} -> "
+                f"{fmt.quantity(goal.value, unit)})"
+            )
+        if goal.status != "met":
+            open_goals.append(
+                f"{goal.spec.name}: {fmt.STATUS_TEXT[goal.status].lower()}, "
+                f"{fmt.quantity(goal.value, unit)} against {fmt.target(goal.spec.target, unit)}"
+            )
+    window = result.window
+    return MailView(
+        sprint=result.sprint,
+        week=window.week,
+        agent=agent.name,
+        period=f"{window.start:%Y-%m-%d} to {window.end:%Y-%m-%d %H:%M}",
+        timezone=window.timezone,
+        complete=window.complete,
+        verdict_text=fmt.VERDICT_TEXT[result.scorecard.verdict],
+        overall=fmt.score(result.scorecard.score),
+        categories=tuple((c.name, fmt.score(c.score)) for c in result.scorecard.categories),
+        agent_verdict_text=fmt.VERDICT_TEXT[agent.scorecard.verdict],
+        agent_score=fmt.score(agent.scorecard.score),
+        moved=tuple(moved),
+        open_goals=tuple(open_goals),
+        attachments=tuple(p.name for p in attachments),
+    )
+
+
+def compose(
+    result: WeekResult,
+    trend: Trend,
+    agent: AgentResult,
+    sender: str,
+    recipients: list[str],
+    attachments: list[Path],
+) -> EmailMessage:
+    """The message for one agent, with its report files attached."""
+    view = mail_view(result, trend, agent, attachments)
+    env = environment()
+    message = EmailMessage()
+    message["Subject"] = subject(result, agent)
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = formatdate()
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(env.get_template("email.txt.j2").render(m=view))
+    message.add_alternative(env.get_template("email.html.j2").render(m=view), subtype="html")
+    for path in attachments:
+        if path.suffix == ".pdf":
+            data = path.read_bytes()
+            message.add_attachment(data, maintype="application", subtype="pdf", filename=path.name)
+        else:
+            text = path.read_text(encoding="utf-8")
+            message.add_attachment(text, subtype="markdown", charset="utf-8", filename=path.name)
+    return message

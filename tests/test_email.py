@@ -1,0 +1,156 @@
+"""E-mail delivery against a real SMTP server (aiosmtpd) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.demo.promserver import PrometheusServer, free_port
+from tests.conftest import shipped_config
+from tests.smtp import Inbox, SmtpServer, self_signed_cert
+
+pytestmark = pytest.mark.prometheus
+SECRET = "s3cr3t-smtp-pa55"
+AGENT_MAIL = {
+    "product-manager": ["product@example.com"],
+    "devops": ["devops@example.com"],
+    "testing": ["testing@example.com"],
+    "go-code": ["go-team@example.com"],
+}
+
+
+def _config(
+    tmp_path: Path,
+    prom: PrometheusServer,
+    port: int,
+    security: str = "none",
+    extra_recipient: str | None = None,
+) -> Path:
+    email = (
+        f"email:\n  smtp_host: 127.0.0.1\n  smtp_port: {port}\n  security: {security}\n"
+        f"  from: reports@example.com\n"
+    )
+    if security != "none":
+        email += "  username: reports@example.com\n  password_env: SMTP_PASSWORD\n"
+    config = shipped_config(tmp_path, prom.url)
+    text = re.sub(r"email:\n(  .*\n)+", email, config.read_text())
+    if extra_recipient:
+        text = text.replace("[go-team@example.com]", f"[go-team@example.com, {extra_recipient}]")
+    config.write_text(text)
+    return config
+
+
+def _run(config: Path, out: Path, *extra: str) -> int:
+    return main(
+        ["--week", "1", "--config", str(config), "--output", str(out), "-q", "--email", *extra]
+    )
+
+
+def test_each_agent_gets_its_pdf(tmp_path: Path, prometheus: PrometheusServer) -> None:
+    inbox = Inbox()
+    with SmtpServer(inbox) as smtp:
+        config = _config(tmp_path, prometheus, smtp.port)
+        assert _run(config, tmp_path / "out") == 0
+    folder = tmp_path / "out" / "week-01"
+    assert sorted(r for r, _ in inbox.messages) == sorted(AGENT_MAIL.values())
+    for recipients, message in inbox.messages:
+        agent = next(a for a, r in AGENT_MAIL.items() if r == recipients)
+        assert message["To"] == recipients[0]
+        assert message["Subject"].startswith("UnMoGrowP Attribution Platform · week 1 · ")
+        assert message["Subject"].endswith(": MISSED 46.0/100")
+        attachments = {p.get_filename(): p.get_content() for p in message.iter_attachments()}
+        assert attachments[f"{agent}.pdf"] == (folder / f"{agent}.pdf").read_bytes()
+        # text parts travel with CRLF line ends (RFC 5322); the text itself is unchanged
+        markdown = attachments[f"{agent}.md"].replace("\r\n", "\n")
+        assert markdown == (folder / f"{agent}.md").read_text()
+        body = message.get_body(("plain",)).get_content()
+        assert "Week 1 of UnMoGrowP Attribution Platform" in body and "MISSED, 46.0/100" in body
+        assert "Not met yet:" in body
+        assert message.get_body(("html",)) is not None
+
+
+def test_a_rerun_does_not_send_the_same_report_again(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    inbox = Inbox()
+    with SmtpServer(inbox) as smtp:
+        config = _config(tmp_path, prometheus, smtp.port)
+        out = tmp_path / "out"
+        assert _run(config, out, "--agent", "go-code", "--format", "pdf") == 0
+        assert _run(config, out, "--agent", "go-code", "--format", "pdf") == 0
+        assert len(inbox.messages) == 1
+        assert _run(config, out, "--agent", "go-code", "--format", "pdf", "--resend") == 0
+        assert len(inbox.messages) == 2
+
+
+def test_starttls_and_login(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cert, key = self_signed_cert(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test's own certificate
+    monkeypatch.setenv("SMTP_PASSWORD", SECRET)
+    inbox = Inbox()
+    with SmtpServer(inbox, tls=(cert, key), password=SECRET) as smtp:
+        config = _config(tmp_path, prometheus, smtp.port, security="starttls")
+        out = tmp_path / "out"
+        assert _run(config, out, "--agent", "go-code", "--format", "pdf") == 0
+        assert len(inbox.messages) == 1
+        monkeypatch.setenv("SMTP_PASSWORD", "wrong")
+        assert _run(config, out, "--agent", "devops", "--format", "pdf") == 4
+    err = capsys.readouterr().err
+    assert (
+        f"error: e-mail failed for 1 of 1 agents: devops: SMTP 127.0.0.1:{smtp.port}: "
+        "535 5.7.8 Authentication credentials invalid" in err
+    )
+    assert SECRET not in err and "wrong" not in err
+
+
+def test_one_refused_recipient_does_not_stop_the_others(
+    tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inbox = Inbox(refuse={"gone@example.com"})
+    with SmtpServer(inbox) as smtp:
+        config = _config(tmp_path, prometheus, smtp.port, extra_recipient="gone@example.com")
+        assert _run(config, tmp_path / "out", "--format", "pdf") == 4
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "error: e-mail failed for 1 of 4 agents: go-code: gone@example.com refused: "
+        "550 5.1.1 <gone@example.com>: mailbox unavailable"
+    )
+    delivered = sorted(r for rs, _ in inbox.messages for r in rs)
+    assert delivered == sorted(r[0] for r in AGENT_MAIL.values())
+
+
+def test_smtp_down_exits_4_and_keeps_the_reports(
+    tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    config = _config(tmp_path, prometheus, port)
+    assert _run(config, tmp_path / "out", "--agent", "go-code") == 4
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: e-mail failed for 1 of 1 agents: go-code: SMTP 127.0.0.1:{port}: "
+        f"connection refused (the reports are in {tmp_path / 'out' / 'week-01'})\n"
+    )
+    assert (tmp_path / "out" / "week-01" / "go-code.pdf").exists()
+
+
+def test_missing_smtp_password_is_a_config_error(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("SMTP_PASSWORD", raising=False)
+    config = _config(tmp_path, prometheus, free_port(), security="starttls")
+    assert _run(config, tmp_path / "out") == 2
+    assert capsys.readouterr().err == (
+        f"error: {config}: email.password_env: environment variable 'SMTP_PASSWORD' is not set\n"
+    )
+    assert not (tmp_path / "out").exists()
