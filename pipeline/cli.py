@@ -16,6 +16,7 @@ from pipeline import formatting as fmt
 from pipeline.config import load_config
 from pipeline.errors import PipelineError, UsageError
 from pipeline.run import RunRequest, run_week
+from pipeline.schedule import run_scheduler
 from pipeline.table import scores_table
 
 log = logging.getLogger("pipeline")
@@ -63,12 +64,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(command: str) -> argparse.ArgumentParser:
+    parser = _Parser(prog=f"python -m pipeline {command}")
+    parser.add_argument("--config", default="config.yaml", type=Path)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        if args_list and args_list[0] in ("schedule", "validate"):
-            raise UsageError(f"'{args_list[0]}' is not available yet")
+        if args_list and args_list[0] == "schedule":
+            args = _command_parser("schedule").parse_args(args_list[1:])
+            setup_logging(quiet=False)
+            return run_scheduler(args.config)
+        if args_list and args_list[0] == "validate":
+            raise UsageError("'validate' is not available yet")
         return _report(build_parser().parse_args(args_list))
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -104,7 +115,7 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError("--resend only makes sense with --email")
     loaded = load_config(args.config)
     cfg = loaded.config
-    output = args.output or (loaded.path.parent / cfg.report.output_dir)
+    output = args.output or loaded.output_dir
     request = RunRequest(
         week=args.week,
         output_dir=output,

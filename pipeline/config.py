@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline.cron import cron_trigger
 from pipeline.errors import ConfigError
 from pipeline.targets import Target, parse_duration, parse_target
 
@@ -164,6 +165,28 @@ class EmailSettings(_Strict):
 class ScheduleSettings(_Strict):
     cron: str = "0 2 * * *"
     email: bool = True
+    misfire_grace: str = "1h"
+    jobstore: str | None = None
+
+    @field_validator("cron")
+    @classmethod
+    def _crontab(cls, text: str) -> str:
+        try:
+            cron_trigger(text, ZoneInfo("UTC"))
+        except ValueError as exc:
+            raise ValueError(f"cannot parse cron '{text}': {exc}") from None
+        return text
+
+    @field_validator("misfire_grace")
+    @classmethod
+    def _grace(cls, text: str) -> str:
+        parse_duration(text)
+        return text
+
+    @property
+    def misfire_grace_s(self) -> int:
+        """How late a missed run may still start, in seconds."""
+        return int(parse_duration(self.misfire_grace))
 
 
 class Config(_Strict):
@@ -201,6 +224,11 @@ class LoadedConfig:
     path: Path
     config: Config
     digest: str
+
+    @property
+    def output_dir(self) -> Path:
+        """report.output_dir, relative to the config file's folder."""
+        return self.path.parent / self.config.report.output_dir
 
     def goal_specs(self) -> tuple[GoalSpec, ...]:
         """The goals with their targets parsed, in file order."""

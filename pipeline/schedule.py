@@ -1,0 +1,133 @@
+"""`python -m pipeline schedule`: the nightly run in the foreground, with a persistent job store.
+
+The job store keeps the next run time across restarts: a run missed while the scheduler was
+down runs once when it comes back (coalesced), if it is no later than `misfire_grace`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import FrameType
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from pipeline.config import LoadedConfig, ScheduleSettings, load_config
+from pipeline.cron import cron_trigger, latest_fire_time
+from pipeline.deliver import check_email
+from pipeline.errors import PipelineError
+from pipeline.run import RunRequest, run_week
+
+log = logging.getLogger("pipeline")
+JOB_ID = "nightly-report"
+JOBSTORE_FILE = "scheduler.sqlite"
+
+
+def _settings(loaded: LoadedConfig) -> ScheduleSettings:
+    return loaded.config.schedule or ScheduleSettings()
+
+
+def jobstore_path(loaded: LoadedConfig) -> Path:
+    """schedule.jobstore, or scheduler.sqlite in the output folder."""
+    configured = _settings(loaded).jobstore
+    return loaded.path.parent / configured if configured else loaded.output_dir / JOBSTORE_FILE
+
+
+def scheduled_run(config_path: str) -> None:
+    """One nightly run of `--week current`; it logs failures and never raises."""
+    try:
+        loaded = load_config(config_path)
+        cfg = loaded.config
+        settings = _settings(loaded)
+        now = datetime.now(cfg.sprint.zone)
+        trigger = cron_trigger(settings.cron, cfg.sprint.zone)
+        lookback = timedelta(seconds=settings.misfire_grace_s) + timedelta(days=1)
+        # Report as of the slot, not the minute it ran: a rerun of one slot then says the
+        # same thing and its e-mail is recognised as already sent.
+        slot = latest_fire_time(trigger, now, lookback) or now
+        request = RunRequest(
+            week=None,
+            output_dir=loaded.output_dir,
+            formats=tuple(cfg.report.formats),
+            email=settings.email,
+        )
+        started = time.monotonic()
+        outcome = run_week(loaded, request, now=slot)
+        card = outcome.result.scorecard
+        log.info(
+            "scheduled run for %s: week %d %s (%s) in %.1fs",
+            slot.isoformat(),
+            outcome.result.window.week,
+            card.verdict,
+            "no score" if card.score is None else f"{card.score:.1f}",
+            time.monotonic() - started,
+        )
+    except PipelineError as exc:
+        log.error("scheduled run failed (exit code %d): %s", exc.exit_code, exc)
+    except Exception:
+        log.exception("scheduled run failed unexpectedly")
+
+
+def run_scheduler(config_path: Path, stop: threading.Event | None = None) -> int:
+    """Run the scheduler until SIGTERM/SIGINT (or `stop`); return the exit code."""
+    loaded = load_config(config_path)
+    cfg = loaded.config
+    settings = _settings(loaded)
+    if settings.email:
+        check_email(cfg.email, os.environ, str(loaded.path))
+    store = jobstore_path(loaded)
+    store.parent.mkdir(parents=True, exist_ok=True)
+    scheduler = BackgroundScheduler(
+        timezone=cfg.sprint.zone,
+        jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{store}")},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": settings.misfire_grace_s,
+        },
+    )
+    trigger = cron_trigger(settings.cron, cfg.sprint.zone)
+    scheduler.start(paused=True)
+    existing = scheduler.get_job(JOB_ID)
+    keep: dict[str, datetime] = {}
+    if existing and repr(existing.trigger) == repr(trigger) and existing.next_run_time:
+        # keep the stored next run time: replacing the job would forget a missed run
+        keep["next_run_time"] = existing.next_run_time
+    job = scheduler.add_job(
+        scheduled_run,
+        trigger,
+        args=[str(loaded.path.resolve())],
+        id=JOB_ID,
+        name="nightly convergence report",
+        replace_existing=True,
+        **keep,
+    )
+    stop = stop or threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("%s received: stopping after the current run, if any", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        scheduler.resume()
+        log.info(
+            "scheduler started: '%s' in %s, next run %s (job store %s)",
+            settings.cron,
+            cfg.sprint.timezone,
+            job.next_run_time,
+            store,
+        )
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("scheduler stopped")
+    return 0

@@ -1,0 +1,231 @@
+"""The scheduler: crontab weekdays, a real run in a subprocess, restarts and signals."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from pipeline.cron import cron_trigger, crontab_weekdays, latest_fire_time
+from pipeline.demo.promserver import PrometheusServer, free_port
+from pipeline.schedule import JOB_ID
+from tests.conftest import shipped_config
+from tests.smtp import Inbox, SmtpServer
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.mark.parametrize(
+    ("field", "names"),
+    [
+        ("0", "sun"),
+        ("7", "sun"),
+        ("1-5", "mon,tue,wed,thu,fri"),
+        ("5-7", "sun,fri,sat"),
+        ("*/2", "sun,tue,thu,sat"),
+        ("0,6", "sun,sat"),
+        ("mon-fri", "mon,tue,wed,thu,fri"),
+        ("*", "*"),
+    ],
+)
+def test_crontab_weekdays_count_from_sunday(field: str, names: str) -> None:
+    assert crontab_weekdays(field) == names
+
+
+def test_a_sunday_cron_fires_on_sunday_in_the_sprint_zone() -> None:
+    trigger = cron_trigger("0 2 * * 0", PARIS)
+    monday = datetime(2026, 11, 23, 12, tzinfo=PARIS)
+    fire = trigger.get_next_fire_time(None, monday)
+    assert fire == datetime(2026, 11, 29, 2, tzinfo=PARIS)
+    assert fire.strftime("%A") == "Sunday"
+    following = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    assert following == datetime(2026, 12, 6, 2, tzinfo=PARIS)
+    # across the end of DST: still 02:00 local time
+    march = trigger.get_next_fire_time(None, datetime(2027, 3, 22, tzinfo=PARIS))
+    assert march == datetime(2027, 3, 28, 2, tzinfo=PARIS) or march.hour == 3
+
+
+def test_latest_fire_time() -> None:
+    trigger = cron_trigger("0 2 * * *", UTC)
+    now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    assert latest_fire_time(trigger, now, timedelta(days=1)) == datetime(
+        2026, 11, 26, 2, tzinfo=UTC
+    )
+    early = datetime(2026, 11, 26, 1, tzinfo=UTC)
+    assert latest_fire_time(trigger, early, timedelta(days=1)) == datetime(
+        2026, 11, 25, 2, tzinfo=UTC
+    )
+
+
+def _config(tmp_path: Path, url: str, cron: str, smtp_port: int, grace: str = "1h") -> Path:
+    config = shipped_config(tmp_path, url)
+    text = re.sub(
+        r"email:\n(  .*\n)+",
+        f"email:\n  smtp_host: 127.0.0.1\n  smtp_port: {smtp_port}\n  security: none\n"
+        "  from: reports@example.com\n",
+        config.read_text(),
+    )
+    text = re.sub(
+        r"schedule:\n(  .*\n)+",
+        f'schedule:\n  cron: "{cron}"\n  email: true\n  misfire_grace: {grace}\n',
+        text,
+    )
+    text = text.replace("formats: [md, pdf]", "formats: [md, pdf]")
+    config.write_text(text)
+    return config
+
+
+class Scheduler:
+    """`python -m pipeline schedule` in a subprocess, its stderr in a file."""
+
+    def __init__(self, config: Path, log: Path) -> None:
+        self.log = log
+        self.handle = open(log, "a")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "schedule", "--config", str(config)],
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert self.process.poll() is None, self.output()
+            assert time.monotonic() < deadline, f"no '{text}' in:\n{self.output()}"
+            time.sleep(0.2)
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        code = self.process.wait(timeout=60)
+        self.handle.close()
+        return code
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    box = Inbox()
+    with SmtpServer(box) as server:
+        yield box, server.port
+
+
+@contextmanager
+def _job_store(path: Path) -> Iterator[SQLAlchemyJobStore]:
+    """The scheduler's job store, opened without a running scheduler (which would run jobs)."""
+    store = SQLAlchemyJobStore(url=f"sqlite:///{path}")
+    store.start(BackgroundScheduler(), "default")
+    try:
+        yield store
+    finally:
+        store.shutdown()
+
+
+def _runs(out: Path) -> int:
+    with sqlite3.connect(out / "history.sqlite") as db:
+        return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+
+@pytest.mark.prometheus
+def test_a_scheduled_run_writes_reports_and_mails_them(
+    tmp_path: Path, prometheus: PrometheusServer, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    fire = datetime.now(UTC) + timedelta(seconds=4)
+    cron = f"{fire.second} {fire.minute} {fire.hour} * * *"
+    config = _config(tmp_path, prometheus.url, cron, port)
+    scheduler = Scheduler(config, tmp_path / "scheduler.log")
+    try:
+        scheduler.wait_for("scheduler started")
+        scheduler.wait_for("scheduled run for")
+    finally:
+        assert scheduler.stop() == 0
+    out = tmp_path / "reports"
+    weeks = sorted(p.name for p in out.glob("week-*"))
+    assert len(weeks) == 1 and len(list((out / weeks[0]).glob("*.pdf"))) == 4
+    assert len(box.messages) == 4
+    assert "scheduler stopped" in scheduler.output()
+
+
+@pytest.mark.prometheus
+def test_a_restart_after_two_missed_nights_runs_once(
+    tmp_path: Path, prometheus: PrometheusServer, inbox: tuple[Inbox, int]
+) -> None:
+    _, port = inbox
+    config = _config(tmp_path, prometheus.url, "0 2 * * *", port, grace="3d")
+    store = tmp_path / "reports" / "scheduler.sqlite"
+    first = Scheduler(config, tmp_path / "first.log")
+    first.wait_for("scheduler started")
+    first.stop(signal.SIGKILL)  # killed: no clean shutdown
+    # The scheduler was down for two nights: its stored next run is two days ago.
+    two_nights_ago = (datetime.now(UTC) - timedelta(days=2)).replace(hour=2, minute=0, second=0)
+    with _job_store(store) as jobs:
+        job = jobs.lookup_job(JOB_ID)
+        job._modify(next_run_time=two_nights_ago)
+        jobs.update_job(job)
+
+    second = Scheduler(config, tmp_path / "second.log")
+    try:
+        second.wait_for("scheduled run for")
+        time.sleep(3)  # room for a second catch-up run, which must not come
+    finally:
+        assert second.stop() == 0
+    assert _runs(tmp_path / "reports") == 1
+    assert second.output().count("scheduled run for") == 1
+    with _job_store(store) as jobs:
+        next_run = jobs.lookup_job(JOB_ID).next_run_time
+    assert next_run > datetime.now(UTC) and next_run.hour == 2
+
+
+def test_a_failed_run_is_logged_and_the_scheduler_goes_on(
+    tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
+    _, port = inbox
+    dead = f"http://127.0.0.1:{free_port()}"
+    text_config = _config(tmp_path, dead, "*/2 * * * * *", port)
+    text_config.write_text(text_config.read_text().replace("retries: 3", "retries: 0"))
+    scheduler = Scheduler(text_config, tmp_path / "scheduler.log")
+    try:
+        deadline = time.monotonic() + 30
+        while scheduler.output().count("scheduled run failed (exit code 3)") < 2:
+            assert scheduler.process.poll() is None, scheduler.output()
+            assert time.monotonic() < deadline, scheduler.output()
+            time.sleep(0.2)
+    finally:
+        assert scheduler.stop(signal.SIGINT) == 0
+    assert f"Prometheus at {dead}: connection refused (1 tries)" in scheduler.output()
+    assert "Traceback" not in scheduler.output()
+
+
+def test_the_scheduler_refuses_a_config_without_smtp_password(
+    tmp_path: Path, inbox: tuple[Inbox, int]
+) -> None:
+    config = shipped_config(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "SMTP_PASSWORD"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "schedule", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"error: {config}: email.password_env: environment variable 'SMTP_PASSWORD' is not set\n"
+    )
