@@ -49,6 +49,7 @@ class QueryResult:
     query: str
     series: tuple[Series, ...] = ()
     error: str | None = None
+    rejected: bool = False  # the error is the server refusing the query, not a bad answer
     warnings: tuple[str, ...] = ()
     requests: int = 0
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline.charts import chart_name, draw_goal_chart, draw_trend_chart
 from pipeline.config import LoadedConfig
 from pipeline.deliver import Delivery, check_email, deliver_week
-from pipeline.errors import DeliveryError, UsageError
+from pipeline.errors import DeliveryError, SourceUnavailable, UsageError
 from pipeline.history import FILE_NAME as HISTORY_FILE
 from pipeline.history import History
 from pipeline.model import AgentResult, GoalResult, QueryResult, Scorecard, WeekResult, Window
@@ -143,6 +143,12 @@ def run_week(
         "week %d: %s to %s, %d samples per series", week, window.start, window.end, window.expected
     )
     results = query_all(source, [g.query for g in cfg.goals], window, on_query_done)
+    if all(r.error and not r.rejected for r in results.values()):
+        first = next(iter(results.values()))
+        raise SourceUnavailable(
+            f"Prometheus at {cfg.prometheus.url} answered, but no query got a usable "
+            f"response: {first.error}"
+        )
     result = score_week(loaded, window, results, now)
     history = History(request.output_dir / HISTORY_FILE)
     trend = build_trend(result, history.before(week))

@@ -31,6 +31,10 @@ class MetricsSource(Protocol):
 class _BadResponse(Exception):
     """The server answered, but not with a usable query result."""
 
+    def __init__(self, message: str, rejected: bool = False) -> None:
+        super().__init__(message)
+        self.rejected = rejected  # the server refused the query itself (bad PromQL, limits)
+
 
 def chunk_bounds(
     first_ts: float, last_ts: float, step_s: float, max_points: int
@@ -101,7 +105,9 @@ class PrometheusSource:
                 try:
                     parts.append(self._fetch(client, seen, query, start, end, step_s))
                 except _BadResponse as exc:
-                    return QueryResult(query=query, error=str(exc), requests=len(parts) + 1)
+                    return QueryResult(
+                        query=query, error=str(exc), rejected=exc.rejected, requests=len(parts) + 1
+                    )
                 warnings.extend(_warnings(seen))
         finally:
             client.close()
@@ -129,14 +135,12 @@ class PrometheusSource:
                 end_time=datetime.fromtimestamp(end, UTC),
                 step=f"{step_s:g}",
             )
-        except requests.exceptions.Timeout:
+        except requests.exceptions.JSONDecodeError as exc:  # before RequestException, its parent
+            raise _BadResponse(_shape_error(exc)) from None
+        except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+            reason = _reason(exc, self.settings.timeout_s)
             raise SourceUnavailable(
-                f"Prometheus at {self.settings.url}: no answer within "
-                f"{self.settings.timeout_s:g}s ({tries} tries)"
-            ) from None
-        except requests.exceptions.ConnectionError as exc:
-            raise SourceUnavailable(
-                f"Prometheus at {self.settings.url}: {_reason(exc)} ({tries} tries)"
+                f"Prometheus at {self.settings.url}: {reason} ({tries} tries)"
             ) from None
         except requests.exceptions.RequestException as exc:
             raise SourceUnavailable(
@@ -149,7 +153,7 @@ class PrometheusSource:
                     f"Prometheus at {self.settings.url}: HTTP {response.status_code} "
                     f"({tries} tries)"
                 ) from None
-            raise _BadResponse(_server_error(response)) from None
+            raise _BadResponse(_server_error(response), rejected=True) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise _BadResponse(_shape_error(exc)) from None
         if not isinstance(data, list) or not all(
@@ -159,8 +163,10 @@ class PrometheusSource:
         return data
 
 
-def _reason(exc: requests.exceptions.ConnectionError) -> str:
+def _reason(exc: requests.exceptions.RequestException, timeout_s: float) -> str:
     text = str(exc)
+    if "Read timed out" in text or isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"no answer within {timeout_s:g}s"
     for needle, reason in (
         ("Connection refused", "connection refused"),
         ("Name or service not known", "host name does not resolve"),

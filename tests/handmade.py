@@ -32,4 +32,17 @@ def handmade_openmetrics() -> str:
         '{customer="<img src=\\"http://127.0.0.1:9/x\\"> | *bold*"}',
         ["5"] * MINUTES,
     )
+    # tst_inf: 1 every minute, but +Inf at minute 100 and -Inf at minute 200.
+    series(
+        "tst_inf", "", ["+Inf" if i == 100 else "-Inf" if i == 200 else "1" for i in range(MINUTES)]
+    )
+    # tst_counter: +60 a minute, reset to 0 at minute 720 (a restart).
+    series("tst_counter", "", [str(60 * (i if i < 720 else i - 720)) for i in range(MINUTES)])
+    # tst_many: 5,000 series, one sample an hour; series i has value i % 200.
+    for n in range(5000):
+        for hour in range(24):
+            lines.append(f'tst_many{{n="{n:04d}"}} {n % 200} {DAY_START + 3600 * hour}')
+    # tst_week_gap: one sample a minute over the demo's week 1, but none on days 3 and 4.
+    series("tst_week_gap", "", ["7"] * (2 * MINUTES))
+    series("tst_week_gap", "", ["7"] * (3 * MINUTES), start=4 * MINUTES)
     return "\n".join(lines) + "\n"
