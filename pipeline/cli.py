@@ -18,6 +18,7 @@ from pipeline.errors import PipelineError, UsageError
 from pipeline.run import RunRequest, run_week
 from pipeline.schedule import run_scheduler
 from pipeline.table import scores_table
+from pipeline.validate import validate
 
 log = logging.getLogger("pipeline")
 
@@ -64,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = 160  # a pipe or a log file: don't squeeze tables into 80 columns
+    return console
+
+
 def _command_parser(command: str) -> argparse.ArgumentParser:
     parser = _Parser(prog=f"python -m pipeline {command}")
     parser.add_argument("--config", default="config.yaml", type=Path)
@@ -79,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             setup_logging(quiet=False)
             return run_scheduler(args.config)
         if args_list and args_list[0] == "validate":
-            raise UsageError("'validate' is not available yet")
+            args = _command_parser("validate").parse_args(args_list[1:])
+            return validate(args.config, _console())
         return _report(build_parser().parse_args(args_list))
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -132,10 +141,7 @@ def _report(args: argparse.Namespace) -> int:
         outcome = run_week(loaded, request, on_query_done=lambda q: bar.advance(task))
     result = outcome.result
     if request.dry_run:
-        console = Console(highlight=False)
-        if not console.is_terminal:
-            console.width = 160  # a pipe or a log file: don't squeeze the table into 80 columns
-        console.print(scores_table(result))
+        _console().print(scores_table(result))
         return 0
     card = result.scorecard
     print(

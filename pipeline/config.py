@@ -336,7 +336,9 @@ def _cross_checks(raw: dict[str, Any], env: Any) -> list[str]:
                     )
                 else:
                     seen[ident] = i
-    goal_ids = {item.get("id") for _, item in _items(raw, "goals")}
+    goal_ids = {
+        item.get("id") for _, item in _items(raw, "goals") if isinstance(item.get("id"), str)
+    }
     for i, agent in _items(raw, "agents"):
         goals = agent.get("goals")
         if isinstance(goals, list):

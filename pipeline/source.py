@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -118,6 +118,19 @@ class PrometheusSource:
             requests=len(chunks),
         )
 
+    def instant_series(self, query: str) -> QueryResult:
+        """Evaluate `query` once, now; the result holds how many series it returned."""
+        client, seen = self._client()
+        try:
+            data = self._call(client, seen, lambda: client.custom_query(query))
+        except _BadResponse as exc:
+            return QueryResult(query=query, error=str(exc), rejected=exc.rejected, requests=1)
+        finally:
+            client.close()
+        empty = np.empty(0)
+        found = tuple(Series((), empty, empty) for _ in data) if isinstance(data, list) else ()
+        return QueryResult(query=query, series=found, warnings=tuple(_warnings(seen)), requests=1)
+
     def _fetch(
         self,
         client: PrometheusConnect,
@@ -127,14 +140,29 @@ class PrometheusSource:
         end: float,
         step_s: float,
     ) -> list[dict[str, Any]]:
-        tries = self.settings.retries + 1
-        try:
-            data = client.custom_query_range(
+        data = self._call(
+            client,
+            seen,
+            lambda: client.custom_query_range(
                 query,
                 start_time=datetime.fromtimestamp(start, UTC),
                 end_time=datetime.fromtimestamp(end, UTC),
                 step=f"{step_s:g}",
-            )
+            ),
+        )
+        if not isinstance(data, list) or not all(
+            isinstance(s, dict) and "metric" in s and "values" in s for s in data
+        ):
+            raise _BadResponse("unexpected response: data.result is not a list of range series")
+        return data
+
+    def _call(
+        self, client: PrometheusConnect, seen: list[requests.Response], request: Callable[[], Any]
+    ) -> Any:
+        """Make one API call; map failures to SourceUnavailable or _BadResponse."""
+        tries = self.settings.retries + 1
+        try:
+            return request()
         except requests.exceptions.JSONDecodeError as exc:  # before RequestException, its parent
             raise _BadResponse(_shape_error(exc)) from None
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
@@ -156,11 +184,6 @@ class PrometheusSource:
             raise _BadResponse(_server_error(response), rejected=True) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise _BadResponse(_shape_error(exc)) from None
-        if not isinstance(data, list) or not all(
-            isinstance(s, dict) and "metric" in s and "values" in s for s in data
-        ):
-            raise _BadResponse("unexpected response: data.result is not a list of range series")
-        return data
 
 
 def _reason(exc: requests.exceptions.RequestException, timeout_s: float) -> str:

@@ -1,0 +1,61 @@
+"""`python -m pipeline validate`: the config, then each query asked once of the server."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.config import load_config
+from pipeline.errors import SourceUnavailable
+from pipeline.source import PrometheusSource
+
+
+@dataclass(frozen=True)
+class QueryCheck:
+    """What the server said about one goal's query, evaluated now."""
+
+    goal_id: str
+    query: str
+    error: str | None
+    series: int
+
+
+def validate(config_path: Path, console: Console) -> int:
+    """Check the config and every query; return the exit code (0, 2 or 3)."""
+    loaded = load_config(config_path)  # ConfigError (exit 2) lists every problem
+    cfg = loaded.config
+    console.print(
+        f"{loaded.path}: valid ({len(cfg.goals)} goals, {len(cfg.agents)} agents)", markup=False
+    )
+    source = PrometheusSource(cfg.prometheus, os.environ)
+    answers = {q: source.instant_series(q) for q in dict.fromkeys(g.query for g in cfg.goals)}
+    checks = [
+        QueryCheck(g.id, g.query, answers[g.query].error, len(answers[g.query].series))
+        for g in cfg.goals
+    ]
+    if all(c.error and not answers[c.query].rejected for c in checks):
+        raise SourceUnavailable(
+            f"Prometheus at {cfg.prometheus.url} answered, but not one query got a usable "
+            f"response: {checks[0].error}"
+        )
+    table = Table(title=f"queries against {cfg.prometheus.url}")
+    for column in ("Goal", "Query", "Parses", "Data now", "Series"):
+        table.add_column(column)
+    for c in checks:
+        table.add_row(
+            c.goal_id,
+            c.query,
+            "no: " + c.error if c.error else "yes",
+            "—" if c.error else ("yes" if c.series else "no"),
+            "—" if c.error else str(c.series),
+        )
+    console.print(table)
+    bad = [c for c in checks if c.error]
+    if bad:
+        console.print(f"{len(bad)} of {len(checks)} queries are invalid", markup=False)
+        return 2
+    return 0
