@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def bench_demo_run(weeks: list[str], repeat: int) -> None:
-    """Time the CLI against the demo Prometheus; peak RSS of the pipeline process."""
+    """Time the CLI against the demo Prometheus, Markdown only and with PDFs; peak RSS."""
     blocks = build_demo_tsdb(ROOT / ".demo" / "cache")
     with tempfile.TemporaryDirectory() as tmp:
         tsdb = Path(tmp) / "data"
@@ -38,32 +38,42 @@ def bench_demo_run(weeks: list[str], repeat: int) -> None:
             text = (ROOT / "config.yaml").read_text()
             config.write_text(text.replace("http://127.0.0.1:9090", prom.url))
             for week in weeks:
-                times = []
-                for _ in range(repeat):
-                    start = time.perf_counter()
-                    subprocess.run(
-                        [
-                            sys.executable,
-                            "-m",
-                            "pipeline",
-                            "--week",
-                            week,
-                            "--config",
-                            str(config),
-                            "--output",
-                            str(Path(tmp) / "out"),
-                            "-q",
-                        ],
-                        check=True,
-                        stdout=subprocess.DEVNULL,
+                for formats in ("md", "md,pdf"):
+                    out = Path(tmp) / f"out-{formats}"
+                    times = []
+                    for _ in range(repeat):
+                        start = time.perf_counter()
+                        subprocess.run(
+                            [
+                                sys.executable,
+                                "-m",
+                                "pipeline",
+                                "--week",
+                                week,
+                                "--config",
+                                str(config),
+                                "--output",
+                                str(out),
+                                "-q",
+                                "--format",
+                                formats,
+                            ],
+                            check=True,
+                            stdout=subprocess.DEVNULL,
+                        )
+                        times.append(time.perf_counter() - start)
+                    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                    print(
+                        f"demo week {week} --format {formats}: wall {min(times):.2f}s best / "
+                        f"{sum(times) / len(times):.2f}s mean of {repeat}; "
+                        f"peak RSS of a run so far {peak_mb:.0f} MB"
                     )
-                    times.append(time.perf_counter() - start)
-                peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-                print(
-                    f"demo week {week}: wall {min(times):.2f}s best / "
-                    f"{sum(times) / len(times):.2f}s mean of {repeat}; "
-                    f"peak RSS of a run {peak_mb:.0f} MB"
+                folder = Path(tmp) / "out-md,pdf" / f"week-{int(week):02d}"
+                sizes = ", ".join(
+                    f"{p.stem} {p.stat().st_size / 1024:.0f} KiB"
+                    for p in sorted(folder.glob("*.pdf"))
                 )
+                print(f"demo week {week} PDFs: {sizes}")
 
 
 def bench_scoring(series_count: int, samples: int) -> None:
