@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pipeline import __version__
+from pipeline import __version__, narrative
 from pipeline import formatting as fmt
-from pipeline.model import AgentResult, GoalResult, Scorecard, WeekResult
+from pipeline.model import AgentResult, GoalResult, WeekResult
 from pipeline.trend import GoalTrend, Trend
 
 MAX_SERIES_SHOWN = 10
@@ -163,16 +163,6 @@ def _row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
     )
 
 
-def _projection(goal: GoalResult, trend: GoalTrend) -> str | None:
-    projection = trend.projection
-    if projection is None:
-        return None
-    rate = f"{fmt.change(projection.rate)} {goal.spec.unit}".strip() + " a week"
-    if projection.week is None:
-        return f"Not converging at the latest rate of change ({rate})."
-    return f"At the latest rate of change ({rate}) it would be met in week {projection.week}."
-
-
 def _detail(goal: GoalResult, charts: dict[str, str], trend: GoalTrend) -> GoalDetail:
     spec = goal.spec
     keep = fmt.varying_labels([s.labels for s in goal.series])
@@ -204,45 +194,7 @@ def _detail(goal: GoalResult, charts: dict[str, str], trend: GoalTrend) -> GoalD
         series_total=len(goal.series),
         hidden_summary=hidden_summary,
         chart=charts.get(spec.id),
-        projection=_projection(goal, trend),
-    )
-
-
-def points_lost(goals: list[GoalResult], card: Scorecard) -> dict[str, float]:
-    """How many points of the overall score each goal costs (0 for a met or skipped goal)."""
-    scored_cats = {c.name: c.weight for c in card.categories if c.score is not None}
-    cat_total = sum(scored_cats.values())
-    lost: dict[str, float] = {}
-    for goal in goals:
-        cat = goal.spec.category
-        if goal.score is None or cat not in scored_cats or cat_total <= 0:
-            lost[goal.spec.id] = 0.0
-            continue
-        peers = sum(g.spec.weight for g in goals if g.spec.category == cat and g.score is not None)
-        share = scored_cats[cat] / cat_total * goal.spec.weight / peers
-        lost[goal.spec.id] = share * (100.0 - goal.score)
-    return lost
-
-
-def _next_step(goal: GoalResult) -> str:
-    spec = goal.spec
-    if goal.status == "error":
-        return f"Fix the query of **{fmt.md_escape(spec.name)}**: the server said {goal.message}."
-    if goal.status == "no_data":
-        return (
-            f"Get data for **{fmt.md_escape(spec.name)}**: its query returned no samples this week."
-        )
-    target = spec.target
-    verb = {">=": "Raise", ">": "Raise", "<=": "Bring down", "<": "Bring down"}.get(
-        target.op, "Bring"
-    )
-    where = ""
-    if len(goal.series) > 1:
-        keep = fmt.varying_labels([s.labels for s in goal.series])
-        where = f" (worst series: {fmt.md_escape(fmt.labels_text(goal.series[0].labels, keep))})"
-    return (
-        f"{verb} **{fmt.md_escape(spec.name)}** from {fmt.quantity(goal.value, spec.unit)} "
-        f"to {fmt.md_escape(fmt.target(target, spec.unit))}{where}."
+        projection=narrative.projection(goal, trend),
     )
 
 
@@ -265,54 +217,13 @@ def build_report(
         )
         for cat in card.categories
     )
-    counts = {s: sum(1 for g in result.goals if g.status == s) for s in fmt.STATUS_TEXT}
-    tally = ", ".join(f"{n} {fmt.STATUS_TEXT[s].lower()}" for s, n in counts.items() if n)
-    cats_text = ", ".join(f"{c.name} {fmt.score(c.score)}" for c in card.categories)
-    summary = [
-        f"Week {window.week} of {fmt.md_escape(result.sprint)} is "
-        f"**{fmt.VERDICT_TEXT[card.verdict]}**: overall score {fmt.score(card.score)}/100 "
-        f"({cats_text}).",
-        f"{len(result.goals)} goals: {tally}.",
-        f"{fmt.md_escape(agent.name)}'s {len(agent.goal_ids)} convergence points score "
-        f"{fmt.score(agent.scorecard.score)}/100: "
-        f"**{fmt.VERDICT_TEXT[agent.scorecard.verdict]}**.",
-    ]
-    if not window.complete:
-        summary.append("The week is still in progress: these are the figures so far.")
     agent_goals = [result.goal(g) for g in agent.goal_ids]
-    reasons = []
-    for gid in card.vetoed_by:
-        key_goal = result.goal(gid)
-        reasons.append(
-            f"Key goal **{fmt.md_escape(key_goal.spec.name)}** is "
-            f"{fmt.STATUS_TEXT[key_goal.status].lower()}: the verdict is MISSED whatever the score."
-        )
-    lost = points_lost(list(result.goals), card)
-    for gid, points in sorted(lost.items(), key=lambda kv: -kv[1])[:3]:
-        if points > 0:
-            goal = result.goal(gid)
-            reasons.append(
-                f"**{fmt.md_escape(goal.spec.name)}** ({fmt.STATUS_TEXT[goal.status].lower()}, "
-                f"{fmt.quantity(goal.value, goal.spec.unit)} against "
-                f"{fmt.md_escape(fmt.target(goal.spec.target, goal.spec.unit))}) "
-                f"costs {points:.1f} points."
-            )
-    my_lost = points_lost(agent_goals, agent.scorecard)
-    pending = sorted(
-        (g for g in agent_goals if g.status != "met"), key=lambda g: -my_lost[g.spec.id]
-    )
-    next_steps = [
-        " ".join(filter(None, [_next_step(g), _projection(g, trend.goals[g.spec.id])]))
-        for g in pending
-    ] or ["All of this agent's convergence points are met: keep them there and watch the trend."]
-    if not window.complete:
-        next_steps.append("Rerun after the week ends for the final figures.")
     return ReportView(
         sprint=result.sprint,
         week=window.week,
         agent_id=agent.id,
         agent_name=agent.name,
-        period=_period(result),
+        period=narrative.period(window),
         timezone=window.timezone,
         complete=window.complete,
         verdict=card.verdict,
@@ -327,8 +238,8 @@ def build_report(
         agent_verdict_text=fmt.VERDICT_TEXT[agent.scorecard.verdict],
         agent_verdict_icon=fmt.VERDICT_ICON[agent.scorecard.verdict],
         agent_score=fmt.score(agent.scorecard.score),
-        summary=tuple(summary),
-        reasons=tuple(reasons),
+        summary=narrative.summary(result, agent),
+        reasons=narrative.reasons(result),
         tables=tables,
         details=tuple(_detail(g, charts, trend.goals[g.spec.id]) for g in agent_goals),
         matrix=tuple(
@@ -349,8 +260,8 @@ def build_report(
             )
             for a in result.agents
         ),
-        quality=tuple(_quality_notes(result)),
-        next_steps=tuple(next_steps),
+        quality=narrative.quality_notes(result),
+        next_steps=narrative.next_steps(result, agent, trend),
         queries=tuple(
             QueryLine(g.spec.name, g.spec.query, g.spec.aggregate, fmt.target(g.spec.target))
             for g in result.goals
@@ -378,33 +289,3 @@ def build_report(
 
 def _utc(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
-
-
-def _period(result: WeekResult) -> str:
-    window = result.window
-    start = window.start.strftime("%Y-%m-%d %H:%M")
-    if window.complete:
-        return f"{start} to {window.end.strftime('%Y-%m-%d %H:%M')}"
-    return f"{start} to now ({window.end.strftime('%Y-%m-%d %H:%M')}, in progress)"
-
-
-def _quality_notes(result: WeekResult) -> list[str]:
-    notes = []
-    for goal in result.goals:
-        name = f"**{fmt.md_escape(goal.spec.name)}**"
-        if goal.status == "error":
-            notes.append(f"{name}: query failed: {fmt.md_escape(goal.message)}")
-        elif goal.status == "no_data":
-            notes.append(
-                f"{name}: no samples in the window ({result.no_data_policy} policy: "
-                f"{'scored 0' if result.no_data_policy == 'fail' else 'left out of the weights'})."
-            )
-        elif goal.coverage < 1:
-            missing = round((1 - goal.coverage) * result.window.expected)
-            notes.append(
-                f"{name}: coverage {fmt.percent(goal.coverage)}: its least-covered series lacks "
-                f"{missing:,} of {result.window.expected:,} samples."
-            )
-        for warning in goal.warnings:
-            notes.append(f"{name}: partial response, the server warned: {fmt.md_escape(warning)}")
-    return notes
