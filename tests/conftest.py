@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +41,22 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusS
     backfill(source, root / "tsdb")
     with PrometheusServer(root / "tsdb", log_path=root / "prometheus.log") as server:
         yield server
+
+
+def pipeline_command(week: int, config: Path, out: Path, *extra: str) -> list[str]:
+    """`python -m pipeline --week N --config C --output O ...`, to run as a subprocess."""
+    return [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "--week",
+        str(week),
+        "--config",
+        str(config),
+        "--output",
+        str(out),
+        *extra,
+    ]
 
 
 def write_config(path: Path, text: str, url: str | None = None) -> Path:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
-from tests.conftest import shipped_config
+from tests.conftest import pipeline_command, shipped_config
 
 AGENTS = ["product-manager", "devops", "testing", "go-code"]
 
@@ -154,22 +155,9 @@ def test_missing_config_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 @pytest.mark.prometheus
 def test_python_dash_m_runs_the_cli(tmp_path: Path, prometheus: PrometheusServer) -> None:
-    import subprocess
-    import sys
-
     config = shipped_config(tmp_path, prometheus.url)
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "--week",
-            "2",
-            "--config",
-            str(config),
-            "--output",
-            str(tmp_path / "out"),
-        ],
+        pipeline_command(2, config, tmp_path / "out"),
         capture_output=True,
         text=True,
         check=False,

@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import shipped_config, write_config
+from tests.conftest import pipeline_command, shipped_config, write_config
 from tests.faultproxy import Faults, fault_proxy
 from tests.test_prometheus import HANDMADE
 
@@ -267,20 +266,7 @@ def test_killed_mid_write_leaves_the_previous_week_and_the_next_run_succeeds(
     previous = out / "week-01"
     previous.mkdir(parents=True)
     (previous / "go-code.md").write_text("last night's report")
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "--week",
-        "1",
-        "--config",
-        str(config),
-        "--output",
-        str(out),
-        "-q",
-        "--format",
-        "md,pdf,html",
-    ]
+    cmd = pipeline_command(1, config, out, "-q", "--format", "md,pdf,html")
     process = subprocess.Popen(cmd)
     deadline = time.monotonic() + 60
     while not list(out.glob(".week-01.tmp-*/charts/*.png")):

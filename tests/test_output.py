@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.errors import OutputError
 from pipeline.output import staged_week_dir, week_lock
-from tests.conftest import shipped_config
+from tests.conftest import pipeline_command, shipped_config
 
 
 def _previous(out: Path) -> Path:
@@ -81,18 +80,7 @@ def test_two_processes_for_one_week_both_end_complete(
     tmp_path: Path, prometheus: PrometheusServer
 ) -> None:
     config = shipped_config(tmp_path, prometheus.url)
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "--week",
-        "1",
-        "--config",
-        str(config),
-        "--output",
-        str(tmp_path / "out"),
-        "-q",
-    ]
+    cmd = pipeline_command(1, config, tmp_path / "out", "-q")
     procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
