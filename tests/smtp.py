@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ssl
 import subprocess
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -38,25 +39,31 @@ class Inbox:
 
 
 class SmtpServer:
-    """aiosmtpd in a thread; with `tls`, STARTTLS is required and so is a login."""
+    """aiosmtpd in a thread; with `tls`, STARTTLS (or, with `implicit`, TLS from the first
+    byte) is required and so is a login."""
 
     def __init__(
-        self, inbox: Inbox, tls: tuple[Path, Path] | None = None, password: str = ""
+        self,
+        inbox: Inbox,
+        tls: tuple[Path, Path] | None = None,
+        password: str = "",
+        implicit: bool = False,
     ) -> None:
         self.inbox = inbox
         self.port = free_port()
         kwargs: dict[str, Any] = {}
         if tls:
-            import ssl
-
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(*tls)
-            kwargs = {
-                "tls_context": context,
-                "require_starttls": True,
-                "authenticator": self._authenticate,
-                "auth_require_tls": True,
-            }
+            kwargs = {"authenticator": self._authenticate}
+            if implicit:
+                kwargs |= {"ssl_context": context, "auth_require_tls": False}
+            else:
+                kwargs |= {
+                    "tls_context": context,
+                    "require_starttls": True,
+                    "auth_require_tls": True,
+                }
         self.password = password
         self.controller = Controller(inbox, hostname="127.0.0.1", port=self.port, **kwargs)
 

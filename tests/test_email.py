@@ -111,6 +111,36 @@ def test_starttls_and_login(
     assert SECRET not in err and "wrong" not in err
 
 
+def test_implicit_tls_and_login(
+    tmp_path: Path, prometheus: PrometheusServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = self_signed_cert(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    monkeypatch.setenv("SMTP_PASSWORD", SECRET)
+    inbox = Inbox()
+    with SmtpServer(inbox, tls=(cert, key), password=SECRET, implicit=True) as smtp:
+        config = _config(tmp_path, prometheus, smtp.port, security="ssl")
+        assert _run(config, tmp_path / "out", "--agent", "testing", "--format", "pdf") == 0
+    assert [r for r, _ in inbox.messages] == [["testing@example.com"]]
+
+
+def test_an_untrusted_certificate_is_refused(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cert, key = self_signed_cert(tmp_path)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # only the system's CAs are trusted
+    monkeypatch.setenv("SMTP_PASSWORD", SECRET)
+    inbox = Inbox()
+    with SmtpServer(inbox, tls=(cert, key), password=SECRET) as smtp:
+        config = _config(tmp_path, prometheus, smtp.port, security="starttls")
+        assert _run(config, tmp_path / "out", "--agent", "testing", "--format", "pdf") == 4
+    assert "TLS failed: CERTIFICATE_VERIFY_FAILED" in capsys.readouterr().err
+    assert inbox.messages == []
+
+
 def test_one_refused_recipient_does_not_stop_the_others(
     tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -52,7 +52,7 @@ def test_prometheus_and_smtp_secrets_stay_secret(
     monkeypatch.setenv("PROM_PASSWORD", PROM_PASSWORD)
     monkeypatch.setenv("SMTP_PASSWORD", SMTP_PASSWORD)
     auth_yaml = (
-        "  bearer_token_env: PROM_TOKEN\n"
+        "  bearer_token_env: PROM_TOKEN\n  headers: {X-Scope-OrgID: team-a}\n"
         if auth == "bearer"
         else "  basic_auth: {username: reporter, password_env: PROM_PASSWORD}\n"
     )
@@ -79,6 +79,8 @@ def test_prometheus_and_smtp_secrets_stay_secret(
         else "Basic " + base64.b64encode(f"reporter:{PROM_PASSWORD}".encode()).decode()
     )
     assert all(r.get("Authorization") == expected for r in faults.requests)  # it was used
+    if auth == "bearer":
+        assert all(r.get("X-Scope-OrgID") == "team-a" for r in faults.requests)
     assert len(inbox.messages) == 1  # the login worked once, with the real password
     captured = capsys.readouterr()
     mails = "\n".join(m.as_string() for _, m in inbox.messages)
