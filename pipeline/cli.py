@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -50,7 +51,12 @@ def _formats(text: str) -> tuple[str, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of `python -m pipeline --week N ...`."""
-    parser = _Parser(prog="python -m pipeline", description="Sprint convergence reports.")
+    parser = _Parser(
+        prog="python -m pipeline",
+        description="Sprint convergence reports.",
+        epilog="Also: 'python -m pipeline schedule [--config C]' runs the nightly scheduler, "
+        "'python -m pipeline validate [--config C]' checks the config and its queries.",
+    )
     parser.add_argument("--week", type=_week, required=True, help="week number, or 'current'")
     parser.add_argument("--config", default="config.yaml", type=Path)
     parser.add_argument("--output", type=Path, help="output folder [report.output_dir]")
@@ -97,8 +103,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        print(f"unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        log.debug("%s", traceback.format_exc())
+        if os.environ.get("PIPELINE_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"unexpected error: {type(exc).__name__}: {exc} "
+            "(set PIPELINE_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

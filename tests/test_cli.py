@@ -164,3 +164,18 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path, prometheus: PrometheusServer
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "week-02" / "summary.json").exists()
+
+
+@pytest.mark.prometheus
+def test_anything_unexpected_exits_1_without_a_traceback(
+    tmp_path: Path, demo_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "history.sqlite").write_text("this is not a database")
+    assert main(["--week", "1", "--config", str(demo_config), "--output", str(out), "-q"]) == 1
+    assert capsys.readouterr().err == (
+        "unexpected error: DatabaseError: file is not a database "
+        "(set PIPELINE_DEBUG=1 to see the traceback)\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["history.sqlite"]
