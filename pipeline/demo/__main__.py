@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -49,14 +50,14 @@ def main() -> int:
         tsdb = Path(tmp) / "data"
         shutil.copytree(blocks, tsdb)  # Prometheus writes into its TSDB; keep the cache clean
         port = int(os.environ.get("DEMO_PORT", "9090"))
+        if not _port_free(port):
+            busy, port = port, free_port()
+            print(f"demo: port {busy} is busy, using {port}")
         config = args.config
-        if port != 9090 or not _port_free(port):
-            port = port if port != 9090 else free_port()
+        if port != 9090:  # config.yaml points at 9090: run from a copy that points elsewhere
             config = Path(tmp) / "config.yaml"
-            config.write_text(
-                args.config.read_text().replace("http://127.0.0.1:9090", f"http://127.0.0.1:{port}")
-            )
-            print(f"demo: port 9090 is busy, using {port} (config copied to {config})")
+            url = f"http://127.0.0.1:{port}"
+            config.write_text(args.config.read_text().replace("http://127.0.0.1:9090", url))
         with PrometheusServer(tsdb, port=port, log_path=Path(tmp) / "prometheus.log") as prom:
             print(f"demo: Prometheus with the demo sprint on {prom.url}")
             code = 0
@@ -72,8 +73,6 @@ def main() -> int:
 
 
 def _port_free(port: int) -> bool:
-    import socket
-
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
