@@ -38,6 +38,9 @@ def chart_name(name: str) -> str:
     return f"charts/{name}.png"
 
 
+TREND_CHART = chart_name("trend")  # the overall score of each week so far
+
+
 def draw_goal_chart(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
     """Draw `goal`'s chart into `path` (PNG)."""
     goal_figure(goal, data, window).savefig(path, format="png", dpi=DPI)

@@ -17,7 +17,6 @@ from pipeline import formatting as fmt
 from pipeline.config import load_config
 from pipeline.errors import PipelineError, UsageError
 from pipeline.run import RunRequest, run_week
-from pipeline.schedule import run_scheduler
 from pipeline.table import scores_table
 from pipeline.validate import validate
 
@@ -89,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         if args_list and args_list[0] == "schedule":
+            from pipeline.schedule import run_scheduler  # APScheduler + SQLAlchemy: only here
+
             args = _command_parser("schedule").parse_args(args_list[1:])
             setup_logging(quiet=False)
             return run_scheduler(args.config)

@@ -50,11 +50,10 @@ def check_email(settings: EmailSettings | None, env: Mapping[str, str], config: 
     return password
 
 
-def content_hash(result: WeekResult, trend: Trend, agent: AgentResult) -> str:
-    """A fingerprint of what the agent's report says, blind to when it was generated."""
+def week_fingerprint(result: WeekResult, trend: Trend) -> str:
+    """A hash of what the week's reports say, blind to when they were generated."""
     document = summary_dict(result, trend, files={})
     document.pop("generated_at")
-    document["for_agent"] = agent.id
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
@@ -71,11 +70,12 @@ def deliver_week(
     """E-mail each agent's files in `folder` to its recipients; never stop at one failure."""
     outcomes = []
     week = result.window.week
+    fingerprint = week_fingerprint(result, trend)
     for agent in agents:
         files = [p for p in (folder / f"{agent.id}.pdf", folder / f"{agent.id}.md") if p.exists()]
         if not agent.email or not files:
             continue
-        digest = content_hash(result, trend, agent)
+        digest = hashlib.sha256(f"{fingerprint}:{agent.id}".encode()).hexdigest()
         done = set() if resend else history.sent_to(week, agent.id, digest)
         todo = [r for r in agent.email if r not in done]
         skipped = tuple(r for r in agent.email if r in done)

@@ -149,13 +149,10 @@ class History:
             goals={k: tuple(v) for k, v in goals.items()},
         )
 
-    def runs(self, week: int | None = None) -> int:
-        """How many runs are recorded (for one week, or in all)."""
+    def runs(self) -> int:
+        """How many runs are recorded."""
         with self._db() as db:
-            if week is None:
-                return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
-            query = "SELECT COUNT(*) FROM runs WHERE week = ?"
-            return int(db.execute(query, (week,)).fetchone()[0])
+            return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
 
     def sent_to(self, week: int, agent_id: str, content_hash: str) -> set[str]:
         """The recipients that already received this very report."""

@@ -11,7 +11,6 @@ from numpy.typing import NDArray
 from pipeline.config import GoalSpec
 
 Labels = tuple[tuple[str, str], ...]
-STATUSES = ("met", "at_risk", "missed", "no_data", "error")
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,17 @@ from datetime import UTC, datetime
 
 from pipeline import __version__, narrative
 from pipeline import formatting as fmt
+from pipeline.charts import TREND_CHART
 from pipeline.model import AgentResult, GoalResult, WeekResult
 from pipeline.trend import GoalTrend, Trend
 
 MAX_SERIES_SHOWN = 10
-TREND_CHART = "__trend__"  # key of the overall-score-per-week chart in `charts`
 
 
 @dataclass(frozen=True)
 class GoalRow:
     """One line of a goal table."""
 
-    id: str
     name: str
     target: str
     actual: str
@@ -110,7 +109,6 @@ class ReportView:
 
     sprint: str
     week: int
-    agent_id: str
     agent_name: str
     period: str
     timezone: str
@@ -147,7 +145,6 @@ def _row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
     spec = goal.spec
     previous = trend.previous
     return GoalRow(
-        id=spec.id,
         name=spec.name,
         target=fmt.target(spec.target, spec.unit),
         actual=fmt.quantity(goal.value, spec.unit),
@@ -221,7 +218,6 @@ def build_report(
     return ReportView(
         sprint=result.sprint,
         week=window.week,
-        agent_id=agent.id,
         agent_name=agent.name,
         period=narrative.period(window),
         timezone=window.timezone,
@@ -283,7 +279,7 @@ def build_report(
             )
             for w in trend.weeks
         ),
-        trend_chart=charts.get(TREND_CHART),
+        trend_chart=TREND_CHART if trend.has_history else None,
     )
 
 

@@ -10,19 +10,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.charts import chart_name, draw_goal_chart, draw_trend_chart
+from pipeline.charts import TREND_CHART, chart_name, draw_goal_chart, draw_trend_chart
 from pipeline.config import LoadedConfig
-from pipeline.deliver import Delivery, check_email, deliver_week
-from pipeline.errors import DeliveryError, SourceUnavailable, UsageError
+from pipeline.deliver import check_email, deliver_week
+from pipeline.errors import DeliveryError, UsageError
 from pipeline.history import FILE_NAME as HISTORY_FILE
 from pipeline.history import History
 from pipeline.model import AgentResult, GoalResult, QueryResult, Scorecard, WeekResult, Window
 from pipeline.output import staged_week_dir, week_dir_name, week_lock, write_text
-from pipeline.pdf import write_pdf
 from pipeline.render import render_html, render_markdown
-from pipeline.report_data import TREND_CHART, build_report
+from pipeline.report_data import build_report
 from pipeline.scoring import score_goal, scorecard
-from pipeline.source import MetricsSource, PrometheusSource
+from pipeline.source import MetricsSource, PrometheusSource, require_usable
 from pipeline.summary import summary_json
 from pipeline.trend import Trend, build_trend
 from pipeline.window import current_week, week_window
@@ -51,7 +50,6 @@ class RunOutcome:
     result: WeekResult
     trend: Trend
     folder: Path | None
-    deliveries: tuple[Delivery, ...] = ()
 
 
 def query_all(
@@ -143,22 +141,17 @@ def run_week(
         "week %d: %s to %s, %d samples per series", week, window.start, window.end, window.expected
     )
     results = query_all(source, [g.query for g in cfg.goals], window, on_query_done)
-    if all(r.error and not r.rejected for r in results.values()):
-        first = next(iter(results.values()))
-        raise SourceUnavailable(
-            f"Prometheus at {cfg.prometheus.url} answered, but no query got a usable "
-            f"response: {first.error}"
-        )
+    require_usable(results.values(), cfg.prometheus.url)
     result = score_week(loaded, window, results, now)
     history = History(request.output_dir / HISTORY_FILE)
     trend = build_trend(result, history.before(week))
     if request.dry_run:
         return RunOutcome(result, trend, None)
-    folder = write_week(result, results, trend, request)
+    chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
+    folder = write_week(result, results, trend, chosen, request)
     history.record(result)
     if not (request.email and cfg.email):
         return RunOutcome(result, trend, folder)
-    chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
     deliveries = deliver_week(
         result, trend, folder, cfg.email, password, history, chosen, request.resend
     )
@@ -169,14 +162,17 @@ def run_week(
             + "; ".join(f"{d.agent_id}: {d.error}" for d in failed)
             + f" (the reports are in {folder})"
         )
-    return RunOutcome(result, trend, folder, tuple(deliveries))
+    return RunOutcome(result, trend, folder)
 
 
 def write_week(
-    result: WeekResult, results: Mapping[str, QueryResult], trend: Trend, request: RunRequest
+    result: WeekResult,
+    results: Mapping[str, QueryResult],
+    trend: Trend,
+    chosen: Sequence[AgentResult],
+    request: RunRequest,
 ) -> Path:
-    """Render every selected agent's reports and summary.json into the week folder, atomically."""
-    chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
+    """Render the chosen agents' reports and summary.json into the week folder, atomically."""
     out = request.output_dir
     with (
         week_lock(out, result.window.week),
@@ -184,10 +180,8 @@ def write_week(
     ):
         charts = draw_charts(result, results, chosen, staging)
         if trend.has_history:
-            charts[TREND_CHART] = chart_name("trend")
-            draw_trend_chart(
-                trend.weeks, result.pass_score, result.warning_score, staging / charts[TREND_CHART]
-            )
+            path = staging / TREND_CHART
+            draw_trend_chart(trend.weeks, result.pass_score, result.warning_score, path)
         files = {
             agent.id: write_agent(result, agent, charts, trend, request.formats, staging)
             for agent in chosen
@@ -234,6 +228,8 @@ def write_agent(
             files["html"] = f"{agent.id}.html"
             write_text(folder / files["html"], html)
         if "pdf" in formats:
+            from pipeline.pdf import write_pdf  # WeasyPrint takes 0.45 s to import: only for PDFs
+
             files["pdf"] = f"{agent.id}.pdf"
             refused = write_pdf(html, base=folder, roots=[folder], target=folder / files["pdf"])
             for url in refused:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -34,6 +34,15 @@ class _BadResponse(Exception):
     def __init__(self, message: str, rejected: bool = False) -> None:
         super().__init__(message)
         self.rejected = rejected  # the server refused the query itself (bad PromQL, limits)
+
+
+def require_usable(results: Iterable[QueryResult], url: str) -> None:
+    """SourceUnavailable when every query got an unusable answer (not a rejected query)."""
+    results = list(results)
+    if results and all(r.error and not r.rejected for r in results):
+        raise SourceUnavailable(
+            f"Prometheus at {url} answered, but no query got a usable response: {results[0].error}"
+        )
 
 
 def chunk_bounds(

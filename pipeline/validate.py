@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.config import load_config
-from pipeline.errors import SourceUnavailable
-from pipeline.source import PrometheusSource
+from pipeline.source import PrometheusSource, require_usable
 
 
 @dataclass(frozen=True)
@@ -37,11 +36,7 @@ def validate(config_path: Path, console: Console) -> int:
         QueryCheck(g.id, g.query, answers[g.query].error, len(answers[g.query].series))
         for g in cfg.goals
     ]
-    if all(c.error and not answers[c.query].rejected for c in checks):
-        raise SourceUnavailable(
-            f"Prometheus at {cfg.prometheus.url} answered, but not one query got a usable "
-            f"response: {checks[0].error}"
-        )
+    require_usable(answers.values(), cfg.prometheus.url)
     table = Table(title=f"queries against {cfg.prometheus.url}")
     for column in ("Goal", "Query", "Parses", "Data now", "Series"):
         table.add_column(column)
