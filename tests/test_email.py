@@ -43,6 +43,17 @@ def _config(
     return config
 
 
+def _tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trusted: bool) -> tuple[Path, Path]:
+    """A certificate for the test server, trusted by the client or not; the SMTP password set."""
+    cert, key = self_signed_cert(tmp_path)
+    if trusted:
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    else:
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # only the system's CAs
+    monkeypatch.setenv("SMTP_PASSWORD", SECRET)
+    return cert, key
+
+
 def _run(config: Path, out: Path, *extra: str) -> int:
     return main(
         ["--week", "1", "--config", str(config), "--output", str(out), "-q", "--email", *extra]
@@ -92,9 +103,7 @@ def test_starttls_and_login(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    cert, key = self_signed_cert(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test's own certificate
-    monkeypatch.setenv("SMTP_PASSWORD", SECRET)
+    cert, key = _tls(tmp_path, monkeypatch, trusted=True)
     inbox = Inbox()
     with SmtpServer(inbox, tls=(cert, key), password=SECRET) as smtp:
         config = _config(tmp_path, prometheus, smtp.port, security="starttls")
@@ -114,9 +123,7 @@ def test_starttls_and_login(
 def test_implicit_tls_and_login(
     tmp_path: Path, prometheus: PrometheusServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cert, key = self_signed_cert(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
-    monkeypatch.setenv("SMTP_PASSWORD", SECRET)
+    cert, key = _tls(tmp_path, monkeypatch, trusted=True)
     inbox = Inbox()
     with SmtpServer(inbox, tls=(cert, key), password=SECRET, implicit=True) as smtp:
         config = _config(tmp_path, prometheus, smtp.port, security="ssl")
@@ -130,9 +137,7 @@ def test_an_untrusted_certificate_is_refused(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    cert, key = self_signed_cert(tmp_path)
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)  # only the system's CAs are trusted
-    monkeypatch.setenv("SMTP_PASSWORD", SECRET)
+    cert, key = _tls(tmp_path, monkeypatch, trusted=False)
     inbox = Inbox()
     with SmtpServer(inbox, tls=(cert, key), password=SECRET) as smtp:
         config = _config(tmp_path, prometheus, smtp.port, security="starttls")

@@ -170,16 +170,18 @@ def test_infinities_and_a_counter_reset(tmp_path: Path, prometheus: PrometheusSe
     assert "| ★ Inf max | \\< 10 | +Inf | ❌ Missed |" in md
 
 
+def _special(tmp_path: Path, url: str, query: str, aggregate: str, sprint: str) -> Path:
+    """SPECIAL with its first goal (inf_max) on another query, and one sprint setting changed."""
+    key = sprint.split(":")[0]
+    text = re.sub(rf"{key}: [^,}}]+", sprint, SPECIAL, count=1)
+    text = text.replace("query: tst_inf, aggregate: max", f"query: {query}, aggregate: {aggregate}")
+    return write_config(tmp_path / "c.yaml", text, url)
+
+
 def test_a_two_day_gap_counts_against_coverage(
     tmp_path: Path, prometheus: PrometheusServer
 ) -> None:
-    config = write_config(
-        tmp_path / "c.yaml",
-        SPECIAL.replace("week_days: 1", "week_days: 7").replace(
-            "query: tst_inf, aggregate: max", "query: tst_week_gap, aggregate: last"
-        ),
-        prometheus.url,
-    )
+    config = _special(tmp_path, prometheus.url, "tst_week_gap", "last", "week_days: 7")
     assert _run(config, tmp_path / "out", "--format", "md") == 0
     gap = _summary(tmp_path / "out")["inf_max"]
     # 7,200 of 10,080 minutes have samples, plus 5 look-back steps after the gap starts
@@ -191,13 +193,7 @@ def test_a_two_day_gap_counts_against_coverage(
 
 
 def test_five_thousand_series(tmp_path: Path, prometheus: PrometheusServer) -> None:
-    config = write_config(
-        tmp_path / "c.yaml",
-        SPECIAL.replace("step: 1m", "step: 1h").replace(
-            "query: tst_inf, aggregate: max", "query: tst_many, aggregate: max"
-        ),
-        prometheus.url,
-    )
+    config = _special(tmp_path, prometheus.url, "tst_many", "max", "step: 1h")
     assert _run(config, tmp_path / "out", "--format", "md,pdf") == 0
     goal = _summary(tmp_path / "out")["inf_max"]
     assert len(goal["series"]) == 5000 and goal["value"] == 199 and goal["status"] == "missed"
