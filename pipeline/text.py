@@ -1,0 +1,26 @@
+"""External text (labels, names, units, server messages) made safe to show anywhere."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except tab and newline, DEL, and the C1 controls (ESC-less CSI is 0x9b).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MAX_MESSAGE_CHARS = 2000
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters (ESC, BEL, CR, ...); tabs and newlines are kept."""
+    return _CONTROLS.sub("", text)
+
+
+def one_line(text: str) -> str:
+    """`text` without control characters, its newlines and tabs turned into spaces."""
+    return strip_controls(text).replace("\n", " ").replace("\t", " ")
+
+
+def cap(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text` cut to about `limit` characters, saying how many were left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more)"
