@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -11,6 +12,7 @@ from pipeline.config import GoalSpec
 from pipeline.model import (
     CategoryScore,
     GoalResult,
+    Labels,
     QueryResult,
     Scorecard,
     Series,
@@ -82,8 +84,7 @@ def score_goal(spec: GoalSpec, result: QueryResult, expected: int, no_data: str)
             "the query returned no samples in the window",
             result.warnings,
         )
-    # Worst first: lowest score, then farthest from the target, then labels for a stable order.
-    scored.sort(key=lambda s: (s.score, -spec.target.distance(s.value or 0.0), s.labels))
+    scored.sort(key=lambda s: worst_first(spec, s))
     worst = scored[0]
     return GoalResult(
         spec=spec,
@@ -95,6 +96,12 @@ def score_goal(spec: GoalSpec, result: QueryResult, expected: int, no_data: str)
         warnings=result.warnings,
         series=tuple(scored),
     )
+
+
+def worst_first(spec: GoalSpec, series: SeriesScore) -> tuple[float, float, Labels]:
+    """Sort key, worst series first: lowest score, then least margin to the target, then labels."""
+    value = math.nan if series.value is None else series.value
+    return (series.score, spec.target.margin(value), series.labels)
 
 
 def weighted_mean(pairs: Iterable[tuple[float | None, float]]) -> float | None:

@@ -47,15 +47,22 @@ class Target:
         compare: Callable[[NDArray[np.float64], float], NDArray[np.bool_]] = _OPS[self.op]  # type: ignore[assignment]
         return compare(values, self.low)
 
-    def distance(self, value: float) -> float:
-        """How far `value` is from meeting the condition; 0 when met. Ranks the worst series."""
+    def margin(self, value: float) -> float:
+        """Signed room to the target: > 0 inside it, < 0 short of it; the lowest is the worst.
+
+        `>`/`>=`: value - bound (the lowest value is worst); `<`/`<=`: bound - value (the
+        highest); `A..B`: the distance to the nearer end (negative past it); `== X`: minus the
+        distance from X, so the farthest is worst. NaN is worse than any value.
+        """
         if math.isnan(value):
-            return math.inf
-        if self.met(value):
-            return 0.0
+            return -math.inf
+        if self.op in (">", ">="):
+            return value - self.low
+        if self.op in ("<", "<="):
+            return self.low - value
         if self.op == "..":
-            return self.low - value if value < self.low else value - self.high
-        return abs(value - self.low) or math.ulp(self.low)
+            return min(value - self.low, self.high - value)
+        return -abs(value - self.low)
 
     def __str__(self) -> str:
         return self.text

@@ -85,7 +85,7 @@ def _series(value: float, n: int = 4, job: str = "a") -> Series:
         ([9.0], "at_risk", 50.0, 9.0),
         ([5.0], "missed", 0.0, 5.0),
         ([12.0, 9.0, 15.0], "at_risk", 50.0, 9.0),  # the worst series decides
-        ([9.0, 8.5], "at_risk", 50.0, 8.5),  # same status: farthest from target is worst
+        ([9.0, 8.5], "at_risk", 50.0, 8.5),  # same status: largest shortfall is worst
         ([12.0, 5.0, 9.0], "missed", 0.0, 5.0),
     ],
 )
@@ -97,6 +97,45 @@ def test_goal_takes_its_worst_series(
     assert (goal.status, goal.score, goal.value) == (status, score, value)
     assert len(goal.series) == len(values)
     assert goal.series[0].value == value  # worst first
+
+
+# Hand-worked: each series' value, then the order a report lists them in (worst first).
+# Status first (missed, at risk, met); within a status the least margin to the target.
+@pytest.mark.parametrize(
+    ("target", "warning", "values", "order"),
+    [
+        # >= : the lowest value is worst, met ones included (93.86 vs 90.99 against > 90)
+        ("> 90", ">= 85", [93.86, 90.99, 95.0], [90.99, 93.86, 95.0]),
+        (">= 10", ">= 8", [12.0, 9.0, 8.5, 5.0, 11.0], [5.0, 8.5, 9.0, 11.0, 12.0]),
+        # <= : the highest value is worst
+        ("< 14", "<= 16", [11.0, 8.0, 15.0, 13.0, 16.0], [16.0, 15.0, 13.0, 11.0, 8.0]),
+        ("<= 100", None, [100.0, 80.0, 120.0, 101.0], [120.0, 101.0, 100.0, 80.0]),
+        # A..B : nearest either end among met ones, farthest past an end among the others
+        (
+            "30..50",
+            "25..55",
+            [40.0, 31.0, 49.5, 52.0, 27.0, 60.0],
+            [60.0, 27.0, 52.0, 49.5, 31.0, 40.0],
+        ),
+        # == X : the farthest from X
+        ("== 7", None, [7.0, 9.0, 4.0, 6.5], [4.0, 9.0, 6.5, 7.0]),
+    ],
+)
+def test_series_are_ranked_by_margin_to_the_target(
+    target: str, warning: str | None, values: list[float], order: list[float]
+) -> None:
+    result = QueryResult("q", tuple(_series(v, job=f"j{i}") for i, v in enumerate(values)))
+    goal = score_goal(_spec(target, warning), result, expected=4, no_data="fail")
+    assert [s.value for s in goal.series] == order
+    assert goal.value == order[0]
+
+
+def test_ties_between_met_series_fall_back_to_label_order() -> None:
+    result = QueryResult(
+        "q", (_series(12.0, job="b"), _series(12.0, job="a"), _series(11.0, job="c"))
+    )
+    goal = score_goal(_spec(">= 10"), result, expected=4, no_data="fail")
+    assert [dict(s.labels)["job"] for s in goal.series] == ["c", "a", "b"]
 
 
 def test_coverage_is_that_of_the_least_covered_series() -> None:

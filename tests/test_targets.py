@@ -54,13 +54,27 @@ def test_target_errors(text: str, message: str) -> None:
     assert str(info.value).startswith(message)
 
 
-def test_distance_ranks_how_far_from_the_target() -> None:
-    at_least = parse_target(">= 100")
-    assert at_least.distance(120) == 0
-    assert at_least.distance(90) == 10
-    assert parse_target("30..50").distance(55) == 5
-    assert parse_target("30..50").distance(20) == 10
-    assert parse_target("> 5").distance(5) > 0
+@pytest.mark.parametrize(
+    ("target", "value", "margin"),
+    [
+        (">= 100", 120, 20),  # met: room above the bound
+        (">= 100", 90, -10),  # short by 10
+        ("> 5", 5, 0),  # on a strict bound: no room, and not met
+        ("<= 100", 80, 20),
+        ("< 100", 130, -30),
+        ("30..50", 45, 5),  # nearer end: 50
+        ("30..50", 31, 1),  # nearer end: 30
+        ("30..50", 55, -5),  # past the high end
+        ("30..50", 20, -10),  # past the low end
+        ("== 7", 7, 0),
+        ("== 7", 9, -2),
+        ("== 7", 4, -3),
+        (">= 100", math.inf, math.inf),
+        ("< 100", math.nan, -math.inf),
+    ],
+)
+def test_margin_is_signed_room_to_the_target(target: str, value: float, margin: float) -> None:
+    assert parse_target(target).margin(value) == margin
 
 
 @pytest.mark.parametrize(
