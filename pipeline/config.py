@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -43,13 +44,23 @@ class PrometheusSettings(_Strict):
     basic_auth: BasicAuth | None = None
     verify_tls: bool = True
     max_points_per_request: int = Field(11000, ge=2)
+    ui_url: str | None = None  # where people open the Prometheus UI; default: url
 
-    @field_validator("url")
+    @field_validator("url", "ui_url")
     @classmethod
-    def _http_url(cls, url: str) -> str:
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"'{url}' is not an http:// or https:// URL")
         return url.rstrip("/")
+
+    @property
+    def graph_url(self) -> str | None:
+        """The UI's address for links in reports; None when it carries credentials."""
+        url = self.ui_url or self.url
+        parts = urlsplit(url)
+        return None if parts.username or parts.password else url
 
     @model_validator(mode="after")
     def _one_auth(self) -> PrometheusSettings:

@@ -50,10 +50,34 @@ def quantity(value: float | None, unit: str) -> str:
     return f"{text} {unit}" if unit and value is not None else text
 
 
-def change(delta: float | None) -> str:
-    """`▲ 70,602`, `▼ 1.2`, `= 0`, or an em dash when unknown."""
+def decimals(value: float) -> int:
+    """How many decimals `number` shows for `value` (at most; it strips trailing zeros)."""
+    size = abs(value)
+    if size >= 1000 or not math.isfinite(size):
+        return 0
+    if size >= 1:
+        return 2
+    if size == 0:
+        return 3
+    return 2 - math.floor(math.log10(size))  # three significant digits
+
+
+def change(delta: float | None, like: float | None = None) -> str:
+    """`▲ 70,602`, `▼ 1.2`, `= 0`, or an em dash when unknown.
+
+    With `like` (the value the change is of), the change shows no more decimals than that
+    value does, and a change too small to show at that precision is `= 0`.
+    """
     if delta is None:
         return "—"
+    if like is not None and math.isfinite(like) and math.isfinite(delta):
+        places = decimals(like)
+        delta = round(delta, places)
+        if delta == 0:
+            return "= 0"
+        text = f"{abs(delta):,.{places}f}"
+        text = text.rstrip("0").rstrip(".") if places else text
+        return f"{'▲' if delta > 0 else '▼'} {text}"
     if delta == 0:
         return "= 0"
     return f"{'▲' if delta > 0 else '▼'} {number(abs(delta))}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.model import WeekResult
+from pipeline.model import Labels, WeekResult
 
 FILE_NAME = "history.sqlite"
 _SCHEMA = """
@@ -29,6 +30,13 @@ CREATE TABLE IF NOT EXISTS goal_scores (
     value REAL,
     status TEXT NOT NULL,
     score REAL
+);
+CREATE TABLE IF NOT EXISTS series_values (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    goal_id TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    labels TEXT NOT NULL,
+    value REAL
 );
 CREATE TABLE IF NOT EXISTS category_scores (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -53,12 +61,18 @@ CREATE TABLE IF NOT EXISTS deliveries (
 
 @dataclass(frozen=True)
 class GoalPoint:
-    """A goal's outcome in one earlier week."""
+    """A goal's outcome in one earlier week; `series` is empty in runs recorded before 0.2."""
 
     week: int
     value: float | None
     status: str
     score: float | None
+    series: tuple[tuple[Labels, float | None], ...] = ()  # worst first
+
+    @property
+    def labels(self) -> Labels | None:
+        """The labels of the series the goal's value came from (its worst), when known."""
+        return self.series[0][0] if self.series else None
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,14 @@ class History:
                 [(run_id, g.spec.id, _finite(g.value), g.status, g.score) for g in result.goals],
             )
             db.executemany(
+                "INSERT INTO series_values VALUES (?, ?, ?, ?, ?)",
+                [
+                    (run_id, g.spec.id, rank, _labels_json(s.labels), _finite(s.value))
+                    for g in result.goals
+                    for rank, s in enumerate(g.series)
+                ],
+            )
+            db.executemany(
                 "INSERT INTO category_scores VALUES (?, ?, ?)",
                 [(run_id, c.name, c.score) for c in card.categories],
             )
@@ -139,11 +161,13 @@ class History:
             ).fetchall()
             goals: dict[str, list[GoalPoint]] = {}
             for run_id, run_week, *_ in runs:
+                series = _series_of(db, run_id)
                 for goal_id, value, status, score in db.execute(
                     "SELECT goal_id, value, status, score FROM goal_scores WHERE run_id = ?",
                     (run_id,),
                 ):
-                    goals.setdefault(goal_id, []).append(GoalPoint(run_week, value, status, score))
+                    point = GoalPoint(run_week, value, status, score, series.get(goal_id, ()))
+                    goals.setdefault(goal_id, []).append(point)
         return Past(
             weeks=tuple(WeekPoint(w, s, v, bool(c)) for _, w, s, v, c in runs),
             goals={k: tuple(v) for k, v in goals.items()},
@@ -175,6 +199,24 @@ class History:
                 "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?)",
                 [(week, agent_id, content_hash, r, sent_at) for r in recipients],
             )
+
+
+def _series_of(
+    db: sqlite3.Connection, run_id: int
+) -> dict[str, tuple[tuple[Labels, float | None], ...]]:
+    rows = db.execute(
+        "SELECT goal_id, labels, value FROM series_values WHERE run_id = ? ORDER BY goal_id, rank",
+        (run_id,),
+    )
+    series: dict[str, list[tuple[Labels, float | None]]] = {}
+    for goal_id, labels, value in rows:
+        pairs = tuple((str(k), str(v)) for k, v in json.loads(labels))
+        series.setdefault(goal_id, []).append((pairs, value))
+    return {k: tuple(v) for k, v in series.items()}
+
+
+def _labels_json(labels: Labels) -> str:
+    return json.dumps([list(pair) for pair in labels], ensure_ascii=False)
 
 
 def _finite(value: float | None) -> float | None:

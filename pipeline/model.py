@@ -62,6 +62,9 @@ class SeriesScore:
     status: str
     score: float
     coverage: float
+    present: int = 0  # samples present
+    first_ts: float | None = None  # the first and last sample present
+    last_ts: float | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class WeekResult:
     scorecard: Scorecard
     goals: tuple[GoalResult, ...]
     agents: tuple[AgentResult, ...]
+    ui_url: str | None = None  # the Prometheus UI, for links to each query
 
     def goal(self, goal_id: str) -> GoalResult:
         """The result of the goal with this id."""

@@ -1,59 +1,168 @@
-"""The sentences of a report: summary, why, next steps, data quality, projection.
+"""The sentences of a report: summary, why, what changed, next steps, projection.
 
-They are one-line Markdown (bold and backslash escapes only); the HTML view turns them into
+They are one-line Markdown (bold and escapes only); the HTML view turns them into
 HTML with `formatting.rich_html`. Every name or label in them is escaped here.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from pipeline import formatting as fmt
 from pipeline.model import AgentResult, GoalResult, Scorecard, WeekResult, Window
 from pipeline.trend import GoalTrend, Trend
 
 ALL_MET = "All of this agent's convergence points are met: keep them there and watch the trend."
+LARGEST_MOVES = 3
 
 
 def summary(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
-    """The executive summary: the verdict and scores, the tally, the agent's own score."""
+    """The executive summary: the agent's verdict first, then the sprint's, then the tally."""
     card = result.scorecard
+    own = agent.scorecard
     counts = {s: sum(1 for g in result.goals if g.status == s) for s in fmt.STATUS_TEXT}
     tally = ", ".join(f"{n} {fmt.STATUS_TEXT[s].lower()}" for s, n in counts.items() if n)
     cats_text = ", ".join(f"{c.name} {fmt.score(c.score)}" for c in card.categories)
     lines = [
-        f"Week {result.window.week} of {fmt.md_escape(result.sprint)} is "
-        f"**{fmt.VERDICT_TEXT[card.verdict]}**: overall score {fmt.score(card.score)}/100 "
-        f"({cats_text}).",
-        f"{len(result.goals)} goals: {tally}.",
-        f"{fmt.md_escape(agent.name)}'s {len(agent.goal_ids)} convergence points score "
-        f"{fmt.score(agent.scorecard.score)}/100: "
-        f"**{fmt.VERDICT_TEXT[agent.scorecard.verdict]}**.",
+        f"{fmt.md_escape(agent.name)} is **{fmt.VERDICT_TEXT[own.verdict]}**: its "
+        f"{_count(len(agent.goal_ids), 'convergence point')} score {fmt.score(own.score)}/100.",
+        f"The sprint, {fmt.md_escape(result.sprint)}, is **{fmt.VERDICT_TEXT[card.verdict]}**: "
+        f"{fmt.score(card.score)}/100 overall ({cats_text}); "
+        f"{_count(len(result.goals), 'goal')}: {tally}.",
     ]
     if not result.window.complete:
         lines.append("The week is still in progress: these are the figures so far.")
     return tuple(lines)
 
 
-def reasons(result: WeekResult) -> tuple[str, ...]:
-    """Why the verdict: a key-goal veto, then the three goals that cost the most points."""
+def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
+    """Why the agent's verdict: its key-goal vetoes, what each goal costs, the thresholds."""
+    own = agent.scorecard
+    goals = [result.goal(g) for g in agent.goal_ids]
+    lost = points_lost(goals, own)
+    lines = []
+    for goal in sorted(goals, key=lambda g: (g.spec.id not in own.vetoed_by, -lost[g.spec.id])):
+        vetoes = goal.spec.id in own.vetoed_by
+        if lost[goal.spec.id] <= 0 and not vetoes:
+            continue
+        costs = f"costs {lost[goal.spec.id]:.1f} of this agent's points"
+        line = f"{_goal_state(goal)} {costs}"
+        if vetoes:
+            both = " (and the sprint's)" if goal.spec.id in result.scorecard.vetoed_by else ""
+            line += f"; as a key goal it makes this agent's verdict{both} MISSED whatever the score"
+        lines.append(f"{line}. {_weight_share(goal, goals, own)}")
+    rule = _verdict_rule(own, result.pass_score, result.warning_score)
+    if rule:
+        lines.append(rule)
+    return tuple(lines) or (ALL_MET,)
+
+
+def reasons(result: WeekResult, agent: AgentResult | None = None) -> tuple[str, ...]:
+    """Why the sprint's verdict: key-goal vetoes, then the three goals that cost the most points.
+
+    A veto already told in `agent`'s reasons is not told again.
+    """
     card = result.scorecard
+    told = set(agent.scorecard.vetoed_by) if agent else set()
+    lost = points_lost(list(result.goals), card)
     lines = []
     for gid in card.vetoed_by:
-        goal = result.goal(gid)
-        lines.append(
-            f"Key goal **{fmt.md_escape(goal.spec.name)}** is "
-            f"{fmt.STATUS_TEXT[goal.status].lower()}: the verdict is MISSED whatever the score."
-        )
-    lost = points_lost(list(result.goals), card)
-    for gid, points in sorted(lost.items(), key=lambda kv: -kv[1])[:3]:
-        if points > 0:
+        if gid not in told:
             goal = result.goal(gid)
             lines.append(
-                f"**{fmt.md_escape(goal.spec.name)}** ({fmt.STATUS_TEXT[goal.status].lower()}, "
-                f"{fmt.quantity(goal.value, goal.spec.unit)} against "
-                f"{fmt.md_escape(fmt.target(goal.spec.target, goal.spec.unit))}) "
-                f"costs {points:.1f} points."
+                f"Key goal {_goal_state(goal)} costs {lost[gid]:.1f} points and makes the "
+                "sprint's verdict MISSED whatever the score."
             )
+    costly = [gid for gid, p in sorted(lost.items(), key=lambda kv: -kv[1]) if p > 0]
+    for gid in [g for g in costly if g not in card.vetoed_by][:3]:
+        lines.append(f"{_goal_state(result.goal(gid))} costs {lost[gid]:.1f} points.")
+    rule = _verdict_rule(card, result.pass_score, result.warning_score)
+    if rule:
+        lines.append(rule)
     return tuple(lines)
+
+
+def _goal_state(goal: GoalResult) -> str:
+    """`**Time to Launch** (at risk, 15 days against < 14 days)`."""
+    spec = goal.spec
+    state = fmt.STATUS_TEXT[goal.status].lower()
+    if goal.value is not None:
+        state += (
+            f", {fmt.md_escape(fmt.quantity(goal.value, spec.unit))} against "
+            f"{fmt.md_escape(fmt.target(spec.target, spec.unit))}"
+        )
+    return f"**{fmt.md_escape(spec.name)}** ({state})"
+
+
+def _weight_share(goal: GoalResult, goals: Sequence[GoalResult], card: Scorecard) -> str:
+    """`It is this agent's only customer goal, so it carries 60 % of its score.`"""
+    scored = {c.name: c.weight for c in card.categories if c.score is not None}
+    cat = goal.spec.category
+    if goal.score is None or cat not in scored:
+        return ""
+    peers = [g for g in goals if g.spec.category == cat and g.score is not None]
+    cat_share = scored[cat] / sum(scored.values())
+    share = cat_share * goal.spec.weight / sum(g.spec.weight for g in peers)
+    if len(peers) == 1:
+        return f"It is this agent's only {cat} goal, so it carries {share:.0%} of its score."
+    return (
+        f"It carries {share:.0%} of this agent's score (one of its {len(peers)} {cat} goals, "
+        f"which share {cat_share:.0%})."
+    )
+
+
+def _verdict_rule(card: Scorecard, pass_score: float, warning_score: float) -> str | None:
+    """Which threshold the score fell under, when that (not a veto) decides the verdict."""
+    if card.score is None or card.vetoed_by:
+        return None
+    score = fmt.score(card.score)
+    if card.verdict == "MISSED":
+        return f"{score} is below the at-risk threshold of {warning_score:g}: MISSED."
+    if card.verdict == "AT_RISK":
+        return f"{score} is below the pass score of {pass_score:g}: AT RISK."
+    return None
+
+
+def changes(result: WeekResult, trend: Trend, agent: AgentResult) -> tuple[str, ...]:
+    """What changed since last week: goals whose status moved, then the largest moves."""
+    mine = set(agent.goal_ids)
+    ordered = sorted(result.goals, key=lambda g: g.spec.id not in mine)
+    moved, still = [], []
+    for goal in ordered:
+        previous = trend.goals[goal.spec.id].previous
+        if previous is None:
+            continue
+        if previous.status != goal.status:
+            moved.append(
+                f"**{fmt.md_escape(goal.spec.name)}**: {fmt.STATUS_TEXT[previous.status].lower()}"
+                f" → {fmt.STATUS_TEXT[goal.status].lower()} ({_from_to(goal, trend)})."
+            )
+        elif _relative_move(goal, trend.goals[goal.spec.id]) > 0:
+            still.append(goal)
+    still.sort(key=lambda g: -_relative_move(g, trend.goals[g.spec.id]))
+    largest = [
+        f"**{fmt.md_escape(g.spec.name)}** moved "
+        f"{fmt.change(trend.goals[g.spec.id].change, g.value)}: {_from_to(g, trend)}."
+        for g in still[:LARGEST_MOVES]
+    ]
+    return (*moved, *largest)
+
+
+def _from_to(goal: GoalResult, trend: Trend) -> str:
+    previous = trend.goals[goal.spec.id].previous
+    unit = goal.spec.unit
+    before = fmt.quantity(previous.value if previous else None, unit)
+    return fmt.md_escape(f"{before} → {fmt.quantity(goal.value, unit)}")
+
+
+def _relative_move(goal: GoalResult, trend: GoalTrend) -> float:
+    """The change as a fraction of last week's value; 0 when it does not show at all."""
+    previous = trend.previous
+    if trend.change is None or previous is None or previous.value is None:
+        return 0.0
+    if fmt.change(trend.change, goal.value) == "= 0":
+        return 0.0
+    return abs(trend.change) / (abs(previous.value) or 1.0)
 
 
 def points_lost(goals: list[GoalResult], card: Scorecard) -> dict[str, float]:
@@ -111,38 +220,21 @@ def projection(goal: GoalResult, trend: GoalTrend) -> str | None:
     found = trend.projection
     if found is None:
         return None
-    rate = fmt.md_escape(f"{fmt.change(found.rate)} {goal.spec.unit}".strip()) + " a week"
+    rate = fmt.md_escape(f"{fmt.change(found.rate, goal.value)} {goal.spec.unit}".strip())
+    rate += " a week"
     if found.week is None:
         return f"Not converging at the latest rate of change ({rate})."
     return f"At the latest rate of change ({rate}) it would be met in week {found.week}."
 
 
 def period(window: Window) -> str:
-    """`2026-11-02 00:00 to 2026-11-09 00:00`, or `... to now (..., in progress)`."""
+    """`2026-11-02 00:00 to 2026-11-09 00:00 UTC`, or `... to now (2026-11-05 14:00 UTC)`."""
     start = window.start.strftime("%Y-%m-%d %H:%M")
     end = window.end.strftime("%Y-%m-%d %H:%M")
-    return f"{start} to {end}" if window.complete else f"{start} to now ({end}, in progress)"
+    if window.complete:
+        return f"{start} to {end} {window.timezone}"
+    return f"{start} to now ({end} {window.timezone})"
 
 
-def quality_notes(result: WeekResult) -> tuple[str, ...]:
-    """No data, errors with the server's message, partial responses, missing samples."""
-    notes = []
-    expected = result.window.expected
-    for goal in result.goals:
-        name = f"**{fmt.md_escape(goal.spec.name)}**"
-        if goal.status == "error":
-            notes.append(f"{name}: query failed: {fmt.md_escape(goal.message)}")
-        elif goal.status == "no_data":
-            effect = "scored 0" if result.no_data_policy == "fail" else "left out of the weights"
-            notes.append(
-                f"{name}: no samples in the window ({result.no_data_policy} policy: {effect})."
-            )
-        elif goal.coverage < 1:
-            missing = round((1 - goal.coverage) * expected)
-            notes.append(
-                f"{name}: coverage {fmt.percent(goal.coverage)}: its least-covered series lacks "
-                f"{missing:,} of {expected:,} samples."
-            )
-        for warning in goal.warnings:
-            notes.append(f"{name}: partial response, the server warned: {fmt.md_escape(warning)}")
-    return tuple(notes)
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

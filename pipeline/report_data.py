@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
 
 from pipeline import __version__, narrative
 from pipeline import formatting as fmt
 from pipeline.charts import TREND_CHART
-from pipeline.model import AgentResult, GoalResult, WeekResult
+from pipeline.model import AgentResult, GoalResult, WeekResult, Window
+from pipeline.quality import quality_notes
 from pipeline.trend import GoalTrend, Trend
 
 MAX_SERIES_SHOWN = 10
@@ -21,6 +23,7 @@ class GoalRow:
     name: str
     target: str
     actual: str
+    actual_series: str | None  # the series the value came from, when the goal has several
     status: str
     status_text: str
     icon: str
@@ -29,6 +32,7 @@ class GoalRow:
     key: bool
     mine: bool
     previous: str
+    previous_series: str | None
     change: str
 
 
@@ -51,6 +55,8 @@ class SeriesRow:
     icon: str
     status_text: str
     coverage: str
+    previous: str
+    change: str  # "new" for a series last week did not have
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class GoalDetail:
 
     row: GoalRow
     query: str
+    link: str | None  # the query in the Prometheus UI, over the report's window
     aggregate: str
     warning: str
     sample_target: str
@@ -123,7 +130,9 @@ class ReportView:
     agent_verdict_icon: str
     agent_score: str
     summary: tuple[str, ...]
-    reasons: tuple[str, ...]
+    agent_reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # the sprint's
+    changes: tuple[str, ...]
     tables: tuple[CategoryTable, ...]
     details: tuple[GoalDetail, ...]
     matrix: tuple[MatrixRow, ...]
@@ -140,14 +149,25 @@ class ReportView:
     config_digest: str
     version: str
 
+    @property
+    def headline(self) -> str:
+        """`DevOps Agent: MISSED 70.0 · Sprint: ACHIEVED 94.0`, the PDF's subject."""
+        return (
+            f"{self.agent_name}: {self.agent_verdict_text} {self.agent_score} · "
+            f"Sprint: {self.verdict_text} {self.overall}"
+        )
+
 
 def _row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
     spec = goal.spec
     previous = trend.previous
+    keep = fmt.varying_labels([s.labels for s in goal.series])
+    several = len(goal.series) > 1
     return GoalRow(
         name=spec.name,
         target=fmt.target(spec.target, spec.unit),
         actual=fmt.quantity(goal.value, spec.unit),
+        actual_series=fmt.labels_text(goal.series[0].labels, keep) if several else None,
         status=goal.status,
         status_text=fmt.STATUS_TEXT[goal.status],
         icon=fmt.STATUS_ICON[goal.status],
@@ -156,14 +176,49 @@ def _row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
         key=spec.key,
         mine=mine,
         previous=fmt.quantity(previous.value, spec.unit) if previous else "—",
-        change=fmt.change(trend.change),
+        previous_series=(
+            fmt.labels_text(previous.labels, keep)
+            if previous and previous.labels is not None and several
+            else None
+        ),
+        change=fmt.change(trend.change, goal.value),
     )
 
 
-def _detail(goal: GoalResult, charts: dict[str, str], trend: GoalTrend) -> GoalDetail:
+def _series_rows(goal: GoalResult, trend: GoalTrend) -> tuple[SeriesRow, ...]:
+    """The worst series first, each with its own last-week value, matched by labels."""
     spec = goal.spec
     keep = fmt.varying_labels([s.labels for s in goal.series])
-    shown = goal.series[:MAX_SERIES_SHOWN]
+    before = dict(trend.previous.series) if trend.previous and trend.previous.series else None
+    rows = []
+    for s in goal.series[:MAX_SERIES_SHOWN]:
+        previous, change = "—", "—"
+        if before is not None and s.labels not in before:
+            change = "new"
+        elif before is not None:
+            last = before[s.labels]
+            previous = fmt.quantity(last, spec.unit)
+            if last is not None and s.value is not None:
+                change = fmt.change(s.value - last, s.value)
+        rows.append(
+            SeriesRow(
+                labels=fmt.labels_text(s.labels, keep),
+                value=fmt.quantity(s.value, spec.unit),
+                status=s.status,
+                icon=fmt.STATUS_ICON[s.status],
+                status_text=fmt.STATUS_TEXT[s.status],
+                coverage=fmt.percent(s.coverage),
+                previous=previous,
+                change=change,
+            )
+        )
+    return tuple(rows)
+
+
+def _detail(
+    goal: GoalResult, charts: dict[str, str], trend: GoalTrend, result: WeekResult
+) -> GoalDetail:
+    spec = goal.spec
     hidden = goal.series[MAX_SERIES_SHOWN:]
     hidden_summary = None
     if hidden:
@@ -173,26 +228,34 @@ def _detail(goal: GoalResult, charts: dict[str, str], trend: GoalTrend) -> GoalD
     return GoalDetail(
         row=_row(goal, True, trend),
         query=spec.query,
+        link=graph_link(result.ui_url, spec.query, result.window),
         aggregate=spec.aggregate,
         warning=fmt.target(spec.warning, spec.unit) if spec.warning else "—",
         sample_target=fmt.target(spec.sample_target, spec.unit) if spec.sample_target else "",
         message=goal.message,
-        series=tuple(
-            SeriesRow(
-                labels=fmt.labels_text(s.labels, keep),
-                value=fmt.quantity(s.value, spec.unit),
-                status=s.status,
-                icon=fmt.STATUS_ICON[s.status],
-                status_text=fmt.STATUS_TEXT[s.status],
-                coverage=fmt.percent(s.coverage),
-            )
-            for s in shown
-        ),
+        series=_series_rows(goal, trend),
         series_total=len(goal.series),
         hidden_summary=hidden_summary,
         chart=charts.get(spec.id),
         projection=narrative.projection(goal, trend),
     )
+
+
+def graph_link(ui_url: str | None, query: str, window: Window) -> str | None:
+    """The query in the Prometheus UI's graph page, over the report's window."""
+    if ui_url is None:
+        return None
+    seconds = max(window.step_s, window.end.timestamp() - window.start.timestamp())
+    span = f"{seconds / 3600:g}h" if seconds % 3600 == 0 else f"{seconds:g}s"
+    params = {
+        "g0.expr": query,
+        "g0.tab": "0",
+        "g0.range_input": span,
+        "g0.end_input": window.end.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "g0.step_input": f"{window.step_s:g}",
+    }
+    base = quote(ui_url, safe=":/%@-._~")  # no parentheses or spaces to end a Markdown link
+    return f"{base}/graph?{urlencode(params, quote_via=quote)}"
 
 
 def build_report(
@@ -235,9 +298,11 @@ def build_report(
         agent_verdict_icon=fmt.VERDICT_ICON[agent.scorecard.verdict],
         agent_score=fmt.score(agent.scorecard.score),
         summary=narrative.summary(result, agent),
-        reasons=narrative.reasons(result),
+        agent_reasons=narrative.agent_reasons(result, agent),
+        reasons=narrative.reasons(result, agent),
+        changes=narrative.changes(result, trend, agent) if trend.has_history else (),
         tables=tables,
-        details=tuple(_detail(g, charts, trend.goals[g.spec.id]) for g in agent_goals),
+        details=tuple(_detail(g, charts, trend.goals[g.spec.id], result) for g in agent_goals),
         matrix=tuple(
             MatrixRow(
                 name=a.name,
@@ -256,7 +321,7 @@ def build_report(
             )
             for a in result.agents
         ),
-        quality=narrative.quality_notes(result),
+        quality=quality_notes(result),
         next_steps=narrative.next_steps(result, agent, trend),
         queries=tuple(
             QueryLine(g.spec.name, g.spec.query, g.spec.aggregate, fmt.target(g.spec.target))

@@ -112,6 +112,7 @@ def score_week(
         scorecard=card(list(goals)),
         goals=goals,
         agents=agents,
+        ui_url=cfg.prometheus.graph_url,
     )
 
 

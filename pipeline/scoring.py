@@ -62,10 +62,20 @@ def _series_score(spec: GoalSpec, series: Series, expected: int) -> SeriesScore 
     value = reduce_values(series.values, spec.aggregate, spec.sample_target)
     if value is None:
         return None
-    present = int(np.count_nonzero(~np.isnan(series.values)))
+    seen = series.timestamps[~np.isnan(series.values)]
+    present = int(seen.size)
     status = judge(value, spec.target, spec.warning)
     coverage = min(1.0, present / expected) if expected else 0.0
-    return SeriesScore(series.labels, value, status, STATUS_SCORE[status], coverage)
+    return SeriesScore(
+        series.labels,
+        value,
+        status,
+        STATUS_SCORE[status],
+        coverage,
+        present,
+        float(seen[0]) if present else None,
+        float(seen[-1]) if present else None,
+    )
 
 
 def score_goal(spec: GoalSpec, result: QueryResult, expected: int, no_data: str) -> GoalResult:

@@ -23,8 +23,9 @@ AGENTS = ["product-manager", "devops", "testing", "go-code"]
 
 
 def scrub(text: str) -> str:
-    """Blank what changes from run to run: generation time and the config's hash."""
+    """Blank what changes from run to run: generation time, the config's hash, the port."""
     text = re.sub(r"Generated \S+", "Generated <TIME>", text)
+    text = re.sub(r"//127\.0\.0\.1:\d+/", "//127.0.0.1:<PORT>/", text)
     return re.sub(r"config [0-9a-f]{12}", "config <DIGEST>", text)
 
 

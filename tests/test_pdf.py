@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
+from pipeline import __version__
 from pipeline.charts import goal_figure
 from pipeline.config import load_config
 from pipeline.demo.promserver import PrometheusServer
@@ -51,6 +53,19 @@ def demo_week(tmp_path_factory: pytest.TempPathFactory, prometheus: PrometheusSe
     return folder
 
 
+@pytest.fixture(scope="module")
+def demo_week3(tmp_path_factory: pytest.TempPathFactory, prometheus: PrometheusServer) -> Path:
+    """Week 3 of the demo, after weeks 1 and 2 (Markdown only) filled in the history."""
+    tmp = tmp_path_factory.mktemp("pdf3")
+    loaded = load_config(shipped_config(tmp, prometheus.url), env={})
+    for week in (1, 2):
+        run_week(loaded, RunRequest(week=week, output_dir=tmp / "out", formats=("md",)), now=NOW)
+    request = RunRequest(week=3, output_dir=tmp / "out", formats=("md", "pdf"))
+    folder = run_week(loaded, request, now=NOW).folder
+    assert folder is not None
+    return folder
+
+
 @pytest.mark.prometheus
 @pytest.mark.parametrize("agent", AGENTS)
 def test_demo_pdf_reads_back(demo_week: Path, agent: str) -> None:
@@ -61,7 +76,8 @@ def test_demo_pdf_reads_back(demo_week: Path, agent: str) -> None:
     first = pages[0]
     assert AGENTS[agent] in first and "UnMoGrowP Attribution Platform" in first
     assert "MISSED" in first and "46.0" in first and "70.0" in first and "30.0" in first
-    assert "2026-11-02 00:00 to 2026-11-09 00:00 (UTC)" in first
+    assert "2026-11-02 00:00 to 2026-11-09 00:00 UTC" in first
+    assert first.count("Generated ") <= 1  # the footer leaves page 1 to the cover's own line
     everything = "\n".join(pages)
     for goal in loaded.config.goals:
         assert goal.name in everything
@@ -87,6 +103,32 @@ def test_demo_pdf_reads_back(demo_week: Path, agent: str) -> None:
             check=True,
         )
         assert (demo_week / f"{agent}-page-1.png").stat().st_size > 10_000
+
+
+@pytest.mark.prometheus
+@pytest.mark.parametrize("agent", AGENTS)
+def test_pdf_metadata_names_the_report_and_its_verdicts(demo_week3: Path, agent: str) -> None:
+    meta = PdfReader(demo_week3 / f"{agent}.pdf").metadata
+    assert meta is not None
+    assert meta.title == f"UnMoGrowP Attribution Platform · week 3 · {AGENTS[agent]}"
+    assert meta.author == f"sprint-convergence-pipeline {__version__}"
+    summary = json.loads((demo_week3 / "summary.json").read_text())
+    own = next(a for a in summary["agents"] if a["id"] == agent)
+    verdict = {"AT_RISK": "AT RISK", "NO_DATA": "NO DATA"}
+    assert meta.subject == (
+        f"{AGENTS[agent]}: {verdict.get(own['verdict'], own['verdict'])} {own['score']:.1f} · "
+        f"Sprint: ACHIEVED {summary['overall']['score']:.1f}"
+    )
+    assert meta.creation_date == NOW
+
+
+@pytest.mark.prometheus
+@pytest.mark.parametrize("agent", AGENTS)
+def test_no_page_but_the_last_is_near_empty(demo_week3: Path, agent: str) -> None:
+    pages = _text(demo_week3 / f"{agent}.pdf")
+    # running header and footer alone are ~120 characters; a page of content has 1,000+
+    fill = [len(text) for text in pages[:-1]]
+    assert min(fill) > 500, fill
 
 
 @pytest.mark.prometheus

@@ -87,7 +87,8 @@ def test_report_carries_the_seed_sections(tmp_path: Path) -> None:
     ):
         assert heading in md
     # 0.4 * 100 + 0.6 * 50 = 70 -> MISSED (< 75)
-    assert "**Status:** ❌ **MISSED** (70.0/100)" in md
+    assert "**Agent One:** ❌ **MISSED** 70.0/100 (its own convergence points)" in md
+    assert "**Sprint:** ❌ **MISSED** 70.0/100 (Sprint \\<b>X\\</b>)" in md
     assert "| ★ Label \\| test | >= 10 ms | 12 ms | ✅ Met | 100.0 | 100.0% |" in md
     assert "| ★ Many | \\<= 100 | 120 | ⚠️ At risk | 50.0 | 100.0% |" in md
     assert "| **Agent One** | ✅ Label \\| test, ⚠️ Many | 70.0 | ❌ MISSED |" in md

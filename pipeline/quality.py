@@ -1,0 +1,110 @@
+"""Data-quality notes, one line per cause: the goals it touches are counted, not listed apart.
+
+`customer="hooli" has no samples before Tue 12:00 (4 goals, 1,440 of 10,080 samples each).`
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline import formatting as fmt
+from pipeline.model import GoalResult, SeriesScore, WeekResult, Window
+
+MAX_GAP_NOTES = 10  # series lines; the rest are counted in one line
+
+
+@dataclass(frozen=True)
+class _Gap:
+    """Missing samples of one series of one goal."""
+
+    goal: str  # its name
+    missing: int
+
+
+def quality_notes(result: WeekResult) -> tuple[str, ...]:
+    """Query errors, no data, partial responses and missing samples, grouped by cause."""
+    return (*_grouped(result.goals, lambda g: _causes(g, result)), *_gap_notes(result))
+
+
+def _causes(goal: GoalResult, result: WeekResult) -> list[str]:
+    causes = [f"partial response, the server warned: {fmt.md_escape(w)}" for w in goal.warnings]
+    if goal.status == "error":
+        causes.insert(0, f"query failed: {fmt.md_escape(goal.message)}")
+    elif goal.status == "no_data":
+        effect = "scored 0" if result.no_data_policy == "fail" else "left out of the weights"
+        causes.insert(0, f"no samples in the window ({result.no_data_policy} policy: {effect}).")
+    return causes
+
+
+def _grouped(goals: tuple[GoalResult, ...], causes: Callable[[GoalResult], list[str]]) -> list[str]:
+    """`**A**, **B**: cause` for each distinct cause, in goal order."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for goal in goals:
+        for text in causes(goal):
+            grouped[text].append(f"**{fmt.md_escape(goal.spec.name)}**")
+    return [f"{', '.join(names)}: {text}" for text, names in grouped.items()]
+
+
+def _gap_notes(result: WeekResult) -> list[str]:
+    """One line per reason a series lacks samples (late start, early end, gaps).
+
+    Series of multi-series goals are named by their labels, so one customer's late start reads
+    once for all its goals; a goal with one series is named by the goal.
+    """
+    window = result.window
+    grouped: dict[tuple[str, str], list[_Gap]] = defaultdict(list)
+    for goal in result.goals:
+        keep = fmt.varying_labels([s.labels for s in goal.series])
+        for series in goal.series:
+            missing = window.expected - series.present
+            if series.present and missing > 0:
+                who = fmt.labels_text(series.labels, keep) if len(goal.series) > 1 else ""
+                grouped[(who, _gap_reason(series, window))].append(_Gap(goal.spec.name, missing))
+    ranked = sorted(grouped.items(), key=lambda kv: -len(kv[1]))
+    lines = []
+    for (who, reason), gaps in ranked[:MAX_GAP_NOTES]:
+        if who:
+            lines.append(f"{fmt.md_escape(who)} has {reason} ({_gap_counts(gaps, window)}).")
+        else:
+            names = ", ".join(f"**{fmt.md_escape(g.goal)}**" for g in gaps)
+            lines.append(f"{names}: {reason} ({_gap_counts(gaps, window, per_goal=False)}).")
+    rest = ranked[MAX_GAP_NOTES:]
+    if rest:
+        count = sum(len(g) for _, g in rest)
+        lines.append(f"{count:,} more series lack samples for other reasons.")
+    return lines
+
+
+def _gap_reason(series: SeriesScore, window: Window) -> str:
+    first, last = series.first_ts, series.last_ts
+    assert first is not None and last is not None
+    late = first > window.first_ts
+    early = last < window.last_ts
+    inside = round((last - first) / window.step_s) + 1 - series.present
+    if late and early:
+        reason = f"samples only from {_when(first, window)} to {_when(last, window)}"
+    elif late:
+        reason = f"no samples before {_when(first, window)}"
+    elif early:
+        reason = f"no samples after {_when(last, window)}"
+    else:
+        reason = "gaps"
+    if inside > 0 and (late or early):
+        reason += ", and gaps"
+    return reason
+
+
+def _gap_counts(gaps: list[_Gap], window: Window, per_goal: bool = True) -> str:
+    counts = sorted({g.missing for g in gaps})
+    missing = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,} to {counts[-1]:,}"
+    text = f"{missing} of {window.expected:,} samples missing"
+    if len(gaps) == 1:
+        return text
+    return f"{len(gaps)} goals, {text} each" if per_goal else f"{text} each"
+
+
+def _when(ts: float, window: Window) -> str:
+    return datetime.fromtimestamp(ts, window.start.tzinfo).strftime("%a %H:%M")
