@@ -98,7 +98,7 @@ def _weight_share(goal: GoalResult, goals: Sequence[GoalResult], card: Scorecard
     """`It is this agent's only customer goal, so it carries 60 % of its score.`"""
     scored = {c.name: c.weight for c in card.categories if c.score is not None}
     cat = goal.spec.category
-    if goal.score is None or cat not in scored:
+    if goal.score is None or cat not in scored or sum(scored.values()) <= 0:
         return ""
     peers = [g for g in goals if g.spec.category == cat and g.score is not None]
     cat_share = scored[cat] / sum(scored.values())
