@@ -1,6 +1,6 @@
 """The sentences of a report: summary, why, next steps, data quality, projection.
 
-They are one-line Markdown (bold and backslash escapes only); the HTML view turns them into
+They are one-line Markdown (bold, backslash escapes, entities); the HTML view turns them into
 HTML with `formatting.rich_html`. Every name or label in them is escaped here.
 """
 
@@ -18,7 +18,7 @@ def summary(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
     card = result.scorecard
     counts = {s: sum(1 for g in result.goals if g.status == s) for s in fmt.STATUS_TEXT}
     tally = ", ".join(f"{n} {fmt.STATUS_TEXT[s].lower()}" for s, n in counts.items() if n)
-    cats_text = ", ".join(f"{c.name} {fmt.score(c.score)}" for c in card.categories)
+    cats_text = ", ".join(f"{fmt.md_escape(c.name)} {fmt.score(c.score)}" for c in card.categories)
     lines = [
         f"Week {result.window.week} of {fmt.md_escape(result.sprint)} is "
         f"**{fmt.VERDICT_TEXT[card.verdict]}**: overall score {fmt.score(card.score)}/100 "
@@ -49,7 +49,7 @@ def reasons(result: WeekResult) -> tuple[str, ...]:
             goal = result.goal(gid)
             lines.append(
                 f"**{fmt.md_escape(goal.spec.name)}** ({fmt.STATUS_TEXT[goal.status].lower()}, "
-                f"{fmt.quantity(goal.value, goal.spec.unit)} against "
+                f"{fmt.md_escape(fmt.quantity(goal.value, goal.spec.unit))} against "
                 f"{fmt.md_escape(fmt.target(goal.spec.target, goal.spec.unit))}) "
                 f"costs {points:.1f} points."
             )
@@ -90,7 +90,7 @@ def _next_step(goal: GoalResult) -> str:
     spec = goal.spec
     name = fmt.md_escape(spec.name)
     if goal.status == "error":
-        return f"Fix the query of **{name}**: the server said {fmt.md_escape(goal.message)}."
+        return f"Fix the query of **{name}**: the server said {fmt.md_message(goal.message)}."
     if goal.status == "no_data":
         return f"Get data for **{name}**: its query returned no samples this week."
     verb = {">=": "Raise", ">": "Raise", "<=": "Bring down", "<": "Bring down"}.get(
@@ -131,7 +131,7 @@ def quality_notes(result: WeekResult) -> tuple[str, ...]:
     for goal in result.goals:
         name = f"**{fmt.md_escape(goal.spec.name)}**"
         if goal.status == "error":
-            notes.append(f"{name}: query failed: {fmt.md_escape(goal.message)}")
+            notes.append(f"{name}: query failed: {fmt.md_message(goal.message)}")
         elif goal.status == "no_data":
             effect = "scored 0" if result.no_data_policy == "fail" else "left out of the weights"
             notes.append(
@@ -144,5 +144,5 @@ def quality_notes(result: WeekResult) -> tuple[str, ...]:
                 f"{missing:,} of {expected:,} samples."
             )
         for warning in goal.warnings:
-            notes.append(f"{name}: partial response, the server warned: {fmt.md_escape(warning)}")
+            notes.append(f"{name}: partial response, the server warned: {fmt.md_message(warning)}")
     return tuple(notes)

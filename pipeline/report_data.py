@@ -9,6 +9,7 @@ from pipeline import __version__, narrative
 from pipeline import formatting as fmt
 from pipeline.charts import TREND_CHART
 from pipeline.model import AgentResult, GoalResult, WeekResult
+from pipeline.text import cap
 from pipeline.trend import GoalTrend, Trend
 
 MAX_SERIES_SHOWN = 10
@@ -176,7 +177,7 @@ def _detail(goal: GoalResult, charts: dict[str, str], trend: GoalTrend) -> GoalD
         aggregate=spec.aggregate,
         warning=fmt.target(spec.warning, spec.unit) if spec.warning else "—",
         sample_target=fmt.target(spec.sample_target, spec.unit) if spec.sample_target else "",
-        message=goal.message,
+        message=cap(goal.message) if goal.message else None,
         series=tuple(
             SeriesRow(
                 labels=fmt.labels_text(s.labels, keep),
