@@ -21,11 +21,13 @@ from rich.console import Console
 
 from pipeline.charts import goal_figure
 from pipeline.config import load_config
+from pipeline.demo.promserver import PrometheusServer
 from pipeline.mail import compose
 from pipeline.model import QueryResult, Series
 from pipeline.run import RunOutcome, RunRequest, run_week
 from pipeline.table import scores_table
 from pipeline.text import MAX_MESSAGE_CHARS, one_line
+from tests.conftest import write_config
 from tests.renderers import RENDERERS, Parsed, parse, shown
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -223,3 +225,35 @@ def test_chart_text_is_plain(week2: RunOutcome, goal_id: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no glyph missing, no mathtext parse error
         figure.savefig(io.BytesIO(), format="png")
+
+
+REAL = """
+prometheus: {url: "http://127.0.0.1:9090", retries: 0}
+sprint: {name: Real, start: 2026-11-02, week_days: 1, step: 1h}
+scoring: {categories: {technical: {weight: 1}}}
+goals:
+  - {id: label, name: Label, category: technical, query: tst_label, aggregate: last,
+     target: ">= 10"}
+  - {id: bad, name: Bad, category: technical, query: "sum(tst_label) by (<img src=x>)",
+     aggregate: last, target: ">= 10"}
+agents:
+  - {id: one, name: One, goals: [label, bad]}
+"""
+
+
+@pytest.mark.prometheus
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_real_prometheus_labels_and_errors_stay_text(
+    tmp_path: Path, prometheus: PrometheusServer, renderer: str
+) -> None:
+    loaded = load_config(write_config(tmp_path / "c.yaml", REAL, prometheus.url), env={})
+    outcome = run_week(loaded, RunRequest(1, tmp_path / "out"), now=NOW)
+    error = outcome.result.goal("bad").message
+    assert error and "<op:<>" in error  # the server quotes the query back, tag-like
+    parsed = parse(RENDERERS[renderer]((_folder(outcome) / "one.md").read_text()))
+    _check_elements(parsed)
+    text = shown(parsed.text)
+    assert 'customer="http://h/a<img src=x onerror=alert(1)>"' in text
+    assert 'customer="<img src="http://127.0.0.1:9/x"> | *bold*"' in text
+    assert shown(error) in text
+    assert "\\" not in text
