@@ -22,6 +22,7 @@ from pipeline import formatting as fmt
 from pipeline.history import WeekPoint
 from pipeline.model import GoalResult, QueryResult, Series, Window
 from pipeline.targets import Target
+from pipeline.text import one_line
 
 DPI = 200
 SIZE_IN = (7.2, 2.8)
@@ -66,7 +67,7 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
         )
     )
     ax.set_xlabel(f"time ({window.timezone})", fontsize=7)
-    ax.set_ylabel(goal.spec.unit or "value", fontsize=7)
+    ax.set_ylabel(plain(goal.spec.unit) or "value", fontsize=7)
     ax.tick_params(labelsize=6.5)
     ax.grid(True, linewidth=0.3, alpha=0.5)
     for side in ("top", "right"):
@@ -83,7 +84,7 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
         ax.text(
             0.5,
             0.5,
-            reason[:120],
+            plain(reason[:120]),
             transform=ax.transAxes,
             ha="center",
             va="center",
@@ -119,7 +120,7 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
             values[i],
             linewidth=0.8,
             color=COLORS[i % len(COLORS)],
-            label=label[:60] + ("…" if len(label) > 60 else ""),
+            label=plain(label[:60]) + ("…" if len(label) > 60 else ""),
         )
 
     _draw_target(ax, goal.spec.target, goal.spec.warning)
@@ -161,6 +162,11 @@ def _on_grid(series: Series, grid: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def _bounds(target: Target) -> list[float]:
     return [target.low, target.high] if target.op == ".." else [target.low]
+
+
+def plain(text: str) -> str:
+    """External text for a chart: one line, no control characters, `$` not read as math."""
+    return one_line(text).replace("$", r"\$")
 
 
 def _draw_target(ax: Axes, target: Target, warning: Target | None) -> None:

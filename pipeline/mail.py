@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline import formatting as fmt
 from pipeline.model import AgentResult, WeekResult
 from pipeline.render import environment
+from pipeline.text import one_line
 from pipeline.trend import Trend
 
 
@@ -36,7 +37,7 @@ class MailView:
 def subject(result: WeekResult, agent: AgentResult) -> str:
     """`UnMoGrowP · week 3 · Go Code Agent: ACHIEVED 94.0/100`."""
     card = result.scorecard
-    return (
+    return one_line(
         f"{result.sprint} · week {result.window.week} · {agent.name}: "
         f"{fmt.VERDICT_TEXT[card.verdict]} {fmt.score(card.score)}/100"
     )
@@ -45,7 +46,10 @@ def subject(result: WeekResult, agent: AgentResult) -> str:
 def mail_view(
     result: WeekResult, trend: Trend, agent: AgentResult, attachments: list[Path]
 ) -> MailView:
-    """The body's data: scores, goals whose status moved since last week, goals not met."""
+    """The body's data: scores, goals whose status moved since last week, goals not met.
+
+    Names are made one line here; the templates drop any other control character.
+    """
     moved, open_goals = [], []
     for goal_id in agent.goal_ids:
         goal = result.goal(goal_id)
@@ -53,26 +57,28 @@ def mail_view(
         previous = trend.goals[goal_id].previous
         if previous and previous.status != goal.status:
             moved.append(
-                f"{goal.spec.name}: {fmt.STATUS_TEXT[previous.status].lower()} -> "
+                f"{one_line(goal.spec.name)}: {fmt.STATUS_TEXT[previous.status].lower()} -> "
                 f"{fmt.STATUS_TEXT[goal.status].lower()} ({fmt.quantity(previous.value, unit)} -> "
                 f"{fmt.quantity(goal.value, unit)})"
             )
         if goal.status != "met":
             open_goals.append(
-                f"{goal.spec.name}: {fmt.STATUS_TEXT[goal.status].lower()}, "
+                f"{one_line(goal.spec.name)}: {fmt.STATUS_TEXT[goal.status].lower()}, "
                 f"{fmt.quantity(goal.value, unit)} against {fmt.target(goal.spec.target, unit)}"
             )
     window = result.window
     return MailView(
-        sprint=result.sprint,
+        sprint=one_line(result.sprint),
         week=window.week,
-        agent=agent.name,
+        agent=one_line(agent.name),
         period=f"{window.start:%Y-%m-%d} to {window.end:%Y-%m-%d %H:%M}",
         timezone=window.timezone,
         complete=window.complete,
         verdict_text=fmt.VERDICT_TEXT[result.scorecard.verdict],
         overall=fmt.score(result.scorecard.score),
-        categories=tuple((c.name, fmt.score(c.score)) for c in result.scorecard.categories),
+        categories=tuple(
+            (one_line(c.name), fmt.score(c.score)) for c in result.scorecard.categories
+        ),
         agent_verdict_text=fmt.VERDICT_TEXT[agent.scorecard.verdict],
         agent_score=fmt.score(agent.scorecard.score),
         moved=tuple(moved),

@@ -1,6 +1,6 @@
 """The sentences of a report: summary, why, what changed, next steps, projection.
 
-They are one-line Markdown (bold and escapes only); the HTML view turns them into
+They are one-line Markdown (bold, backslash escapes, entities); the HTML view turns them into
 HTML with `formatting.rich_html`. Every name or label in them is escaped here.
 """
 
@@ -22,7 +22,7 @@ def summary(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
     own = agent.scorecard
     counts = {s: sum(1 for g in result.goals if g.status == s) for s in fmt.STATUS_TEXT}
     tally = ", ".join(f"{n} {fmt.STATUS_TEXT[s].lower()}" for s, n in counts.items() if n)
-    cats_text = ", ".join(f"{c.name} {fmt.score(c.score)}" for c in card.categories)
+    cats_text = ", ".join(f"{fmt.md_escape(c.name)} {fmt.score(c.score)}" for c in card.categories)
     lines = [
         f"{fmt.md_escape(agent.name)} is **{fmt.VERDICT_TEXT[own.verdict]}**: its "
         f"{_count(len(agent.goal_ids), 'convergence point')} score {fmt.score(own.score)}/100.",
@@ -103,10 +103,11 @@ def _weight_share(goal: GoalResult, goals: Sequence[GoalResult], card: Scorecard
     peers = [g for g in goals if g.spec.category == cat and g.score is not None]
     cat_share = scored[cat] / sum(scored.values())
     share = cat_share * goal.spec.weight / sum(g.spec.weight for g in peers)
+    name = fmt.md_escape(cat)
     if len(peers) == 1:
-        return f"It is this agent's only {cat} goal, so it carries {share:.0%} of its score."
+        return f"It is this agent's only {name} goal, so it carries {share:.0%} of its score."
     return (
-        f"It carries {share:.0%} of this agent's score (one of its {len(peers)} {cat} goals, "
+        f"It carries {share:.0%} of this agent's score (one of its {len(peers)} {name} goals, "
         f"which share {cat_share:.0%})."
     )
 
@@ -199,7 +200,7 @@ def _next_step(goal: GoalResult) -> str:
     spec = goal.spec
     name = fmt.md_escape(spec.name)
     if goal.status == "error":
-        return f"Fix the query of **{name}**: the server said {fmt.md_escape(goal.message)}."
+        return f"Fix the query of **{name}**: the server said {fmt.md_message(goal.message)}."
     if goal.status == "no_data":
         return f"Get data for **{name}**: its query returned no samples this week."
     verb = {">=": "Raise", ">": "Raise", "<=": "Bring down", "<": "Bring down"}.get(

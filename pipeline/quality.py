@@ -30,9 +30,9 @@ def quality_notes(result: WeekResult) -> tuple[str, ...]:
 
 
 def _causes(goal: GoalResult, result: WeekResult) -> list[str]:
-    causes = [f"partial response, the server warned: {fmt.md_escape(w)}" for w in goal.warnings]
+    causes = [f"partial response, the server warned: {fmt.md_message(w)}" for w in goal.warnings]
     if goal.status == "error":
-        causes.insert(0, f"query failed: {fmt.md_escape(goal.message)}")
+        causes.insert(0, f"query failed: {fmt.md_message(goal.message)}")
     elif goal.status == "no_data":
         effect = "scored 0" if result.no_data_policy == "fail" else "left out of the weights"
         causes.insert(0, f"no samples in the window ({result.no_data_policy} policy: {effect}).")

@@ -6,9 +6,11 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from pipeline import formatting as fmt
 from pipeline.report_data import ReportView
+from pipeline.text import strip_controls
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
 
@@ -23,11 +25,19 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_no_controls,
     )
     env.filters["md"] = fmt.md_escape
     env.filters["code"] = fmt.md_code
     env.filters["rich"] = fmt.rich_html
     return env
+
+
+def _no_controls(value: object) -> object:
+    """Every printed value without control characters (ESC, BEL, ...), in every template."""
+    if isinstance(value, Markup):
+        return Markup(strip_controls(str(value)))
+    return strip_controls(value) if isinstance(value, str) else value
 
 
 def render_markdown(view: ReportView) -> str:

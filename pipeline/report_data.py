@@ -11,6 +11,7 @@ from pipeline import formatting as fmt
 from pipeline.charts import TREND_CHART
 from pipeline.model import AgentResult, GoalResult, WeekResult, Window
 from pipeline.quality import quality_notes
+from pipeline.text import cap
 from pipeline.trend import GoalTrend, Trend
 
 MAX_SERIES_SHOWN = 10
@@ -232,7 +233,7 @@ def _detail(
         aggregate=spec.aggregate,
         warning=fmt.target(spec.warning, spec.unit) if spec.warning else "—",
         sample_target=fmt.target(spec.sample_target, spec.unit) if spec.sample_target else "",
-        message=goal.message,
+        message=cap(goal.message) if goal.message else None,
         series=_series_rows(goal, trend),
         series_total=len(goal.series),
         hidden_summary=hidden_summary,

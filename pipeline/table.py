@@ -3,36 +3,47 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from pipeline import formatting as fmt
 from pipeline.model import WeekResult
+from pipeline.text import one_line
 
 
 def scores_table(result: WeekResult) -> Table:
     """Goals, then categories, overall and agents, as a rich table."""
     window = result.window
     state = "complete" if window.complete else "in progress"
-    table = Table(title=f"{result.sprint}: week {window.week} ({state})")
+    table = Table(title=plain(f"{result.sprint}: week {window.week} ({state})"))
     for column in ("Goal", "Category", "Target", "Actual", "Status", "Score", "Coverage"):
         table.add_column(column, justify="right" if column in ("Score", "Coverage") else "left")
     for goal in result.goals:
         spec = goal.spec
         table.add_row(
-            spec.name,
-            spec.category,
-            str(spec.target),
-            fmt.quantity(goal.value, spec.unit),
+            plain(spec.name),
+            plain(spec.category),
+            plain(str(spec.target)),
+            plain(fmt.quantity(goal.value, spec.unit)),
             fmt.STATUS_TEXT[goal.status],
             fmt.score(goal.score),
             fmt.percent(goal.coverage),
         )
     table.add_section()
     for cat in result.scorecard.categories:
-        table.add_row(f"{cat.name} ({cat.weight:g})", "", "", "", "", fmt.score(cat.score), "")
+        table.add_row(
+            plain(f"{cat.name} ({cat.weight:g})"), "", "", "", "", fmt.score(cat.score), ""
+        )
     card = result.scorecard
     table.add_row("OVERALL", "", "", "", fmt.VERDICT_TEXT[card.verdict], fmt.score(card.score), "")
     table.add_section()
     for agent in result.agents:
         verdict = fmt.VERDICT_TEXT[agent.scorecard.verdict]
-        table.add_row(agent.name, "agent", "", "", verdict, fmt.score(agent.scorecard.score), "")
+        table.add_row(
+            plain(agent.name), "agent", "", "", verdict, fmt.score(agent.scorecard.score), ""
+        )
     return table
+
+
+def plain(text: str) -> Text:
+    """External text for the terminal: one line, no control characters, no rich markup."""
+    return Text(one_line(text))

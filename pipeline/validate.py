@@ -11,6 +11,8 @@ from rich.table import Table
 
 from pipeline.config import load_config
 from pipeline.source import PrometheusSource, require_usable
+from pipeline.table import plain
+from pipeline.text import cap
 
 
 @dataclass(frozen=True)
@@ -37,14 +39,14 @@ def validate(config_path: Path, console: Console) -> int:
         for g in cfg.goals
     ]
     require_usable(answers.values(), cfg.prometheus.url)
-    table = Table(title=f"queries against {cfg.prometheus.url}")
+    table = Table(title=plain(f"queries against {cfg.prometheus.url}"))
     for column in ("Goal", "Query", "Parses", "Data now", "Series"):
         table.add_column(column)
     for c in checks:
         table.add_row(
             c.goal_id,
-            c.query,
-            "no: " + c.error if c.error else "yes",
+            plain(c.query),
+            plain("no: " + cap(c.error)) if c.error else "yes",
             "—" if c.error else ("yes" if c.series else "no"),
             "—" if c.error else str(c.series),
         )

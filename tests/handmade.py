@@ -32,6 +32,8 @@ def handmade_openmetrics() -> str:
         '{customer="<img src=\\"http://127.0.0.1:9/x\\"> | *bold*"}',
         ["5"] * MINUTES,
     )
+    # ... and one that an autolinker would end just before its `<` (issue 8).
+    series("tst_label", '{customer="http://h/a<img src=x onerror=alert(1)>"}', ["50"] * MINUTES)
     # tst_inf: 1 every minute, but +Inf at minute 100 and -Inf at minute 200.
     series(
         "tst_inf", "", ["+Inf" if i == 100 else "-Inf" if i == 200 else "1" for i in range(MINUTES)]

@@ -68,9 +68,10 @@ def test_labels_are_data_not_markup(tmp_path: Path) -> None:
             "q_many": [({"c": "1"}, 1.0)],
         },
     )
-    assert '| customer="\\<img src="http://127.0.0.1:9/x"> \\| \\*bold\\*" | 5 ms |' in md
-    assert "<img" not in md.replace("\\<img", "")
-    assert "Sprint \\<b>X\\</b>" in md and "Label \\| test" in md
+    cell = 'customer="&lt;img src="http:&#47;/127.0.0.1:9/x"&gt; \\| \\*bold\\*"'
+    assert f"| {cell} | 5 ms |" in md
+    assert "<" not in md.replace("<=", "")  # the template's own `<=` is in a code span
+    assert "Sprint &lt;b&gt;X&lt;/b&gt;" in md and "Label \\| test" in md
 
 
 def test_report_carries_the_seed_sections(tmp_path: Path) -> None:
@@ -88,11 +89,11 @@ def test_report_carries_the_seed_sections(tmp_path: Path) -> None:
         assert heading in md
     # 0.4 * 100 + 0.6 * 50 = 70 -> MISSED (< 75)
     assert "**Agent One:** ❌ **MISSED** 70.0/100 (its own convergence points)" in md
-    assert "**Sprint:** ❌ **MISSED** 70.0/100 (Sprint \\<b>X\\</b>)" in md
-    assert "| ★ Label \\| test | >= 10 ms | 12 ms | ✅ Met | 100.0 | 100.0% |" in md
-    assert "| ★ Many | \\<= 100 | 120 | ⚠️ At risk | 50.0 | 100.0% |" in md
+    assert "**Sprint:** ❌ **MISSED** 70.0/100 (Sprint &lt;b&gt;X&lt;/b&gt;)" in md
+    assert "| ★ Label \\| test | &gt;= 10 ms | 12 ms | ✅ Met | 100.0 | 100.0% |" in md
+    assert "| ★ Many | &lt;= 100 | 120 | ⚠️ At risk | 50.0 | 100.0% |" in md
     assert "| **Agent One** | ✅ Label \\| test, ⚠️ Many | 70.0 | ❌ MISSED |" in md
-    assert "1. Bring down **Many** from 120 to \\<= 100." in md
+    assert "1. Bring down **Many** from 120 to &lt;= 100." in md
     assert "- **Many** (max, target `<= 100`): `q_many`" in md
 
 

@@ -109,7 +109,7 @@ def test_goal_value_names_the_series_it_came_from_both_weeks(week2: RunOutcome) 
     md = _md(week2)
     # met series are ranked by margin: initech (0.99 above 90) is the goal's value, not acme
     row = (
-        '| ★ 🔑 Satisfaction | > 90 % | 90.99 %, customer="initech" | '
+        '| ★ 🔑 Satisfaction | &gt; 90 % | 90.99 %, customer="initech" | '
         '87.4 %, customer="initech" | ▲ 3.59 | ✅ Met |'
     )
     assert row in md
@@ -124,7 +124,7 @@ def test_series_tables_compare_each_series_with_itself(week2: RunOutcome) -> Non
 
 def test_a_change_finer_than_its_value_shows_as_zero(week2: RunOutcome) -> None:
     md = _md(week2)
-    assert "| ★ Uptime | > 99 % | 99.4 % | 99.4 % | = 0 | ✅ Met |" in md
+    assert "| ★ Uptime | &gt; 99 % | 99.4 % | 99.4 % | = 0 | ✅ Met |" in md
     assert "0.000111" not in md
 
 
@@ -149,7 +149,7 @@ def test_why_explains_the_agents_verdict_and_its_weights(week2: RunOutcome) -> N
     md = _md(week2)
     assert "### Why Ops Agent is AT RISK\n" in md
     assert (
-        "- **Latency** (missed, 150 ms against \\< 100 ms) costs 20.0 of this agent's points. "
+        "- **Latency** (missed, 150 ms against &lt; 100 ms) costs 20.0 of this agent's points. "
         "It carries 20% of this agent's score (one of its 2 technical goals, which share 40%).\n"
     ) in md
     assert "- 80.0 is below the pass score of 90: AT RISK.\n" in md
@@ -164,7 +164,7 @@ def test_a_key_goal_veto_is_said_once(tmp_path: Path) -> None:
     md = _md(two_weeks(tmp_path, WeeklySource(answers)))
     assert md.count("MISSED whatever the score") == 1
     assert (
-        "- **Satisfaction** (missed, 50 % against > 90 %) costs 60.0 of this agent's points; "
+        "- **Satisfaction** (missed, 50 % against &gt; 90 %) costs 60.0 of this agent's points; "
         "as a key goal it makes this agent's verdict (and the sprint's) MISSED whatever the score."
     ) in md
 
