@@ -199,7 +199,7 @@ def draw_charts(
 ) -> dict[str, str]:
     """Draw each goal shown by `agents` once; return goal id -> chart path in the folder."""
     wanted = list(dict.fromkeys(g for a in agents for g in a.goal_ids))
-    (folder / "charts").mkdir(exist_ok=True)
+    (folder / chart_name("x")).parent.mkdir(parents=True, exist_ok=True)
     charts = {}
     for goal_id in wanted:
         goal = result.goal(goal_id)
