@@ -344,9 +344,10 @@ def test_a_merge_key_may_be_overridden(tmp_path: Path) -> None:
 
 
 def test_a_recipient_listed_twice_is_mailed_once_with_a_note(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     doc = _set(VALID, "agents.0.email", ["pm@x.org", "Team <PM@x.org>", "b@x.org"])
+    monkeypatch.setattr(logging.getLogger("pipeline"), "propagate", True)  # cli tests unset it
     with caplog.at_level(logging.WARNING, logger="pipeline"):
         loaded = _load(tmp_path, doc)
     assert loaded.config.agents[0].email == ["pm@x.org", "b@x.org"]
