@@ -13,6 +13,7 @@ import yaml
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
+from tests.logs import pipeline_log
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -343,15 +344,12 @@ def test_a_merge_key_may_be_overridden(tmp_path: Path) -> None:
     assert _problems(tmp_path, text) == ["x-base: unknown key"]
 
 
-def test_a_recipient_listed_twice_is_mailed_once_with_a_note(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_recipient_listed_twice_is_mailed_once_with_a_note(tmp_path: Path) -> None:
     doc = _set(VALID, "agents.0.email", ["pm@x.org", "Team <PM@x.org>", "b@x.org"])
-    monkeypatch.setattr(logging.getLogger("pipeline"), "propagate", True)  # cli tests unset it
-    with caplog.at_level(logging.WARNING, logger="pipeline"):
+    with pipeline_log(logging.WARNING) as log:
         loaded = _load(tmp_path, doc)
     assert loaded.config.agents[0].email == ["pm@x.org", "b@x.org"]
-    assert caplog.messages == [
+    assert log.messages == [
         f"{tmp_path / 'config.yaml'}: agents[0].email[1]: 'Team <PM@x.org>' is already "
         "agents[0].email[0]; it is mailed once"
     ]

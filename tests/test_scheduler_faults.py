@@ -15,6 +15,7 @@ from pipeline.demo.promserver import free_port
 from pipeline.errors import SourceUnavailable
 from pipeline.schedule import scheduled_run
 from tests.conftest import shipped_config
+from tests.logs import pipeline_log
 from tests.test_schedule import Scheduler
 from tests.test_schedule import _config as schedule_config
 
@@ -62,7 +63,6 @@ def test_a_second_scheduler_on_the_same_job_store_exits_2_naming_the_first(
 def test_a_failed_scheduled_run_logs_code_type_and_message(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
     debug: str,
     raised: Exception,
     logged: str,
@@ -72,9 +72,8 @@ def test_a_failed_scheduled_run_logs_code_type_and_message(
 
     monkeypatch.setattr(pipeline.schedule, "run_week", failing)
     monkeypatch.setenv("PIPELINE_DEBUG", debug)
-    monkeypatch.setattr(logging.getLogger("pipeline"), "propagate", True)  # cli tests unset it
-    with caplog.at_level(logging.INFO, logger="pipeline"):
+    with pipeline_log(logging.ERROR) as log:
         scheduled_run(str(shipped_config(tmp_path)))  # returns: the next slot will run
-    [message] = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    [message] = log.messages
     assert message.startswith(logged)
     assert ("Traceback (most recent call last)" in message) == bool(debug)
