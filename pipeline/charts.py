@@ -33,10 +33,12 @@ WARNING_COLOR = "#f5b041"
 VIOLATION_COLOR = "#e74c3c"
 
 
+GOAL_CHARTS = "charts/goals"  # apart from fixed names: a goal may be called `trend`
+
+
 def chart_name(goal_id: str) -> str:
-    """Path of a goal's chart, relative to the week folder (apart from fixed names: a goal may
-    be called `trend`)."""
-    return f"charts/goals/{goal_id}.png"
+    """Path of a goal's chart, relative to the week folder."""
+    return f"{GOAL_CHARTS}/{goal_id}.png"
 
 
 TREND_CHART = "charts/trend.png"  # the overall score of each week so far

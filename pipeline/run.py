@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.charts import TREND_CHART, chart_name, draw_goal_chart, draw_trend_chart
+from pipeline.charts import (
+    GOAL_CHARTS,
+    TREND_CHART,
+    chart_name,
+    draw_goal_chart,
+    draw_trend_chart,
+)
 from pipeline.config import LoadedConfig
 from pipeline.deliver import check_email, deliver_week
 from pipeline.errors import DeliveryError, UsageError
@@ -210,7 +216,7 @@ def draw_charts(
 ) -> dict[str, str]:
     """Draw each goal shown by `agents` once; return goal id -> chart path in the folder."""
     wanted = list(dict.fromkeys(g for a in agents for g in a.goal_ids))
-    (folder / chart_name("x")).parent.mkdir(parents=True, exist_ok=True)
+    (folder / GOAL_CHARTS).mkdir(parents=True, exist_ok=True)
     charts = {}
     for goal_id in wanted:
         goal = result.goal(goal_id)
