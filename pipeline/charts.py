@@ -34,12 +34,15 @@ WARNING_COLOR = "#f5b041"
 VIOLATION_COLOR = "#e74c3c"
 
 
-def chart_name(name: str) -> str:
-    """Path of a chart, relative to the week folder."""
-    return f"charts/{name}.png"
+GOAL_CHARTS = "charts/goals"  # apart from fixed names: a goal may be called `trend`
 
 
-TREND_CHART = chart_name("trend")  # the overall score of each week so far
+def chart_name(goal_id: str) -> str:
+    """Path of a goal's chart, relative to the week folder."""
+    return f"{GOAL_CHARTS}/{goal_id}.png"
+
+
+TREND_CHART = "charts/trend.png"  # the overall score of each week so far
 
 
 def draw_goal_chart(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:

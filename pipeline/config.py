@@ -3,27 +3,43 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from pipeline.addresses import header_text, mail_address
 from pipeline.cron import cron_trigger
 from pipeline.errors import ConfigError
 from pipeline.targets import Target, parse_duration, parse_target
+from pipeline.yamlload import load_yaml
 
 Aggregate = Literal[
     "last", "min", "max", "mean", "median", "p50", "p90", "p95", "p99", "compliance"
 ]
 _ID_PATTERN = r"^[a-z0-9_-]+$"
+MAX_TIMEOUT_S = 86400  # a day: beyond this a timer or socket timeout overflows, or never ends
+MAX_WEEK_DAYS = 366
+MAX_GOAL_WEIGHT = 1e6  # weights are relative; a bound keeps their sums finite
+CRON_HORIZON_YEARS = 5
+log = logging.getLogger("pipeline")
 
 
 class _Strict(BaseModel):
@@ -37,7 +53,7 @@ class BasicAuth(_Strict):
 
 class PrometheusSettings(_Strict):
     url: str = "http://127.0.0.1:9090"
-    timeout_s: float = Field(30, gt=0)
+    timeout_s: float = Field(30, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
     retries: int = Field(3, ge=0, le=10)
     headers: dict[str, str] = {}
     bearer_token_env: str | None = None
@@ -72,9 +88,11 @@ class PrometheusSettings(_Strict):
 class SprintSettings(_Strict):
     name: str
     start: date
-    week_days: int = Field(7, ge=1)
+    week_days: int = Field(7, ge=1, le=MAX_WEEK_DAYS)
     timezone: str = "UTC"
     step: str = "1m"
+
+    _header = field_validator("name")(header_text)
 
     @field_validator("timezone")
     @classmethod
@@ -122,6 +140,11 @@ class ScoringSettings(_Strict):
         return self
 
 
+def _one_address(value: str) -> str:
+    mail_address(value)
+    return value
+
+
 def _check_target(text: str | None) -> str | None:
     if text is not None:
         parse_target(text)
@@ -138,7 +161,7 @@ class GoalSettings(_Strict):
     sample_target: str | None = None
     target: str
     warning: str | None = None
-    weight: float = Field(1, gt=0)
+    weight: float = Field(1, gt=0, le=MAX_GOAL_WEIGHT, allow_inf_nan=False)
     key: bool = False
 
     _targets = field_validator("sample_target", "target", "warning")(_check_target)
@@ -156,7 +179,18 @@ class AgentSettings(_Strict):
     id: str = Field(pattern=_ID_PATTERN)
     name: str
     goals: list[str] = Field(min_length=1)
-    email: list[str] = []
+    email: list[Annotated[str, AfterValidator(_one_address)]] = []
+
+    _header = field_validator("name")(header_text)
+
+    @field_validator("email")
+    @classmethod
+    def _once_each(cls, values: list[str]) -> list[str]:
+        """The same address twice is kept once (load_config notes it)."""
+        kept: dict[str, str] = {}
+        for value in values:
+            kept.setdefault(mail_address(value).lower(), value)
+        return list(kept.values())
 
 
 class ReportSettings(_Strict):
@@ -171,6 +205,15 @@ class EmailSettings(_Strict):
     username: str | None = None
     password_env: str | None = None
     from_: str = Field(alias="from")
+    timeout_s: float = Field(60, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+
+    _from = field_validator("from_")(_one_address)
+    _header = field_validator("username")(header_text)
+
+    @property
+    def from_address(self) -> str:
+        """The bare address of `from` (the envelope sender)."""
+        return mail_address(self.from_)
 
 
 class ScheduleSettings(_Strict):
@@ -183,15 +226,23 @@ class ScheduleSettings(_Strict):
     @classmethod
     def _crontab(cls, text: str) -> str:
         try:
-            cron_trigger(text, ZoneInfo("UTC"))
+            trigger = cron_trigger(text, ZoneInfo("UTC"))
         except ValueError as exc:
             raise ValueError(f"cannot parse cron '{text}': {exc}") from None
+        now = datetime.now(UTC)
+        fire = trigger.get_next_fire_time(None, now)
+        if fire is None or fire > now + timedelta(days=365 * CRON_HORIZON_YEARS + 2):
+            raise ValueError(
+                f"cron '{text}' does not fire in the next {CRON_HORIZON_YEARS} years "
+                "(a date that does not exist, such as February 31?)"
+            )
         return text
 
     @field_validator("misfire_grace")
     @classmethod
     def _grace(cls, text: str) -> str:
-        parse_duration(text)
+        if parse_duration(text) > MAX_WEEK_DAYS * 86400:
+            raise ValueError(f"misfire_grace '{text}' is longer than {MAX_WEEK_DAYS} days")
         return text
 
     @property
@@ -235,6 +286,7 @@ class LoadedConfig:
     path: Path
     config: Config
     digest: str
+    notes: tuple[str, ...] = ()  # harmless oddities, e.g. a recipient listed twice
 
     @property
     def output_dir(self) -> Path:
@@ -270,13 +322,18 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> LoadedCo
     except OSError as exc:
         raise ConfigError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
     try:
-        raw = yaml.safe_load(raw_bytes)
+        raw, duplicates = load_yaml(raw_bytes)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(str(path), [f"{where}not valid YAML: {problem}"]) from None
-    return validate_config(raw, path, raw_bytes, os.environ if env is None else env)
+    if duplicates:
+        raise ConfigError(str(path), list(duplicates))
+    loaded = validate_config(raw, path, raw_bytes, os.environ if env is None else env)
+    for note in loaded.notes:
+        log.warning("%s: %s", path, note)
+    return loaded
 
 
 def validate_config(raw: Any, path: Path, raw_bytes: bytes = b"", env: Any = None) -> LoadedConfig:
@@ -295,7 +352,7 @@ def validate_config(raw: Any, path: Path, raw_bytes: bytes = b"", env: Any = Non
     if problems or config is None:
         raise ConfigError(str(path), problems)
     digest = hashlib.sha256(raw_bytes).hexdigest()[:12]
-    return LoadedConfig(path=path, config=config, digest=digest)
+    return LoadedConfig(path=path, config=config, digest=digest, notes=_notes(raw))
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -331,6 +388,27 @@ def _items(raw: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
         for i, item in enumerate(value):
             if isinstance(item, dict):
                 yield i, item
+
+
+def _notes(raw: dict[str, Any]) -> tuple[str, ...]:
+    """Recipients listed twice for one agent: each is mailed once."""
+    notes = []
+    for i, agent in _items(raw, "agents"):
+        seen: dict[str, int] = {}
+        emails = agent.get("email")
+        for j, value in enumerate(emails if isinstance(emails, list) else []):
+            try:
+                address = mail_address(value).lower()
+            except (TypeError, ValueError):
+                continue
+            if address in seen:
+                notes.append(
+                    f"agents[{i}].email[{j}]: '{value}' is already agents[{i}].email"
+                    f"[{seen[address]}]; it is mailed once"
+                )
+            else:
+                seen[address] = j
+    return tuple(notes)
 
 
 def _cross_checks(raw: dict[str, Any], env: Any) -> list[str]:

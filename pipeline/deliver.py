@@ -10,9 +10,10 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 
+from pipeline import smtp_session
+from pipeline.addresses import mail_address
 from pipeline.config import EmailSettings
 from pipeline.errors import ConfigError
 from pipeline.history import History
@@ -22,7 +23,7 @@ from pipeline.summary import summary_dict
 from pipeline.trend import Trend
 
 log = logging.getLogger("pipeline")
-SMTP_TIMEOUT_S = 30
+ATTACHED = ("pdf", "md")  # the HTML page needs its charts folder: it is not attached
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def week_fingerprint(result: WeekResult, trend: Trend) -> str:
 def deliver_week(
     result: WeekResult,
     trend: Trend,
+    files: Mapping[str, Mapping[str, str]],
     folder: Path,
     settings: EmailSettings,
     password: str | None,
@@ -67,13 +69,22 @@ def deliver_week(
     agents: list[AgentResult],
     resend: bool = False,
 ) -> list[Delivery]:
-    """E-mail each agent's files in `folder` to its recipients; never stop at one failure."""
+    """E-mail each agent the PDF and Markdown this run wrote for it (`files`: agent id ->
+    format -> name in `folder`), never what else lies in the folder; never stop at one failure.
+
+    Call under the week lock: what was sent is checked and recorded there, so a racing run of
+    the same week sees this one's deliveries.
+    """
     outcomes = []
     week = result.window.week
     fingerprint = week_fingerprint(result, trend)
     for agent in agents:
-        files = [p for p in (folder / f"{agent.id}.pdf", folder / f"{agent.id}.md") if p.exists()]
-        if not agent.email or not files:
+        written = files.get(agent.id, {})
+        attachments = [folder / written[kind] for kind in ATTACHED if kind in written]
+        if not agent.email:
+            continue
+        if not attachments:
+            log.info("%s: not e-mailed: this run wrote no PDF or Markdown for it", agent.id)
             continue
         digest = hashlib.sha256(f"{fingerprint}:{agent.id}".encode()).hexdigest()
         done = set() if resend else history.sent_to(week, agent.id, digest)
@@ -83,14 +94,29 @@ def deliver_week(
             log.info("%s: already sent to %s", agent.id, ", ".join(skipped))
             outcomes.append(Delivery(agent.id, (), skipped, None))
             continue
-        message = compose(result, trend, agent, settings.from_, todo, files)
+        message = compose(result, trend, agent, settings.from_, todo, attachments)
+        where = f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+        credentials = (settings.username, password or "") if settings.username else None
+        envelope = {mail_address(r): r for r in todo}
         try:
-            refused = _send(settings, password, message)
+            refused = smtp_session.send(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.security,
+                credentials,
+                message,
+                settings.from_address,
+                list(envelope),
+                settings.timeout_s,
+            )
             error = None
+        except smtp_session.DeadlinePassed as exc:
+            refused = {r: str(exc) for r in envelope}
+            error = f"{where}: {exc}; email.timeout_s is {settings.timeout_s:g}"
         except (smtplib.SMTPException, OSError) as exc:
-            refused = {r: _reply(exc) for r in todo}
-            error = f"SMTP {settings.smtp_host}:{settings.smtp_port}: {_reply(exc)}"
-        sent = [r for r in todo if r not in refused]
+            refused = {r: _reply(exc) for r in envelope}
+            error = f"{where}: {_reply(exc)}"
+        sent = [entry for address, entry in envelope.items() if address not in refused]
         if sent:
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
             history.record_delivery(week, agent.id, digest, sent, stamp)
@@ -99,24 +125,6 @@ def deliver_week(
             error = "; ".join(f"{r} refused: {reply}" for r, reply in refused.items())
         outcomes.append(Delivery(agent.id, tuple(sent), skipped, error))
     return outcomes
-
-
-def _send(settings: EmailSettings, password: str | None, message: EmailMessage) -> dict[str, str]:
-    """Send over one SMTP connection; return the recipients the server refused."""
-    context = ssl.create_default_context()
-    host, port = settings.smtp_host, settings.smtp_port
-    smtp: smtplib.SMTP
-    if settings.security == "ssl":
-        smtp = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_S, context=context)
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_S)
-    with smtp:
-        if settings.security == "starttls":
-            smtp.starttls(context=context)
-        if settings.username:
-            smtp.login(settings.username, password or "")
-        refused = smtp.send_message(message)
-    return {r: f"{code} {_text(text)}" for r, (code, text) in refused.items()}
 
 
 def _reply(exc: BaseException) -> str:

@@ -38,6 +38,12 @@ class DeliveryError(PipelineError):
     exit_code = 4
 
 
+class HistoryError(PipelineError):
+    """history.sqlite cannot be read or written (corrupt, unreadable, locked too long)."""
+
+    exit_code = 1
+
+
 class OutputError(PipelineError):
     """The reports could not be written; the previous ones are left in place."""
 

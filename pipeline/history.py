@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sqlite3
 from collections.abc import Iterator
@@ -10,9 +11,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.errors import HistoryError
 from pipeline.model import Labels, WeekResult
 
 FILE_NAME = "history.sqlite"
+SCHEMA_VERSION = 2  # PRAGMA user_version; 0 is the unversioned schema of 0.1 (same tables + 2)
+BUSY_TIMEOUT_S = 10.0  # how long to wait for another process's write before failing
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
@@ -38,17 +42,6 @@ CREATE TABLE IF NOT EXISTS series_values (
     labels TEXT NOT NULL,
     value REAL
 );
-CREATE TABLE IF NOT EXISTS category_scores (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    category TEXT NOT NULL,
-    score REAL
-);
-CREATE TABLE IF NOT EXISTS agent_scores (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    agent_id TEXT NOT NULL,
-    score REAL,
-    verdict TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS deliveries (
     week INTEGER NOT NULL,
     agent_id TEXT NOT NULL,
@@ -56,7 +49,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
     recipient TEXT NOT NULL,
     sent_at TEXT NOT NULL
 );
+DROP TABLE IF EXISTS category_scores;
+DROP TABLE IF EXISTS agent_scores;
 """
+log = logging.getLogger("pipeline")
 
 
 @dataclass(frozen=True)
@@ -94,80 +90,93 @@ class Past:
 
 
 class History:
-    """The SQLite history of one output folder."""
+    """The SQLite history of one output folder.
+
+    Every failure is a HistoryError that names the file and what to do: a corrupt file is to be
+    moved aside (the next run starts a new history); a file another process holds is waited
+    for BUSY_TIMEOUT_S, then the run fails before anything is replaced.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=30)
+        """A connection in autocommit mode (transactions are explicit) on the current schema."""
+        if not self.path.exists():
+            log.info("%s: no history yet, starting a new one", self.path)
         try:
-            db.executescript(_SCHEMA)
-            with db:
-                yield db
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise self._error(exc) from None
+        try:
+            try:
+                self._upgrade(db)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+            yield db
         finally:
             db.close()
 
-    def record(self, result: WeekResult) -> None:
-        """Store a completed run's scores."""
+    def _upgrade(self, db: sqlite3.Connection) -> None:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{self.path} was written by a newer version of the pipeline (schema {version}, "
+                f"this one knows {SCHEMA_VERSION}); upgrade, or move the file aside"
+            )
+        if version < SCHEMA_VERSION:
+            db.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            )
+
+    def _error(self, exc: BaseException) -> HistoryError:
+        text = str(exc)
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
+            return HistoryError(
+                f"{self.path} is locked by another process (waited {BUSY_TIMEOUT_S:g}s); "
+                "nothing was replaced: run again when it is done"
+            )
+        return HistoryError(
+            f"{self.path} cannot be used as the run history ({text}); move it aside "
+            f"(mv {self.path} {self.path}.broken): the next run starts a new history"
+        )
+
+    @contextmanager
+    def recording(self, result: WeekResult) -> Iterator[None]:
+        """Record `result` in a transaction committed only if the body (the swap) succeeds.
+
+        The write lock is taken first: a locked history fails here, before the body runs.
+        """
         with self._db() as db:
-            card = result.scorecard
-            cursor = db.execute(
-                "INSERT INTO runs (week, generated_at, window_end, complete, score, verdict, "
-                "config_digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    result.window.week,
-                    result.generated_at.isoformat(),
-                    result.window.end.isoformat(),
-                    int(result.window.complete),
-                    card.score,
-                    card.verdict,
-                    result.config_digest,
-                ),
-            )
-            run_id = cursor.lastrowid
-            db.executemany(
-                "INSERT INTO goal_scores VALUES (?, ?, ?, ?, ?)",
-                [(run_id, g.spec.id, _finite(g.value), g.status, g.score) for g in result.goals],
-            )
-            db.executemany(
-                "INSERT INTO series_values VALUES (?, ?, ?, ?, ?)",
-                [
-                    (run_id, g.spec.id, rank, _labels_json(s.labels), _finite(s.value))
-                    for g in result.goals
-                    for rank, s in enumerate(g.series)
-                ],
-            )
-            db.executemany(
-                "INSERT INTO category_scores VALUES (?, ?, ?)",
-                [(run_id, c.name, c.score) for c in card.categories],
-            )
-            db.executemany(
-                "INSERT INTO agent_scores VALUES (?, ?, ?, ?)",
-                [(run_id, a.id, a.scorecard.score, a.scorecard.verdict) for a in result.agents],
-            )
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                _insert_run(db, result)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+            try:
+                yield
+            except BaseException:
+                db.rollback()
+                raise
+            try:
+                db.commit()
+            except sqlite3.Error as exc:
+                raise HistoryError(
+                    f"week {result.window.week}'s reports were replaced, but the run could not "
+                    f"be recorded in {self.path} ({exc}); the next run of that week records it"
+                ) from None
 
     def before(self, week: int) -> Past:
         """The latest run of each week before `week`."""
-        if not self.path.exists():  # nothing recorded yet (and a dry run must not create it)
+        if not self.path.exists():  # nothing recorded yet
             return Past(weeks=(), goals={})
         with self._db() as db:
-            runs = db.execute(
-                "SELECT id, week, score, verdict, complete FROM runs WHERE week < ? AND id IN "
-                "(SELECT MAX(id) FROM runs GROUP BY week) ORDER BY week",
-                (week,),
-            ).fetchall()
-            goals: dict[str, list[GoalPoint]] = {}
-            for run_id, run_week, *_ in runs:
-                series = _series_of(db, run_id)
-                for goal_id, value, status, score in db.execute(
-                    "SELECT goal_id, value, status, score FROM goal_scores WHERE run_id = ?",
-                    (run_id,),
-                ):
-                    point = GoalPoint(run_week, value, status, score, series.get(goal_id, ()))
-                    goals.setdefault(goal_id, []).append(point)
+            try:
+                runs, goals = _read_past(db, week)
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
         return Past(
             weeks=tuple(WeekPoint(w, s, v, bool(c)) for _, w, s, v, c in runs),
             goals={k: tuple(v) for k, v in goals.items()},
@@ -176,18 +185,24 @@ class History:
     def runs(self) -> int:
         """How many runs are recorded."""
         with self._db() as db:
-            return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+            try:
+                return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
 
     def sent_to(self, week: int, agent_id: str, content_hash: str) -> set[str]:
         """The recipients that already received this very report."""
         if not self.path.exists():
             return set()
         with self._db() as db:
-            rows = db.execute(
-                "SELECT recipient FROM deliveries WHERE week = ? AND agent_id = ? "
-                "AND content_hash = ?",
-                (week, agent_id, content_hash),
-            ).fetchall()
+            try:
+                rows = db.execute(
+                    "SELECT recipient FROM deliveries WHERE week = ? AND agent_id = ? "
+                    "AND content_hash = ?",
+                    (week, agent_id, content_hash),
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
         return {r[0] for r in rows}
 
     def record_delivery(
@@ -195,10 +210,65 @@ class History:
     ) -> None:
         """Remember who received a report."""
         with self._db() as db:
-            db.executemany(
-                "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?)",
-                [(week, agent_id, content_hash, r, sent_at) for r in recipients],
-            )
+            try:
+                with db:
+                    db.execute("BEGIN IMMEDIATE")
+                    db.executemany(
+                        "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?)",
+                        [(week, agent_id, content_hash, r, sent_at) for r in recipients],
+                    )
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
+
+
+def _insert_run(db: sqlite3.Connection, result: WeekResult) -> None:
+    card = result.scorecard
+    cursor = db.execute(
+        "INSERT INTO runs (week, generated_at, window_end, complete, score, verdict, "
+        "config_digest) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            result.window.week,
+            result.generated_at.isoformat(),
+            result.window.end.isoformat(),
+            int(result.window.complete),
+            _finite(card.score),
+            card.verdict,
+            result.config_digest,
+        ),
+    )
+    run_id = cursor.lastrowid
+    db.executemany(
+        "INSERT INTO goal_scores VALUES (?, ?, ?, ?, ?)",
+        [(run_id, g.spec.id, _finite(g.value), g.status, _finite(g.score)) for g in result.goals],
+    )
+    db.executemany(
+        "INSERT INTO series_values VALUES (?, ?, ?, ?, ?)",
+        [
+            (run_id, g.spec.id, rank, _labels_json(s.labels), _finite(s.value))
+            for g in result.goals
+            for rank, s in enumerate(g.series)
+        ],
+    )
+
+
+def _read_past(
+    db: sqlite3.Connection, week: int
+) -> tuple[list[tuple[int, int, float | None, str, int]], dict[str, list[GoalPoint]]]:
+    runs = db.execute(
+        "SELECT id, week, score, verdict, complete FROM runs WHERE week < ? AND id IN "
+        "(SELECT MAX(id) FROM runs GROUP BY week) ORDER BY week",
+        (week,),
+    ).fetchall()
+    goals: dict[str, list[GoalPoint]] = {}
+    for run_id, run_week, *_ in runs:
+        series = _series_of(db, run_id)
+        for goal_id, value, status, score in db.execute(
+            "SELECT goal_id, value, status, score FROM goal_scores WHERE run_id = ?",
+            (run_id,),
+        ):
+            point = GoalPoint(run_week, value, status, score, series.get(goal_id, ()))
+            goals.setdefault(goal_id, []).append(point)
+    return runs, goals
 
 
 def _series_of(

@@ -8,6 +8,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from pipeline import formatting as fmt
+from pipeline.addresses import mail_address
 from pipeline.model import AgentResult, WeekResult
 from pipeline.render import environment
 from pipeline.text import one_line
@@ -103,7 +104,7 @@ def compose(
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate()
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = make_msgid(domain=mail_address(sender).rpartition("@")[2])
     message.set_content(env.get_template("email.txt.j2").render(m=view))
     message.add_alternative(env.get_template("email.html.j2").render(m=view), subtype="html")
     for path in attachments:

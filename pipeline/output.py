@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from pipeline.errors import OutputError
@@ -35,11 +35,18 @@ def week_lock(output_dir: Path, week: int) -> Iterator[None]:
 
 
 @contextmanager
-def staged_week_dir(output_dir: Path, week: int, keep_previous: bool = False) -> Iterator[Path]:
+def staged_week_dir(
+    output_dir: Path,
+    week: int,
+    keep_previous: bool = False,
+    guard: AbstractContextManager[object] | None = None,
+) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces `output_dir/week-NN`, else it vanishes.
 
     Call under `week_lock`. With keep_previous, the folder starts as a copy of the current one
-    (used when only some agents are rendered, so the others' reports are not lost).
+    (used when only some agents are rendered, so the others' reports are not lost). `guard` is
+    entered just before the swap and left after it, told whether it failed: the history's
+    transaction, so that a run is recorded exactly when its folder is swapped in.
     """
     final = output_dir / week_dir_name(week)
     _remove_leftovers(output_dir, week)
@@ -52,11 +59,10 @@ def staged_week_dir(output_dir: Path, week: int, keep_previous: bool = False) ->
         raise OutputError(f"cannot write to {output_dir}: {exc.strerror}") from None
     try:
         yield staging
-        _fsync_tree(staging)
         old = output_dir / f".{final.name}.old-{os.getpid()}"
-        if final.exists():
-            os.rename(final, old)
-        os.rename(staging, final)
+        with guard or nullcontext():
+            _fsync_tree(staging)
+            _swap(staging, final, old)
         shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -66,6 +72,19 @@ def staged_week_dir(output_dir: Path, week: int, keep_previous: bool = False) ->
         ) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap(staging: Path, final: Path, old: Path) -> None:
+    """`staging` becomes `final`; the previous `final` is left at `old`, or put back on failure."""
+    moved = final.exists()
+    if moved:
+        os.rename(final, old)
+    try:
+        os.rename(staging, final)
+    except OSError:
+        if moved:
+            os.rename(old, final)
         raise
 
 

@@ -6,16 +6,22 @@ import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.charts import TREND_CHART, chart_name, draw_goal_chart, draw_trend_chart
+from pipeline.charts import (
+    GOAL_CHARTS,
+    TREND_CHART,
+    chart_name,
+    draw_goal_chart,
+    draw_trend_chart,
+)
 from pipeline.config import LoadedConfig
 from pipeline.deliver import check_email, deliver_week
 from pipeline.errors import DeliveryError, UsageError
 from pipeline.history import FILE_NAME as HISTORY_FILE
-from pipeline.history import History
+from pipeline.history import History, Past
 from pipeline.model import AgentResult, GoalResult, QueryResult, Scorecard, WeekResult, Window
 from pipeline.output import staged_week_dir, week_dir_name, week_lock, write_text
 from pipeline.render import render_html, render_markdown
@@ -43,13 +49,18 @@ class RunRequest:
     resend: bool = False
 
 
+AgentFiles = Mapping[str, Mapping[str, str]]  # agent id -> format -> file name in the folder
+
+
 @dataclass(frozen=True)
 class RunOutcome:
-    """The scored week, its movement since earlier weeks and, unless a dry run, its folder."""
+    """The scored week, its movement since earlier weeks and, unless a dry run, its folder and
+    the files this run wrote there."""
 
     result: WeekResult
     trend: Trend
     folder: Path | None
+    files: AgentFiles = field(default_factory=dict)
 
 
 def query_all(
@@ -144,18 +155,20 @@ def run_week(
     results = query_all(source, [g.query for g in cfg.goals], window, on_query_done)
     require_usable(results.values(), cfg.prometheus.url)
     result = score_week(loaded, window, results, now)
+    if request.dry_run:  # writes nothing, so needs no history (which may be broken or busy)
+        return RunOutcome(result, build_trend(result, Past(weeks=(), goals={})), None)
     history = History(request.output_dir / HISTORY_FILE)
     trend = build_trend(result, history.before(week))
-    if request.dry_run:
-        return RunOutcome(result, trend, None)
     chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
-    folder = write_week(result, results, trend, chosen, request)
-    history.record(result)
-    if not (request.email and cfg.email):
-        return RunOutcome(result, trend, folder)
-    deliveries = deliver_week(
-        result, trend, folder, cfg.email, password, history, chosen, request.resend
-    )
+    # One week lock over writing and mailing: a second run of this week (a racing scheduler,
+    # a manual run) sees this run's deliveries recorded before it checks what was sent.
+    with week_lock(request.output_dir, week):
+        folder, files = write_week(result, results, trend, chosen, request, history)
+        if not (request.email and cfg.email):
+            return RunOutcome(result, trend, folder, files)
+        deliveries = deliver_week(
+            result, trend, files, folder, cfg.email, password, history, chosen, request.resend
+        )
     failed = [d for d in deliveries if d.error]
     if failed:
         raise DeliveryError(
@@ -163,7 +176,7 @@ def run_week(
             + "; ".join(f"{d.agent_id}: {d.error}" for d in failed)
             + f" (the reports are in {folder})"
         )
-    return RunOutcome(result, trend, folder)
+    return RunOutcome(result, trend, folder, files)
 
 
 def write_week(
@@ -172,13 +185,17 @@ def write_week(
     trend: Trend,
     chosen: Sequence[AgentResult],
     request: RunRequest,
-) -> Path:
-    """Render the chosen agents' reports and summary.json into the week folder, atomically."""
+    history: History,
+) -> tuple[Path, AgentFiles]:
+    """Render the chosen agents' reports and summary.json into the week folder, atomically,
+    and record the run in `history` in the same step; return the folder and the files written.
+
+    Call under the week lock.
+    """
     out = request.output_dir
-    with (
-        week_lock(out, result.window.week),
-        staged_week_dir(out, result.window.week, keep_previous=bool(request.agents)) as staging,
-    ):
+    week = result.window.week
+    keep = bool(request.agents)
+    with staged_week_dir(out, week, keep_previous=keep, guard=history.recording(result)) as staging:
         charts = draw_charts(result, results, chosen, staging)
         if trend.has_history:
             path = staging / TREND_CHART
@@ -188,7 +205,7 @@ def write_week(
             for agent in chosen
         }
         write_text(staging / "summary.json", summary_json(result, trend, files))
-    return out / week_dir_name(result.window.week)
+    return out / week_dir_name(week), files
 
 
 def draw_charts(
@@ -199,7 +216,7 @@ def draw_charts(
 ) -> dict[str, str]:
     """Draw each goal shown by `agents` once; return goal id -> chart path in the folder."""
     wanted = list(dict.fromkeys(g for a in agents for g in a.goal_ids))
-    (folder / "charts").mkdir(exist_ok=True)
+    (folder / GOAL_CHARTS).mkdir(parents=True, exist_ok=True)
     charts = {}
     for goal_id in wanted:
         goal = result.goal(goal_id)

@@ -11,6 +11,7 @@ import os
 import signal
 import threading
 import time
+import traceback
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -23,6 +24,7 @@ from pipeline.cron import cron_trigger, latest_fire_time
 from pipeline.deliver import check_email
 from pipeline.errors import PipelineError
 from pipeline.run import RunRequest, run_week
+from pipeline.schedule_lock import scheduler_lock
 
 log = logging.getLogger("pipeline")
 JOB_ID = "nightly-report"
@@ -68,10 +70,12 @@ def scheduled_run(config_path: str) -> None:
             "no score" if card.score is None else f"{card.score:.1f}",
             time.monotonic() - started,
         )
-    except PipelineError as exc:
-        log.error("scheduled run failed (exit code %d): %s", exc.exit_code, exc)
-    except Exception:
-        log.exception("scheduled run failed unexpectedly")
+    except Exception as exc:  # a failed slot is logged; the next slot runs
+        code = exc.exit_code if isinstance(exc, PipelineError) else 1
+        debug = "\n" + traceback.format_exc().rstrip() if os.environ.get("PIPELINE_DEBUG") else ""
+        log.error(
+            "scheduled run failed (exit code %d): %s: %s%s", code, type(exc).__name__, exc, debug
+        )
 
 
 def run_scheduler(config_path: Path, stop: threading.Event | None = None) -> int:
@@ -82,7 +86,13 @@ def run_scheduler(config_path: Path, stop: threading.Event | None = None) -> int
     if settings.email:
         check_email(cfg.email, os.environ, str(loaded.path))
     store = jobstore_path(loaded)
-    store.parent.mkdir(parents=True, exist_ok=True)
+    with scheduler_lock(store):
+        return _schedule(loaded, store, stop)
+
+
+def _schedule(loaded: LoadedConfig, store: Path, stop: threading.Event | None) -> int:
+    cfg = loaded.config
+    settings = _settings(loaded)
     scheduler = BackgroundScheduler(
         timezone=cfg.sprint.zone,
         jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{store}")},

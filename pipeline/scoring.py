@@ -115,12 +115,18 @@ def worst_first(spec: GoalSpec, series: SeriesScore) -> tuple[float, float, Labe
 
 
 def weighted_mean(pairs: Iterable[tuple[float | None, float]]) -> float | None:
-    """Mean of scores by weight, leaving out None scores; None when nothing is left."""
+    """Mean of scores by weight, leaving out None scores; None when nothing is left.
+
+    Weights are scaled by the largest first, so large ones cannot overflow to inf (and inf/inf
+    to NaN); a result that is not finite anyway is None, never a score.
+    """
     kept = [(s, w) for s, w in pairs if s is not None]
-    total = sum(w for _, w in kept)
-    if not kept or total <= 0:
+    largest = max((w for _, w in kept), default=0.0)
+    if not kept or not largest > 0 or not math.isfinite(largest):
         return None
-    return sum(s * w for s, w in kept) / total
+    total = sum(w / largest for _, w in kept)
+    mean = sum(s * (w / largest) for s, w in kept) / total
+    return mean if math.isfinite(mean) else None
 
 
 def scorecard(

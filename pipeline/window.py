@@ -32,8 +32,14 @@ def week_window(sprint: SprintSettings, week: int, now: datetime) -> Window:
     """The window of week `week`; a week still in progress ends at `now` and is incomplete."""
     if week < 1:
         raise UsageError(f"--week must be 1 or more, not {week}")
-    start = _week_start(sprint, week)
-    end = _week_start(sprint, week + 1)
+    try:
+        start = _week_start(sprint, week)
+        end = _week_start(sprint, week + 1)
+    except OverflowError:
+        raise UsageError(
+            f"--week {week}: that week would end after the year 9999 (the sprint starts on "
+            f"{sprint.start.isoformat()}, {sprint.week_days} days a week)"
+        ) from None
     if start >= now:
         raise UsageError(
             f"week {week} starts on {start.date().isoformat()}, which is in the future"

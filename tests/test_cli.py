@@ -168,14 +168,20 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path, prometheus: PrometheusServer
 
 @pytest.mark.prometheus
 def test_anything_unexpected_exits_1_without_a_traceback(
-    tmp_path: Path, demo_config: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    demo_config: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # a bug stands in for "unexpected" (a corrupt history.sqlite is now an expected error)
+    def bug(*args: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("pipeline.run.build_trend", bug)
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "history.sqlite").write_text("this is not a database")
     assert main(["--week", "1", "--config", str(demo_config), "--output", str(out), "-q"]) == 1
     assert capsys.readouterr().err == (
-        "unexpected error: DatabaseError: file is not a database "
+        "unexpected error: ZeroDivisionError: division by zero "
         "(set PIPELINE_DEBUG=1 to see the traceback)\n"
     )
-    assert sorted(p.name for p in out.iterdir()) == ["history.sqlite"]
+    assert not out.exists()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import yaml
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
+from tests.logs import pipeline_log
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +41,7 @@ VALID: dict[str, Any] = {
     ],
     "agents": [{"id": "pm", "name": "PM", "goals": ["a", "b"]}],
 }
+EMAIL = {"smtp_host": "127.0.0.1", "from": "reports@example.com"}
 
 
 def _load(tmp_path: Path, doc: Any, env: dict[str, str] | None = None) -> Any:
@@ -185,6 +189,79 @@ BAD = [
         {"formats": ["docx"]},
         "report.formats[0]: input should be 'md', 'pdf' or 'html' (got 'docx')",
     ),
+    # issue 10: what reaches a mail header, and numbers that overflow dates or floats
+    (
+        "agents.0.email",
+        ["a@x.org, b@evil.org"],
+        "agents[0].email[0]: 'a@x.org, b@evil.org' is 2 addresses; list each one as its own entry",
+    ),
+    (
+        "agents.0.email",
+        ["pm@x.org", "nobody"],
+        "agents[0].email[1]: 'nobody' is not an e-mail address (expected name@domain)",
+    ),
+    (
+        "agents.0.name",
+        "PM\nBcc: x@evil.org",
+        "agents[0].name: 'PM\\nBcc: x@evil.org' contains a line break, "
+        "which cannot go into an e-mail header",
+    ),
+    (
+        "sprint.name",
+        "S\r\nBcc: x@evil.org",
+        "sprint.name: 'S\\r\\nBcc: x@evil.org' contains a line break, "
+        "which cannot go into an e-mail header",
+    ),
+    (
+        "email",
+        {**EMAIL, "from": "a@x.org, b@y.org"},
+        "email.from: 'a@x.org, b@y.org' is 2 addresses; list each one as its own entry",
+    ),
+    (
+        "email",
+        {**EMAIL, "from": "a@x.org\nBcc: b@y.org"},
+        "email.from: 'a@x.org\\nBcc: b@y.org' contains a line break, "
+        "which cannot go into an e-mail header",
+    ),
+    (
+        "email",
+        {**EMAIL, "username": "u\r\nRCPT TO:<x@y.org>"},
+        "email.username: 'u\\r\\nRCPT TO:<x@y.org>' contains a line break, "
+        "which cannot go into an e-mail header",
+    ),
+    (
+        "email",
+        {**EMAIL, "timeout_s": math.inf},
+        "email.timeout_s: input should be a finite number (got inf)",
+    ),
+    ("email", {**EMAIL, "timeout_s": 0}, "email.timeout_s: input should be greater than 0 (got 0)"),
+    (
+        "prometheus",
+        {"timeout_s": math.inf},
+        "prometheus.timeout_s: input should be a finite number (got inf)",
+    ),
+    (
+        "sprint.week_days",
+        100000000,
+        "sprint.week_days: input should be less than or equal to 366 (got 100000000)",
+    ),
+    (
+        "goals.0.weight",
+        1e308,
+        "goals[0].weight: input should be less than or equal to 1000000 (got 1e+308)",
+    ),
+    ("goals.0.weight", math.inf, "goals[0].weight: input should be a finite number (got inf)"),
+    (
+        "schedule",
+        {"cron": "0 0 31 2 *"},
+        "schedule.cron: cron '0 0 31 2 *' does not fire in the next 5 years "
+        "(a date that does not exist, such as February 31?)",
+    ),
+    (
+        "schedule",
+        {"misfire_grace": "1000d"},
+        "schedule.misfire_grace: misfire_grace '1000d' is longer than 366 days",
+    ),
 ]
 
 
@@ -241,3 +318,38 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_secret_env_var_present_is_accepted(tmp_path: Path) -> None:
     doc = _set(VALID, "prometheus", {"basic_auth": {"username": "u", "password_env": "PW"}})
     assert _load(tmp_path, doc, env={"PW": "s3cret"}).config.prometheus.basic_auth.username == "u"
+
+
+def test_a_duplicate_key_names_both_lines(tmp_path: Path) -> None:
+    text = yaml.safe_dump(VALID, sort_keys=False)
+    second = "agents:\n- id: other\n  name: Other\n  goals: [a]\n"
+    lines = text.count("\n")
+    first_line = text.splitlines().index("agents:") + 1
+    problems = _problems(tmp_path, text + second + "sprint: {name: S, name: T}\n")
+    assert problems == [
+        f"line {lines + 1}, column 1: duplicate key 'agents' (first on line {first_line}); "
+        "keep one of them",
+        f"line {lines + 5}, column 1: duplicate key 'sprint' (first on line 1); keep one of them",
+        f"line {lines + 5}, column 19: duplicate key 'name' (first on line {lines + 5}); "
+        "keep one of them",
+    ]
+
+
+def test_a_merge_key_may_be_overridden(tmp_path: Path) -> None:
+    text = yaml.safe_dump(VALID, sort_keys=False).replace(
+        "sprint:\n  name: S\n", "base: &b {name: S}\nsprint:\n  <<: *b\n  name: T\n"
+    )
+    text = text.replace("base: &b", "x-base: &b")
+    # 'x-base' is an unknown key: the point is that the merge itself is no duplicate
+    assert _problems(tmp_path, text) == ["x-base: unknown key"]
+
+
+def test_a_recipient_listed_twice_is_mailed_once_with_a_note(tmp_path: Path) -> None:
+    doc = _set(VALID, "agents.0.email", ["pm@x.org", "Team <PM@x.org>", "b@x.org"])
+    with pipeline_log(logging.WARNING) as log:
+        loaded = _load(tmp_path, doc)
+    assert loaded.config.agents[0].email == ["pm@x.org", "b@x.org"]
+    assert log.messages == [
+        f"{tmp_path / 'config.yaml'}: agents[0].email[1]: 'Team <PM@x.org>' is already "
+        "agents[0].email[0]; it is mailed once"
+    ]

@@ -263,7 +263,7 @@ def test_killed_mid_write_leaves_the_previous_week_and_the_next_run_succeeds(
     cmd = pipeline_command(1, config, out, "-q", "--format", "md,pdf,html")
     process = subprocess.Popen(cmd)
     deadline = time.monotonic() + 60
-    while not list(out.glob(".week-01.tmp-*/charts/*.png")):
+    while not list(out.glob(".week-01.tmp-*/charts/goals/*.png")):
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)

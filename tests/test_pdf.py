@@ -133,10 +133,10 @@ def test_no_page_but_the_last_is_near_empty(demo_week3: Path, agent: str) -> Non
 
 @pytest.mark.prometheus
 def test_charts_are_drawn_once_and_shared(demo_week: Path) -> None:
-    charts = sorted(p.name for p in (demo_week / "charts").iterdir())
+    charts = sorted(p.name for p in (demo_week / "charts" / "goals").iterdir())
     assert len(charts) == 10  # 10 goals, though agents show 16 convergence points in all
     md = (demo_week / "go-code.md").read_text()
-    assert "![Event Throughput](charts/event_throughput.png)" in md
+    assert "![Event Throughput](charts/goals/event_throughput.png)" in md
 
 
 MANY = """

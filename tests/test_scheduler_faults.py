@@ -1,0 +1,79 @@
+"""The scheduler on a bad night: a second scheduler on the same job store, a failing run."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pipeline.schedule
+from pipeline.demo.promserver import free_port
+from pipeline.errors import SourceUnavailable
+from pipeline.schedule import scheduled_run
+from tests.conftest import shipped_config
+from tests.logs import pipeline_log
+from tests.test_schedule import Scheduler
+from tests.test_schedule import _config as schedule_config
+
+
+def test_a_second_scheduler_on_the_same_job_store_exits_2_naming_the_first(
+    tmp_path: Path,
+) -> None:
+    config = schedule_config(tmp_path, f"http://127.0.0.1:{free_port()}", "0 2 * * *", free_port())
+    store = tmp_path / "reports" / "scheduler.sqlite"
+    command = [sys.executable, "-m", "pipeline", "schedule", "--config", str(config)]
+    first = Scheduler(config, tmp_path / "first.log")
+    try:
+        first.wait_for("scheduler started")
+        second = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        assert second.returncode == 2
+        assert second.stderr == (
+            f"error: another scheduler already uses the job store {store} (pid "
+            f"{first.process.pid} on host {socket.gethostname()}); stop it first "
+            f"(the lock is {store}.lock)\n"
+        )
+        assert first.process.poll() is None  # the first goes on
+    finally:
+        assert first.stop() == 0
+    # once the first has stopped, the lock is free again
+    third = Scheduler(config, tmp_path / "third.log")
+    try:
+        third.wait_for("scheduler started")
+    finally:
+        assert third.stop() == 0
+
+
+@pytest.mark.parametrize(
+    ("debug", "raised", "logged"),
+    [
+        ("", RuntimeError("boom"), "scheduled run failed (exit code 1): RuntimeError: boom"),
+        (
+            "",
+            SourceUnavailable("Prometheus at http://x: connection refused (1 tries)"),
+            "scheduled run failed (exit code 3): SourceUnavailable: Prometheus at http://x: "
+            "connection refused (1 tries)",
+        ),
+        ("1", RuntimeError("boom"), "scheduled run failed (exit code 1): RuntimeError: boom\n"),
+    ],
+)
+def test_a_failed_scheduled_run_logs_code_type_and_message(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    debug: str,
+    raised: Exception,
+    logged: str,
+) -> None:
+    def failing(*args: object, **kwargs: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(pipeline.schedule, "run_week", failing)
+    monkeypatch.setenv("PIPELINE_DEBUG", debug)
+    with pipeline_log(logging.ERROR) as log:
+        scheduled_run(str(shipped_config(tmp_path)))  # returns: the next slot will run
+    [message] = log.messages
+    assert message.startswith(logged)
+    assert ("Traceback (most recent call last)" in message) == bool(debug)
