@@ -43,6 +43,8 @@ class PrometheusSettings(_Strict):
     basic_auth: BasicAuth | None = None
     verify_tls: bool = True
     max_points_per_request: int = Field(11000, ge=2)
+    max_response_bytes: int = Field(256 * 2**20, ge=1024)
+    max_series_per_goal: int = Field(10_000, ge=1)
 
     @field_validator("url")
     @classmethod
