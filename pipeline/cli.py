@@ -18,6 +18,7 @@ from pipeline.config import load_config
 from pipeline.errors import PipelineError, UsageError
 from pipeline.run import RunRequest, run_week
 from pipeline.table import scores_table
+from pipeline.text import cap, one_line, strip_controls
 from pipeline.validate import validate
 
 log = logging.getLogger("pipeline")
@@ -98,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return validate(args.config, _console())
         return _report(build_parser().parse_args(args_list))
     except PipelineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {strip_controls(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -107,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("PIPELINE_DEBUG"):
             traceback.print_exc()
         print(
-            f"unexpected error: {type(exc).__name__}: {exc} "
+            f"unexpected error: {type(exc).__name__}: {one_line(cap(str(exc)))} "
             "(set PIPELINE_DEBUG=1 to see the traceback)",
             file=sys.stderr,
         )
@@ -127,7 +128,7 @@ class _Stderr(logging.Handler):
     """Writes to whatever sys.stderr is at the time (tests swap it)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        print(record.getMessage(), file=sys.stderr)
+        print(strip_controls(record.getMessage()), file=sys.stderr)
 
 
 def _report(args: argparse.Namespace) -> int:
