@@ -378,3 +378,63 @@ def test_a_query_rejected_with_a_503_timeout_is_that_goals_error(
         assert _run(_config(tmp_path, url, retries=0), tmp_path / "out") == 0
     const = _summary(tmp_path / "out")["const_min"]
     assert const["message"] == "timeout: query timed out in expression evaluation"
+
+
+MATH = r"$\frac{1}{$"
+NASTY = "[/x] [bold]loud[/bold] \x1b]8;;http://127.0.0.1:9/\x07link\x1b]8;;\x07 \x1b[2Jgone"
+
+
+def _text_config(tmp_path: Path, url: str) -> Path:
+    """HANDMADE with a goal name and unit that are markup and mathtext, charts drawn."""
+    text = HANDMADE.replace("name: Const,", "name: 'Latency [p95] $5',").replace(
+        "aggregate: min,", f"unit: '{MATH}', aggregate: min,"
+    )
+    return write_config(tmp_path / "c.yaml", text, url)
+
+
+def test_labels_units_and_server_messages_are_text_in_charts(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    labelled = matrix([({"job": MATH}, [[DAY_START, "10"]])])
+    faults = Faults(match="tst_const", answer=labelled)
+    with fault_proxy(prometheus.url, faults) as url:
+        first = _text_config(tmp_path, url)
+        assert _run(first, tmp_path / "out", "--format", "md,html") == 0
+    charts = tmp_path / "out" / "week-01" / "charts"
+    assert (charts / "const_min.png").stat().st_size > 0
+    rejected = api_error(422, "execution", f"cannot {MATH} evaluate")
+    with fault_proxy(prometheus.url, Faults(match="tst_const", answer=rejected)) as url:
+        assert _run(_text_config(tmp_path, url), tmp_path / "out2", "--format", "md") == 0
+    assert (
+        _summary(tmp_path / "out2")["const_min"]["message"] == f"execution: cannot {MATH} evaluate"
+    )
+
+
+def test_server_text_is_not_markup_nor_terminal_control_in_validate(
+    tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = api_error(422, "execution", NASTY)
+    with fault_proxy(prometheus.url, Faults(match="tst_const", answer=answer)) as url:
+        assert main(["validate", "--config", str(_text_config(tmp_path, url))]) == 2
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "[/x] [bold]loud[/bold]" in " ".join(out.replace("│", " ").split())
+
+
+def test_a_goal_name_in_brackets_is_printed_as_is(
+    tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _text_config(tmp_path, prometheus.url)
+    assert _run(config, tmp_path / "out", "--dry-run") == 0
+    assert "Latency [p95] $5" in capsys.readouterr().out
+
+
+def test_control_characters_never_reach_the_terminal_in_errors(
+    tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = api_error(500, "internal", NASTY)
+    with fault_proxy(prometheus.url, Faults(answer=answer)) as url:
+        assert _run(_config(tmp_path, url, retries=0), tmp_path / "out") == 3
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "[/x] [bold]loud[/bold]" in err
