@@ -41,11 +41,6 @@ class Limits:
     max_bytes: int
     backoff_s: float = 0.5
 
-    @property
-    def worst_case_s(self) -> float:
-        """The longest one request can take: every attempt and every wait at its limit."""
-        return (2 * self.retries + 1) * self.timeout_s
-
 
 class DeadlineExceeded(requests.exceptions.Timeout):
     """No complete answer within timeout_s."""

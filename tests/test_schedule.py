@@ -269,7 +269,7 @@ def test_a_stalled_source_ends_each_run_in_time_the_next_slot_runs_and_sigterm_s
 ) -> None:
     box, port = inbox
     timeout_s, retries = 1, 0
-    bound = (2 * retries + 1) * timeout_s + 10  # README's worst case, plus start-up and slack
+    bound = (2 * retries + 1) * timeout_s + 15  # README's worst case, plus start-up and slack
     with fault_proxy(prometheus.url, Faults(answer=drip(0.2))) as url:
         config = _config(tmp_path, url, EVERY_2_S, port)
         text = config.read_text().replace("timeout_s: 30", f"timeout_s: {timeout_s}")
