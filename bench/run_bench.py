@@ -177,20 +177,16 @@ def bench_many_series(trees: dict[str, Path], series: int, samples: int) -> None
         url = server.stdout.readline().strip()
         try:
             for name, tree in trees.items():
-                code, elapsed, peak = _peak([*case, "--series", str(series)], tree)
-                print(
-                    f"  {name}: score + chart: exit {code}, {elapsed:.1f}s, peak RSS {peak:.0f} MB"
-                )
+                outcome, elapsed, peak = _peak([*case, "--series", str(series)], tree)
+                print(f"  {name}: score + chart: {outcome}, {elapsed:.1f}s, peak RSS {peak:.0f} MB")
                 knows_limit = "max_series_per_goal" in (tree / "pipeline" / "config.py").read_text()
                 extra = f", max_series_per_goal: {series}" if knows_limit else ""
                 config = Path(tmp) / "c.yaml"
                 config.write_text(MANY_CONFIG.replace("URL", url).replace("EXTRA", extra))
                 out = Path(tmp) / f"out-{name}"
                 run = [sys.executable, "-m", "pipeline", "--week", "1", "--config", str(config)]
-                code, elapsed, peak = _peak([*run, "--output", str(out), "-q"], tree)
-                print(
-                    f"  {name}: whole run:     exit {code}, {elapsed:.1f}s, peak RSS {peak:.0f} MB"
-                )
+                outcome, elapsed, peak = _peak([*run, "--output", str(out), "-q"], tree)
+                print(f"  {name}: whole run:     {outcome}, {elapsed:.1f}s, peak RSS {peak:.0f} MB")
         finally:
             server.terminate()
             server.wait()
