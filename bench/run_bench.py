@@ -193,9 +193,11 @@ def bench_many_series(trees: dict[str, Path], series: int, samples: int) -> None
 
 
 def _tree_of(rev: str, folder: Path) -> Path:
-    """The pipeline package of git revision `rev`, unpacked into `folder`."""
+    """The pipeline package and report templates of git revision `rev`, unpacked in `folder`."""
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "pipeline"], check=True, capture_output=True
+        ["git", "-C", str(ROOT), "archive", rev, "pipeline", "report_templates"],
+        check=True,
+        capture_output=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
