@@ -6,7 +6,6 @@ and leave nothing behind. Each goal is drawn once per run and shared by every ag
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -70,7 +69,7 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
         )
     )
     ax.set_xlabel(f"time ({window.timezone})", fontsize=7)
-    ax.set_ylabel(plain(goal.spec.unit) or "value", fontsize=7)
+    ax.set_ylabel(plain(goal.spec.unit or "value"), fontsize=7)
     ax.tick_params(labelsize=6.5)
     ax.grid(True, linewidth=0.3, alpha=0.5)
     for side in ("top", "right"):
@@ -97,13 +96,10 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
         ax.set_yticks([])
         return fig
 
-    values = np.vstack([_on_grid(s, grid) for s in ordered])
     keep = fmt.varying_labels([s.labels for s in ordered])
     if len(ordered) > MAX_LINES:
-        with warnings.catch_warnings():
-            # all-NaN columns (no series has a sample there) are expected
-            warnings.simplefilter("ignore", RuntimeWarning)
-            low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+        shown = ordered[:WORST_SHOWN]
+        low, high = _band(ordered, grid)
         ax.fill_between(
             times,
             low,
@@ -113,17 +109,19 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
             linewidth=0,
             label=f"all {len(ordered):,} series (min to max)",
         )
-        lines = range(WORST_SHOWN)
     else:
-        lines = range(len(ordered))
-    for i in lines:
-        label = fmt.labels_text(ordered[i].labels, keep) if ordered[i].labels else goal.spec.name
+        shown = ordered
+        low = high = np.empty(0)
+    # only the series drawn as lines are laid on the grid: never series x grid
+    values = [_on_grid(s, grid) for s in shown]
+    for i, line in enumerate(values):
+        label = fmt.labels_text(shown[i].labels, keep) if shown[i].labels else goal.spec.name
         ax.plot(
             times,
-            values[i],
+            line,
             linewidth=0.8,
             color=COLORS[i % len(COLORS)],
-            label=plain(label[:60]) + ("…" if len(label) > 60 else ""),
+            label=plain(label[:60] + ("…" if len(label) > 60 else "")),
         )
 
     _draw_target(ax, goal.spec.target, goal.spec.warning)
@@ -142,7 +140,7 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
             linewidth=0,
             label="worst series off target",
         )
-    _fit_y(ax, values, goal.spec.target, goal.spec.warning)
+    _fit_y(ax, np.concatenate([*values, low, high]), goal.spec.target, goal.spec.warning)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
     handles = len(ax.get_legend_handles_labels()[0])
     ax.legend(
@@ -155,21 +153,41 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
     return fig
 
 
-def _on_grid(series: Series, grid: NDArray[np.float64]) -> NDArray[np.float64]:
-    out = np.full(grid.size, np.nan)
+def plain(text: str) -> str:
+    """External text as matplotlib shows it literally: one line, `$` never starting mathtext."""
+    return one_line(text).replace("$", r"\$")
+
+
+def _grid_index(
+    series: Series, grid: NDArray[np.float64]
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
     index = np.searchsorted(grid, series.timestamps)
     inside = (index < grid.size) & (grid[np.minimum(index, grid.size - 1)] == series.timestamps)
-    out[index[inside]] = series.values[inside]
+    return index[inside], inside
+
+
+def _on_grid(series: Series, grid: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = np.full(grid.size, np.nan)
+    index, inside = _grid_index(series, grid)
+    out[index] = series.values[inside]
     return out
+
+
+def _band(
+    series: Sequence[Series], grid: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Lowest and highest value at each grid point, in one pass (NaN where no series has one)."""
+    low = np.full(grid.size, np.nan)
+    high = np.full(grid.size, np.nan)
+    for s in series:
+        index, inside = _grid_index(s, grid)  # each time once per series: no repeated index
+        low[index] = np.fmin(low[index], s.values[inside])
+        high[index] = np.fmax(high[index], s.values[inside])
+    return low, high
 
 
 def _bounds(target: Target) -> list[float]:
     return [target.low, target.high] if target.op == ".." else [target.low]
-
-
-def plain(text: str) -> str:
-    """External text for a chart: one line, no control characters, `$` not read as math."""
-    return one_line(text).replace("$", r"\$")
 
 
 def _draw_target(ax: Axes, target: Target, warning: Target | None) -> None:

@@ -18,7 +18,7 @@ from pipeline.config import load_config
 from pipeline.errors import PipelineError, UsageError
 from pipeline.run import RunRequest, run_week
 from pipeline.table import scores_table
-from pipeline.text import strip_controls
+from pipeline.text import cap, one_line, strip_controls
 from pipeline.validate import validate
 
 log = logging.getLogger("pipeline")
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("PIPELINE_DEBUG"):
             traceback.print_exc()
         print(
-            f"unexpected error: {type(exc).__name__}: {strip_controls(str(exc))} "
+            f"unexpected error: {type(exc).__name__}: {one_line(cap(str(exc)))} "
             "(set PIPELINE_DEBUG=1 to see the traceback)",
             file=sys.stderr,
         )

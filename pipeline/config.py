@@ -61,6 +61,8 @@ class PrometheusSettings(_Strict):
     verify_tls: bool = True
     max_points_per_request: int = Field(11000, ge=2)
     ui_url: str | None = None  # where people open the Prometheus UI; default: url
+    max_response_bytes: int = Field(256 * 2**20, ge=1024)
+    max_series_per_goal: int = Field(10_000, ge=1)
 
     @field_validator("url", "ui_url")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,7 +80,13 @@ def query_all(
         return result
 
     with ThreadPoolExecutor(max_workers=min(QUERY_WORKERS, len(distinct))) as pool:
-        return dict(zip(distinct, pool.map(one, distinct), strict=True))
+        futures = {pool.submit(one, q): q for q in distinct}
+        for future in as_completed(futures):
+            if future.exception() is not None:
+                # the first failure in time is the cause (the source stops the others)
+                pool.shutdown(wait=True, cancel_futures=True)
+                future.result()
+        return {q: f.result() for f, q in futures.items()}
 
 
 def score_week(

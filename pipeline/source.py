@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -11,13 +12,21 @@ import numpy as np
 import requests
 from prometheus_api_client import PrometheusConnect
 from prometheus_api_client.exceptions import PrometheusApiClientException
-from urllib3.util.retry import Retry
 
+from pipeline.answers import Verdict, judge, status_text
+from pipeline.bounded_http import (
+    Abort,
+    Aborted,
+    BoundedAdapter,
+    DeadlineExceeded,
+    Limits,
+    ResponseTooLarge,
+)
 from pipeline.config import PrometheusSettings
 from pipeline.errors import SourceUnavailable
-from pipeline.model import Labels, QueryResult, Series
-
-RETRY_STATUSES = (500, 502, 503, 504)
+from pipeline.model import QueryResult, Series
+from pipeline.parse import Grid, Malformed, TooManySeries, parse_range
+from pipeline.text import cap, mask_url, one_line
 
 
 class MetricsSource(Protocol):
@@ -29,7 +38,7 @@ class MetricsSource(Protocol):
 
 
 class _BadResponse(Exception):
-    """The server answered, but not with a usable query result."""
+    """The server answered, but not with a usable query result for this goal."""
 
     def __init__(self, message: str, rejected: bool = False) -> None:
         super().__init__(message)
@@ -37,11 +46,12 @@ class _BadResponse(Exception):
 
 
 def require_usable(results: Iterable[QueryResult], url: str) -> None:
-    """SourceUnavailable when every query got an unusable answer (not a rejected query)."""
+    """SourceUnavailable when every query got malformed data (not a rejected query)."""
     results = list(results)
     if results and all(r.error and not r.rejected for r in results):
         raise SourceUnavailable(
-            f"Prometheus at {url} answered, but no query got a usable response: {results[0].error}"
+            f"Prometheus at {mask_url(url)} answered, but no query got a usable response: "
+            f"{results[0].error}"
         )
 
 
@@ -59,60 +69,75 @@ def chunk_bounds(
 
 
 class PrometheusSource:
-    """Prometheus HTTP API through prometheus-api-client, with retries, auth and chunking."""
+    """Prometheus HTTP API through prometheus-api-client, with retries, auth, chunking, limits.
+
+    The first query that finds the source unusable stops the others (they end within
+    milliseconds, with the same message), so a run against a stalled source takes at most
+    one request's worst case: (2 x retries + 1) x timeout_s.
+    """
 
     def __init__(
         self,
         settings: PrometheusSettings,
         env: Mapping[str, str],
-        backoff_factor: float = 0.5,
+        backoff_s: float = 0.5,
     ) -> None:
         self.settings = settings
+        self.shown_url = mask_url(settings.url)
         self._headers = dict(settings.headers)
+        self._auth_key: str | None = None
         if settings.bearer_token_env:
             self._headers["Authorization"] = f"Bearer {env[settings.bearer_token_env]}"
+            self._auth_key = "bearer_token_env"
         self._auth: tuple[str, str] | None = None
         if settings.basic_auth:
             self._auth = (settings.basic_auth.username, env[settings.basic_auth.password_env])
-        self._retry = Retry(
-            total=settings.retries,
-            backoff_factor=backoff_factor,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=None,
-            raise_on_status=False,
+            self._auth_key = "basic_auth"
+        self.limits = Limits(
+            timeout_s=settings.timeout_s,
+            retries=settings.retries,
+            max_bytes=settings.max_response_bytes,
+            backoff_s=backoff_s,
         )
+        self._abort = Abort()
+        self._lock = threading.Lock()
+        self._failure: SourceUnavailable | None = None
 
-    def _client(self) -> tuple[PrometheusConnect, list[requests.Response]]:
+    def _client(self) -> tuple[PrometheusConnect, list[requests.Response], BoundedAdapter]:
         # One client (and session) per query: sessions are not shared between threads, and
         # the response hook lets us read `warnings`, which custom_query_range drops.
         seen: list[requests.Response] = []
         session = requests.Session()
         session.verify = self.settings.verify_tls
+        session.max_redirects = 0  # a redirect is reported, not followed (see _redirected)
         session.hooks["response"].append(lambda r, *a, **k: seen.append(r))
         client = PrometheusConnect(
             url=self.settings.url,
             headers=self._headers,
             disable_ssl=not self.settings.verify_tls,
-            retry=self._retry,
             auth=self._auth,
             session=session,
             timeout=self.settings.timeout_s,  # type: ignore[arg-type,unused-ignore]
         )
-        return client, seen
+        adapter = BoundedAdapter(self.limits, self._abort)
+        # after the client, which mounts its own adapter on its URL
+        for prefix in ("http://", "https://", self.settings.url):
+            session.mount(prefix, adapter)
+        return client, seen, adapter
 
     def query_range(
         self, query: str, first_ts: float, last_ts: float, step_s: float
     ) -> QueryResult:
         """Run `query` at every step from first_ts to last_ts inclusive; merge the chunks."""
         chunks = chunk_bounds(first_ts, last_ts, step_s, self.settings.max_points_per_request)
-        client, seen = self._client()
-        parts: list[list[dict[str, Any]]] = []
+        client, seen, adapter = self._client()
+        parts: list[object] = []
         warnings: list[str] = []
         try:
             for start, end in chunks:
                 seen.clear()
                 try:
-                    parts.append(self._fetch(client, seen, query, start, end, step_s))
+                    parts.append(self._fetch(client, seen, adapter, query, start, end, step_s))
                 except _BadResponse as exc:
                     return QueryResult(
                         query=query, error=str(exc), rejected=exc.rejected, requests=len(parts) + 1
@@ -120,38 +145,49 @@ class PrometheusSource:
                 warnings.extend(_warnings(seen))
         finally:
             client.close()
+        grid = Grid(first_ts, last_ts, step_s)
+        try:
+            series = parse_range(parts, grid, self.settings.max_series_per_goal)
+        except (Malformed, TooManySeries) as exc:
+            limit = isinstance(exc, TooManySeries)
+            return QueryResult(query=query, error=str(exc), rejected=limit, requests=len(chunks))
         return QueryResult(
             query=query,
-            series=_merge(parts),
+            series=series,
             warnings=tuple(dict.fromkeys(warnings)),
             requests=len(chunks),
         )
 
     def instant_series(self, query: str) -> QueryResult:
         """Evaluate `query` once, now; the result holds how many series it returned."""
-        client, seen = self._client()
+        client, seen, adapter = self._client()
         try:
-            data = self._call(client, seen, lambda: client.custom_query(query))
+            data = self._call(client, seen, adapter, lambda: client.custom_query(query))
         except _BadResponse as exc:
             return QueryResult(query=query, error=str(exc), rejected=exc.rejected, requests=1)
         finally:
             client.close()
+        if not isinstance(data, list):
+            error = "unexpected response: data.result is not a list of series"
+            return QueryResult(query=query, error=error, requests=1)
         empty = np.empty(0)
-        found = tuple(Series((), empty, empty) for _ in data) if isinstance(data, list) else ()
+        found = tuple(Series((), empty, empty) for _ in data)
         return QueryResult(query=query, series=found, warnings=tuple(_warnings(seen)), requests=1)
 
     def _fetch(
         self,
         client: PrometheusConnect,
         seen: list[requests.Response],
+        adapter: BoundedAdapter,
         query: str,
         start: float,
         end: float,
         step_s: float,
-    ) -> list[dict[str, Any]]:
-        data = self._call(
+    ) -> object:
+        return self._call(
             client,
             seen,
+            adapter,
             lambda: client.custom_query_range(
                 query,
                 start_time=datetime.fromtimestamp(start, UTC),
@@ -159,46 +195,90 @@ class PrometheusSource:
                 step=f"{step_s:g}",
             ),
         )
-        if not isinstance(data, list) or not all(
-            isinstance(s, dict) and "metric" in s and "values" in s for s in data
-        ):
-            raise _BadResponse("unexpected response: data.result is not a list of range series")
-        return data
 
     def _call(
-        self, client: PrometheusConnect, seen: list[requests.Response], request: Callable[[], Any]
+        self,
+        client: PrometheusConnect,
+        seen: list[requests.Response],
+        adapter: BoundedAdapter,
+        request: Callable[[], Any],
     ) -> Any:
         """Make one API call; map failures to SourceUnavailable or _BadResponse."""
-        tries = self.settings.retries + 1
         try:
             return request()
-        except requests.exceptions.JSONDecodeError as exc:  # before RequestException, its parent
-            raise _BadResponse(_shape_error(exc)) from None
+        except Aborted:
+            raise self._stopped() from None
+        except ResponseTooLarge:
+            raise _BadResponse(
+                f"the answer is larger than {_size(self.limits.max_bytes)} "
+                "(raise prometheus.max_response_bytes to allow more)",
+                rejected=True,
+            ) from None
+        except requests.exceptions.TooManyRedirects as exc:
+            raise self._unusable(_redirected(exc.response)) from None
+        except requests.exceptions.SSLError as exc:
+            raise self._unusable(_tls_reason(exc)) from None
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             reason = _reason(exc, self.settings.timeout_s)
-            raise SourceUnavailable(
-                f"Prometheus at {self.settings.url}: {reason} ({tries} tries)"
-            ) from None
+            raise self._unusable(f"{reason} ({adapter.tries} tries)") from None
+        except requests.exceptions.ContentDecodingError:
+            raise self._unusable("the answer could not be decompressed") from None
+        except requests.exceptions.JSONDecodeError:
+            pass  # judged below, with the response
         except requests.exceptions.RequestException as exc:
-            raise SourceUnavailable(
-                f"Prometheus at {self.settings.url}: {type(exc).__name__} ({tries} tries)"
-            ) from None
-        except PrometheusApiClientException:
-            response = seen[-1] if seen else None
-            if response is not None and response.status_code in RETRY_STATUSES:
-                raise SourceUnavailable(
-                    f"Prometheus at {self.settings.url}: HTTP {response.status_code} "
-                    f"({tries} tries)"
-                ) from None
-            raise _BadResponse(_server_error(response), rejected=True) from None
-        except (ValueError, KeyError, TypeError) as exc:
-            raise _BadResponse(_shape_error(exc)) from None
+            raise self._unusable(f"{type(exc).__name__} ({adapter.tries} tries)") from None
+        except (PrometheusApiClientException, ValueError, KeyError, TypeError):
+            pass
+        judgement = judge(seen[-1] if seen else None, adapter.tries, self._auth_key)
+        if judgement.verdict is Verdict.UNUSABLE:
+            raise self._unusable(judgement.message)
+        raise _BadResponse(judgement.message, rejected=judgement.verdict is Verdict.REJECTED)
+
+    def _unusable(self, reason: str) -> SourceUnavailable:
+        """The source is not usable: remember why, and stop the other queries."""
+        error = SourceUnavailable(f"Prometheus at {self.shown_url}: {reason}")
+        with self._lock:
+            if self._failure is None:
+                self._failure = error
+        self._abort.set()
+        return error
+
+    def _stopped(self) -> SourceUnavailable:
+        with self._lock:
+            return SourceUnavailable(str(self._failure or "the source was found unusable"))
+
+
+def _size(count: int) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= size and count % size == 0:
+            return f"{count // size:,} {unit}"
+    return f"{count:,} bytes"
+
+
+def _redirected(response: requests.Response | None) -> str:
+    if response is None:
+        return "redirected"
+    where = one_line(cap(mask_url(response.headers.get("Location", "")), 200))
+    return (
+        f"{status_text(response)}, redirected to {where or 'nowhere'} "
+        "(redirects are not followed: set prometheus.url to the final address)"
+    )
+
+
+def _tls_reason(exc: requests.exceptions.SSLError) -> str:
+    text = str(exc)
+    found = re.search(r"certificate verify failed: ([^(\]'\"]+)", text)
+    if found:
+        return f"certificate verify failed: {found.group(1).strip()}"
+    return f"TLS failed: {one_line(cap(text, 200))}"
 
 
 def _reason(exc: requests.exceptions.RequestException, timeout_s: float) -> str:
     text = str(exc)
-    if "Read timed out" in text or isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"no answer within {timeout_s:g}s"
+    if isinstance(exc, DeadlineExceeded | requests.exceptions.ReadTimeout):
+        return f"no complete answer within {timeout_s:g}s"
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return f"the proxy refused the connection: {one_line(cap(text, 200))}"
     for needle, reason in (
         ("Connection refused", "connection refused"),
         ("Name or service not known", "host name does not resolve"),
@@ -211,46 +291,13 @@ def _reason(exc: requests.exceptions.RequestException, timeout_s: float) -> str:
     return "connection failed"
 
 
-def _server_error(response: requests.Response | None) -> str:
-    if response is None:
-        return "the server rejected the query"
-    try:
-        body = response.json()
-        return f"{body['errorType']}: {body['error']}"
-    except (ValueError, KeyError, TypeError):
-        snippet = response.text[:200].strip()
-        return f"HTTP {response.status_code}: {snippet or 'empty body'}"
-
-
-def _shape_error(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError | requests.exceptions.JSONDecodeError):
-        return f"response is not valid JSON ({exc})"
-    return f"unexpected response shape: missing or wrong field {exc}"
-
-
 def _warnings(seen: list[requests.Response]) -> list[str]:
     for response in reversed(seen):
+        if b'"warnings"' not in response.content:
+            return []  # parsing a large answer twice only to find nothing would be a waste
         try:
             found = response.json().get("warnings") or []
         except (ValueError, AttributeError):
             return []
-        return [str(w) for w in found]
+        return [one_line(cap(str(w))) for w in found]
     return []
-
-
-def _merge(parts: list[list[dict[str, Any]]]) -> tuple[Series, ...]:
-    """Join each series' chunks in time order, dropping samples repeated at chunk edges."""
-    pieces: dict[Labels, list[list[Any]]] = {}
-    for part in parts:
-        for item in part:
-            labels: Labels = tuple(sorted((str(k), str(v)) for k, v in item["metric"].items()))
-            pieces.setdefault(labels, []).extend(item["values"])
-    merged = []
-    for labels, values in pieces.items():
-        if not values:
-            continue
-        ts = np.fromiter((float(v[0]) for v in values), dtype=np.float64, count=len(values))
-        vs = np.fromiter((float(v[1]) for v in values), dtype=np.float64, count=len(values))
-        unique_ts, index = np.unique(ts, return_index=True)
-        merged.append(Series(labels=labels, timestamps=unique_ts, values=vs[index]))
-    return tuple(sorted(merged, key=lambda s: s.labels))

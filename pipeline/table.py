@@ -10,37 +10,40 @@ from pipeline.model import WeekResult
 from pipeline.text import one_line
 
 
+def cell(text: str) -> Text:
+    """External text (names, labels, server messages) as a rich cell: never markup."""
+    return Text(one_line(text))
+
+
 def scores_table(result: WeekResult) -> Table:
     """Goals, then categories, overall and agents, as a rich table."""
     window = result.window
     state = "complete" if window.complete else "in progress"
-    table = Table(title=plain(f"{result.sprint}: week {window.week} ({state})"))
+    table = Table(title=cell(f"{result.sprint}: week {window.week} ({state})"))
     for column in ("Goal", "Category", "Target", "Actual", "Status", "Score", "Coverage"):
         table.add_column(column, justify="right" if column in ("Score", "Coverage") else "left")
     for goal in result.goals:
         spec = goal.spec
         table.add_row(
-            plain(spec.name),
-            plain(spec.category),
-            plain(str(spec.target)),
-            plain(fmt.quantity(goal.value, spec.unit)),
+            cell(spec.name),
+            cell(spec.category),
+            str(spec.target),
+            cell(fmt.quantity(goal.value, spec.unit)),
             fmt.STATUS_TEXT[goal.status],
             fmt.score(goal.score),
             fmt.percent(goal.coverage),
         )
     table.add_section()
     for cat in result.scorecard.categories:
-        table.add_row(
-            plain(f"{cat.name} ({cat.weight:g})"), "", "", "", "", fmt.score(cat.score), ""
-        )
+        name = cell(f"{cat.name} ({cat.weight:g})")
+        table.add_row(name, "", "", "", "", fmt.score(cat.score), "")
     card = result.scorecard
     table.add_row("OVERALL", "", "", "", fmt.VERDICT_TEXT[card.verdict], fmt.score(card.score), "")
     table.add_section()
     for agent in result.agents:
         verdict = fmt.VERDICT_TEXT[agent.scorecard.verdict]
-        table.add_row(
-            plain(agent.name), "agent", "", "", verdict, fmt.score(agent.scorecard.score), ""
-        )
+        score = fmt.score(agent.scorecard.score)
+        table.add_row(cell(agent.name), "agent", "", "", verdict, score, "")
     return table
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from pipeline.config import load_config
 from pipeline.source import PrometheusSource, require_usable
-from pipeline.table import plain
+from pipeline.table import cell
 from pipeline.text import cap
 
 
@@ -29,9 +29,7 @@ def validate(config_path: Path, console: Console) -> int:
     """Check the config and every query; return the exit code (0, 2 or 3)."""
     loaded = load_config(config_path)  # ConfigError (exit 2) lists every problem
     cfg = loaded.config
-    console.print(
-        f"{loaded.path}: valid ({len(cfg.goals)} goals, {len(cfg.agents)} agents)", markup=False
-    )
+    console.print(cell(f"{loaded.path}: valid ({len(cfg.goals)} goals, {len(cfg.agents)} agents)"))
     source = PrometheusSource(cfg.prometheus, os.environ)
     answers = {q: source.instant_series(q) for q in dict.fromkeys(g.query for g in cfg.goals)}
     checks = [
@@ -39,14 +37,14 @@ def validate(config_path: Path, console: Console) -> int:
         for g in cfg.goals
     ]
     require_usable(answers.values(), cfg.prometheus.url)
-    table = Table(title=plain(f"queries against {cfg.prometheus.url}"))
+    table = Table(title=cell(f"queries against {source.shown_url}"))
     for column in ("Goal", "Query", "Parses", "Data now", "Series"):
         table.add_column(column)
     for c in checks:
         table.add_row(
             c.goal_id,
-            plain(c.query),
-            plain("no: " + cap(c.error)) if c.error else "yes",
+            cell(c.query),
+            cell("no: " + cap(c.error)) if c.error else "yes",
             "—" if c.error else ("yes" if c.series else "no"),
             "—" if c.error else str(c.series),
         )

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+
+Answer = Callable[[BaseHTTPRequestHandler], None]
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Faults:
     reject: str | None = None  # answer 422 with this execution error
     requests: list[dict[str, str]] = field(default_factory=list)  # headers of each request
     queries: list[str] = field(default_factory=list)
+    answer_first: list[Answer] = field(default_factory=list)  # hostile answers, then the real
+    answer: Answer | None = None  # a hostile answer (tests/hostile.py) to every matching query
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -43,6 +48,12 @@ class _Handler(BaseHTTPRequestHandler):
         hit = faults.match in query
         if hit and faults.delay_s:
             time.sleep(faults.delay_s)
+        if hit and faults.answer_first:
+            faults.answer_first.pop(0)(self)
+            return
+        if hit and faults.answer is not None:
+            faults.answer(self)
+            return
         if hit and faults.status_first:
             self._send(faults.status_first.pop(0), b'{"status":"error","error":"unavailable"}')
             return
@@ -81,15 +92,17 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def fault_proxy(upstream: str, faults: Faults) -> Iterator[str]:
-    """Run the proxy; yield its URL."""
+def fault_proxy(upstream: str, faults: Faults, tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Run the proxy (over TLS with `tls`); yield its URL."""
     server = _Server(("127.0.0.1", 0), _Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.faults = faults
     server.upstream = upstream
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http{'s' if tls else ''}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

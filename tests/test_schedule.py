@@ -23,6 +23,8 @@ from pipeline.cron import cron_trigger, crontab_weekdays, latest_fire_time
 from pipeline.demo.promserver import PrometheusServer, free_port
 from pipeline.schedule import JOB_ID
 from tests.conftest import shipped_config
+from tests.faultproxy import Faults, fault_proxy
+from tests.hostile import drip
 from tests.smtp import Inbox, SmtpServer
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -111,11 +113,19 @@ class Scheduler:
             assert time.monotonic() < deadline, f"no '{text}' in:\n{self.output()}"
             time.sleep(0.2)
 
+    def wait_for_count(self, text: str, count: int, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while self.output().count(text) < count:
+            assert self.process.poll() is None, self.output()
+            assert time.monotonic() < deadline, f"fewer than {count} '{text}' in:\n{self.output()}"
+            time.sleep(0.05)
+
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)
         code = self.process.wait(timeout=60)
-        self.handle.close()
+        if not self.handle.closed:
+            self.handle.close()
         return code
 
 
@@ -251,3 +261,36 @@ def test_the_scheduler_refuses_a_config_without_smtp_password(
     assert done.stderr == (
         f"error: {config}: email.password_env: environment variable 'SMTP_PASSWORD' is not set\n"
     )
+
+
+@pytest.mark.prometheus
+def test_a_stalled_source_ends_each_run_in_time_the_next_slot_runs_and_sigterm_stops_it(
+    tmp_path: Path, prometheus: PrometheusServer, inbox: tuple[Inbox, int]
+) -> None:
+    box, port = inbox
+    timeout_s, retries = 1, 0
+    bound = (2 * retries + 1) * timeout_s + 15  # README's worst case, plus start-up and slack
+    with fault_proxy(prometheus.url, Faults(answer=drip(0.2))) as url:
+        config = _config(tmp_path, url, EVERY_2_S, port)
+        text = config.read_text().replace("timeout_s: 30", f"timeout_s: {timeout_s}")
+        config.write_text(text.replace("retries: 3", f"retries: {retries}"))
+        scheduler = Scheduler(config, tmp_path / "s.log")
+        try:
+            scheduler.wait_for("scheduler started")
+            durations = []
+            for run in range(1, 3):  # two slots, one after the other
+                scheduler.wait_for_count("samples per series", run)
+                started = time.monotonic()
+                scheduler.wait_for_count("scheduled run failed (exit code 3)", run, bound)
+                durations.append(time.monotonic() - started)
+            assert all(d < bound for d in durations), durations
+            scheduler.wait_for_count("samples per series", 3)  # a third run is under way
+            stopping = time.monotonic()
+            assert scheduler.stop(signal.SIGTERM) == 0
+            assert time.monotonic() - stopping < bound
+        finally:
+            scheduler.stop(signal.SIGKILL)
+    output = scheduler.output()
+    assert f"Prometheus at {url}: no complete answer within 1s (1 tries)" in output
+    assert "scheduler stopped" in output
+    assert not list((tmp_path / "reports").glob("week-*")) and not box.messages

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.text import cap, one_line, strip_controls
+from pipeline.text import cap, mask_url, one_line, strip_controls
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,16 @@ def test_one_line_joins_lines() -> None:
 def test_cap_says_how_much_was_left_out() -> None:
     assert cap("x" * 10, limit=10) == "x" * 10
     assert cap("x" * 2500, limit=2000) == "x" * 2000 + "... (500 more)"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://127.0.0.1:9090", "http://127.0.0.1:9090"),
+        ("https://u:s3cret@prom.example:443/p", "https://u:***@prom.example:443/p"),
+        ("http://u:p%40ss@h", "http://u:***@h"),
+        ("http://only-user@h", "http://only-user@h"),
+    ],
+)
+def test_mask_url_hides_the_password(url: str, shown: str) -> None:
+    assert mask_url(url) == shown

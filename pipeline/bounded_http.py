@@ -1,0 +1,284 @@
+"""A requests adapter whose every request ends on time and within a size.
+
+prometheus-api-client takes a `requests.Session`; mounted on it, this adapter
+- gives each attempt a total deadline of `timeout_s` (connect, headers and the whole body): a
+  watchdog shuts the socket down when it passes, so a server that drips its answer cannot hold
+  the run (socket time-outs alone bound each read, not the request);
+- reads the body itself, counting bytes after decompression, and stops past `max_bytes`;
+- retries connection failures, time-outs, 429 and 5xx answers; it waits `backoff_s` x 2^(n-1)
+  before retry n, or what Retry-After asks, but never more than `timeout_s`. So one request
+  takes at most (retries + 1) x timeout_s + retries x timeout_s;
+- stops at once when its `Abort` is set (another query found the source unusable).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long one attempt may take, how often to retry, how big an answer may be."""
+
+    timeout_s: float
+    retries: int
+    max_bytes: int
+    backoff_s: float = 0.5
+
+
+class DeadlineExceeded(requests.exceptions.Timeout):
+    """No complete answer within timeout_s."""
+
+
+class ResponseTooLarge(requests.exceptions.RequestException):
+    """The answer grew past max_bytes (after decompression)."""
+
+
+class Aborted(requests.exceptions.RequestException):
+    """Stopped because another request found the source unusable."""
+
+
+class Abort:
+    """Shared by the requests of a run: set once, it stops every attempt still going."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._watches: set[_Watch] = set()
+
+    def set(self) -> None:
+        """Stop every attempt now and refuse new ones."""
+        with self._lock:
+            self._event.set()
+            watches = list(self._watches)
+        for watch in watches:
+            watch.fire()
+
+    def is_set(self) -> bool:
+        """Whether set() was called."""
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True (at once) when set."""
+        return self._event.wait(seconds)
+
+    def _add(self, watch: _Watch) -> bool:
+        with self._lock:
+            if self._event.is_set():
+                return False
+            self._watches.add(watch)
+            return True
+
+    def _remove(self, watch: _Watch) -> None:
+        with self._lock:
+            self._watches.discard(watch)
+
+
+class _Watch:
+    """The deadline of one attempt: when it passes, the attempt's sockets are shut down."""
+
+    def __init__(self, timeout_s: float, abort: Abort) -> None:
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        self.fired = False
+        self._abort = abort
+        self._timer = threading.Timer(timeout_s, self.fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watch:
+        if not self._abort._add(self):
+            self.fired = True
+        self._timer.start()
+        _current.watch = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _current.watch = None
+        self._timer.cancel()
+        self._abort._remove(self)
+        with self._lock:
+            for sock in self._socks:
+                sock.close()
+            self._socks.clear()
+
+    def add(self, sock: socket.socket) -> None:
+        """Watch `sock` (a duplicate, which still works once TLS has wrapped the original)."""
+        with self._lock:
+            self._socks.append(sock.dup())
+            fired = self.fired
+        if fired:
+            self.fire()
+
+    def fire(self) -> None:
+        """Shut the sockets down: a blocked read returns at once."""
+        with self._lock:
+            self.fired = True
+            for sock in self._socks:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+_current = threading.local()  # the _Watch of the attempt running in this thread, if any
+
+
+def _watched(sock: socket.socket) -> socket.socket:
+    watch: _Watch | None = getattr(_current, "watch", None)
+    if watch is not None:
+        watch.add(sock)
+    return sock
+
+
+class _Connection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        return _watched(super()._new_conn())
+
+
+class _TlsConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        return _watched(super()._new_conn())
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _TlsPool(HTTPSConnectionPool):
+    ConnectionCls = _TlsConnection
+
+
+_POOLS = {"http": _Pool, "https": _TlsPool}
+
+
+class BoundedAdapter(HTTPAdapter):
+    """Deadline per attempt, size cap, retries with capped waits; `tries` of the last send."""
+
+    def __init__(self, limits: Limits, abort: Abort | None = None) -> None:
+        self.limits = limits
+        self.abort = abort or Abort()
+        self.tries = 0
+        super().__init__(max_retries=0)  # we retry ourselves, with a deadline per attempt
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: object = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Send `request`, retrying; the body is always read here, within the limits."""
+        self.tries = 0
+        while True:
+            if self.abort.is_set():
+                raise Aborted("stopped: another query found the source unusable")
+            self.tries += 1
+            last = self.tries > self.limits.retries
+            retry_after = None
+            try:
+                response = self._attempt(request, verify, cert, proxies)
+            except requests.exceptions.SSLError:
+                raise  # a certificate problem does not go away by asking again
+            except (requests.exceptions.Timeout, requests.exceptions.ConnectionError):
+                if last:
+                    raise
+            else:
+                if last or response.status_code not in RETRY_STATUSES:
+                    return response
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+            if self.abort.wait(self._wait(retry_after)):
+                raise Aborted("stopped: another query found the source unusable")
+
+    def _wait(self, retry_after: float | None) -> float:
+        backoff = self.limits.backoff_s * 2 ** (self.tries - 1)
+        return min(backoff if retry_after is None else retry_after, self.limits.timeout_s)
+
+    def _attempt(
+        self,
+        request: requests.PreparedRequest,
+        verify: bool | str,
+        cert: Any,
+        proxies: Mapping[str, str] | None,
+    ) -> requests.Response:
+        t = self.limits.timeout_s
+        with _Watch(t, self.abort) as watch:
+            try:
+                response = super().send(
+                    request, stream=True, timeout=(t, t), verify=verify, cert=cert, proxies=proxies
+                )
+                response._content = read_body(response, self.limits.max_bytes)
+            except (requests.exceptions.RequestException, OSError) as exc:
+                if isinstance(exc, ResponseTooLarge) or not watch.fired:
+                    raise
+                if self.abort.is_set():
+                    raise Aborted("stopped: another query found the source unusable") from None
+                raise DeadlineExceeded(f"no complete answer within {t:g}s") from None
+            finally:
+                self.close()  # a new connection, and so a new deadline, for every attempt
+        return response
+
+
+def read_body(response: requests.Response, max_bytes: int) -> bytes:
+    """The whole body, decompressed; ResponseTooLarge past `max_bytes`."""
+    too_large = ResponseTooLarge(f"the answer is larger than {max_bytes:,} bytes")
+    length = response.headers.get("Content-Length", "")
+    plain = response.headers.get("Content-Encoding", "identity") == "identity"
+    if plain and length.isdigit() and int(length) > max_bytes:
+        response.close()
+        raise too_large
+    body = bytearray()
+    try:
+        for chunk in response.raw.stream(CHUNK_BYTES, decode_content=True):
+            body += chunk
+            if len(body) > max_bytes:
+                raise too_large
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(str(exc)) from None
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ReadTimeout(str(exc)) from None
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(str(exc)) from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise requests.exceptions.ConnectionError(str(exc)) from None
+    finally:
+        response.close()
+    return bytes(body)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (a number or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
