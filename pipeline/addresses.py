@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from email.utils import getaddresses
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _ADDR_SPEC = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 def header_text(value: str | None) -> str | None:
     """`value` unchanged; ValueError if it holds a line break or another control character."""
     if value is not None and _CONTROL.search(value):
-        kind = "a line break" if re.search(r"[\r\n]", value) else "a control character"
+        kind = "a line break" if len(value.splitlines()) > 1 else "a control character"
         raise ValueError(f"{value!r} contains {kind}, which cannot go into an e-mail header")
     return value
 

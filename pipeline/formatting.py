@@ -8,7 +8,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from pipeline.model import Labels
+from pipeline.model import GoalResult, Labels
 from pipeline.targets import Target
 from pipeline.text import cap, one_line
 
@@ -111,6 +111,13 @@ def labels_text(labels: Labels, keep: frozenset[str] | None = None) -> str:
     """`customer="acme", job="ingest"`, or `(no labels)`."""
     shown = [(k, v) for k, v in labels if keep is None or k in keep]
     return ", ".join(f'{k}="{v}"' for k, v in shown) or "(no labels)"
+
+
+def series_name(goal: GoalResult, labels: Labels) -> str | None:
+    """`customer="initech"`: which of a goal's several series a value came from; None for one."""
+    if len(goal.series) < 2:
+        return None
+    return labels_text(labels, varying_labels([s.labels for s in goal.series]))
 
 
 def varying_labels(all_labels: list[Labels]) -> frozenset[str] | None:

@@ -36,11 +36,15 @@ class MailView:
 
 
 def subject(result: WeekResult, agent: AgentResult) -> str:
-    """`UnMoGrowP · week 3 · Go Code Agent: ACHIEVED 94.0/100`."""
-    card = result.scorecard
+    """`UnMoGrowP · week 3 · DevOps Agent: MISSED 70.0/100 · sprint ACHIEVED 94.0/100`.
+
+    The agent's own verdict next to its name, the sprint's named as such: never one for the other.
+    """
+    card, own = result.scorecard, agent.scorecard
     return one_line(
         f"{result.sprint} · week {result.window.week} · {agent.name}: "
-        f"{fmt.VERDICT_TEXT[card.verdict]} {fmt.score(card.score)}/100"
+        f"{fmt.VERDICT_TEXT[own.verdict]} {fmt.score(own.score)}/100 · "
+        f"sprint {fmt.VERDICT_TEXT[card.verdict]} {fmt.score(card.score)}/100"
     )
 
 

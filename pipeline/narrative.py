@@ -43,6 +43,9 @@ def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
     lines = []
     for goal in sorted(goals, key=lambda g: (g.spec.id not in own.vetoed_by, -lost[g.spec.id])):
         vetoes = goal.spec.id in own.vetoed_by
+        if goal.score is None:
+            lines.append(f"{_goal_state(goal)} is left out of this agent's score (no_data: skip).")
+            continue
         if lost[goal.spec.id] <= 0 and not vetoes:
             continue
         costs = f"costs {lost[goal.spec.id]:.1f} of this agent's points"
@@ -54,7 +57,9 @@ def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
     rule = _verdict_rule(own, result.pass_score, result.warning_score)
     if rule:
         lines.append(rule)
-    return tuple(lines) or (ALL_MET,)
+    if all(g.status == "met" for g in goals):
+        return (ALL_MET,)
+    return tuple(lines)
 
 
 def reasons(result: WeekResult, agent: AgentResult | None = None) -> tuple[str, ...]:
@@ -74,7 +79,7 @@ def reasons(result: WeekResult, agent: AgentResult | None = None) -> tuple[str, 
                 "sprint's verdict MISSED whatever the score."
             )
     costly = [gid for gid, p in sorted(lost.items(), key=lambda kv: -kv[1]) if p > 0]
-    for gid in [g for g in costly if g not in card.vetoed_by][:3]:
+    for gid in [g for g in costly if g not in card.vetoed_by or g in told][:3]:
         lines.append(f"{_goal_state(result.goal(gid))} costs {lost[gid]:.1f} points.")
     rule = _verdict_rule(card, result.pass_score, result.warning_score)
     if rule:
@@ -150,10 +155,16 @@ def changes(result: WeekResult, trend: Trend, agent: AgentResult) -> tuple[str, 
 
 
 def _from_to(goal: GoalResult, trend: Trend) -> str:
+    """`87.4 % → 90.99 %`, each naming its series when the goal has several."""
     previous = trend.goals[goal.spec.id].previous
     unit = goal.spec.unit
     before = fmt.quantity(previous.value if previous else None, unit)
-    return fmt.md_escape(f"{before} → {fmt.quantity(goal.value, unit)}")
+    now = fmt.quantity(goal.value, unit)
+    if previous and previous.labels is not None:
+        before = ", ".join(filter(None, [before, fmt.series_name(goal, previous.labels)]))
+    if goal.series:
+        now = ", ".join(filter(None, [now, fmt.series_name(goal, goal.series[0].labels)]))
+    return fmt.md_escape(f"{before} → {now}")
 
 
 def _relative_move(goal: GoalResult, trend: GoalTrend) -> float:
@@ -200,7 +211,7 @@ def _next_step(goal: GoalResult) -> str:
     spec = goal.spec
     name = fmt.md_escape(spec.name)
     if goal.status == "error":
-        return f"Fix the query of **{name}**: the server said {fmt.md_message(goal.message)}."
+        return f"Fix the query of **{name}**: {fmt.md_message(goal.message)}."
     if goal.status == "no_data":
         return f"Get data for **{name}**: its query returned no samples this week."
     verb = {">=": "Raise", ">": "Raise", "<=": "Bring down", "<": "Bring down"}.get(

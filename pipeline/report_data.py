@@ -162,13 +162,11 @@ class ReportView:
 def _row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
     spec = goal.spec
     previous = trend.previous
-    keep = fmt.varying_labels([s.labels for s in goal.series])
-    several = len(goal.series) > 1
     return GoalRow(
         name=spec.name,
         target=fmt.target(spec.target, spec.unit),
         actual=fmt.quantity(goal.value, spec.unit),
-        actual_series=fmt.labels_text(goal.series[0].labels, keep) if several else None,
+        actual_series=fmt.series_name(goal, goal.series[0].labels) if goal.series else None,
         status=goal.status,
         status_text=fmt.STATUS_TEXT[goal.status],
         icon=fmt.STATUS_ICON[goal.status],
@@ -178,8 +176,8 @@ def _row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
         mine=mine,
         previous=fmt.quantity(previous.value, spec.unit) if previous else "—",
         previous_series=(
-            fmt.labels_text(previous.labels, keep)
-            if previous and previous.labels is not None and several
+            fmt.series_name(goal, previous.labels)
+            if previous and previous.labels is not None
             else None
         ),
         change=fmt.change(trend.change, goal.value),

@@ -55,6 +55,21 @@ def require_usable(results: Iterable[QueryResult], url: str) -> None:
         )
 
 
+def require_data(results: Iterable[QueryResult], url: str) -> None:
+    """SourceUnavailable when every query answered with no series at all.
+
+    That is what a wrong tenant header, the wrong server or data past its retention look like;
+    a report of every goal at 0 would replace last night's good one with a false one.
+    """
+    results = list(results)
+    if results and all(not r.error and not r.series for r in results):
+        raise SourceUnavailable(
+            f"Prometheus at {mask_url(url)} answered, but every query returned no series in the "
+            "window: check prometheus.url, prometheus.headers (a tenant) and the server's "
+            "retention; nothing was replaced"
+        )
+
+
 def chunk_bounds(
     first_ts: float, last_ts: float, step_s: float, max_points: int
 ) -> list[tuple[float, float]]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-# C0 controls except tab and newline, DEL, and the C1 controls (ESC-less CSI is 0x9b).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab and newline, DEL, the C1 controls (ESC-less CSI is 0x9b), the Unicode
+# line and paragraph separators, and the bidi embeddings, overrides and isolates, which can make
+# text read differently from what it is.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CAPPED = re.compile(r"\.\.\. \([\d,]+ more\)$")
 MAX_MESSAGE_CHARS = 2000
 
 
@@ -21,8 +24,9 @@ def one_line(text: str) -> str:
 
 
 def cap(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """`text` cut to about `limit` characters, saying how many were left out."""
-    if len(text) <= limit:
+    """`text` cut to about `limit` characters, saying how many were left out; cut only once."""
+    capped = _CAPPED.search(text)
+    if len(text) <= limit or (capped and capped.start() <= limit):
         return text
     return f"{text[:limit]}... ({len(text) - limit:,} more)"
 

@@ -213,6 +213,18 @@ BAD = [
         "which cannot go into an e-mail header",
     ),
     (
+        "sprint.name",
+        "S\u2029Bcc: x@evil.org",  # Python's mail headers split on U+2028/U+2029 too
+        "sprint.name: 'S\\u2029Bcc: x@evil.org' contains a line break, "
+        "which cannot go into an e-mail header",
+    ),
+    (
+        "agents.0.name",
+        "PM \u202egnp.exe",
+        "agents[0].name: 'PM \\u202egnp.exe' contains a control character, "
+        "which cannot go into an e-mail header",
+    ),
+    (
         "email",
         {**EMAIL, "from": "a@x.org, b@y.org"},
         "email.from: 'a@x.org, b@y.org' is 2 addresses; list each one as its own entry",

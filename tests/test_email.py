@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -66,19 +67,26 @@ def test_each_agent_gets_its_pdf(tmp_path: Path, prometheus: PrometheusServer) -
         config = _config(tmp_path, prometheus, smtp.port)
         assert _run(config, tmp_path / "out") == 0
     folder = tmp_path / "out" / "week-01"
+    summary = json.loads((folder / "summary.json").read_text())
     assert sorted(r for r, _ in inbox.messages) == sorted(AGENT_MAIL.values())
     for recipients, message in inbox.messages:
         agent = next(a for a, r in AGENT_MAIL.items() if r == recipients)
         assert message["To"] == recipients[0]
-        assert message["Subject"].startswith("UnMoGrowP Attribution Platform · week 1 · ")
-        assert message["Subject"].endswith(": MISSED 46.0/100")
+        own = next(a for a in summary["agents"] if a["id"] == agent)
+        assert message["Subject"] == (
+            f"UnMoGrowP Attribution Platform · week 1 · {own['name']}: "
+            f"{own['verdict'].replace('_', ' ')} {own['score']:.1f}/100 · sprint MISSED 46.0/100"
+        )
         attachments = {p.get_filename(): p.get_content() for p in message.iter_attachments()}
         assert attachments[f"{agent}.pdf"] == (folder / f"{agent}.pdf").read_bytes()
         # text parts travel with CRLF line ends (RFC 5322); the text itself is unchanged
         markdown = attachments[f"{agent}.md"].replace("\r\n", "\n")
         assert markdown == (folder / f"{agent}.md").read_text()
         body = message.get_body(("plain",)).get_content()
-        assert "Week 1 of UnMoGrowP Attribution Platform" in body and "MISSED, 46.0/100" in body
+        assert body.startswith(
+            f"{own['name']}: {own['verdict'].replace('_', ' ')}, {own['score']:.1f}/100"
+        )
+        assert "week 1 of UnMoGrowP Attribution Platform" in body and "MISSED, 46.0/100" in body
         assert "Not met yet:" in body
         assert message.get_body(("html",)) is not None
 

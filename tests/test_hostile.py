@@ -160,6 +160,21 @@ def test_an_answer_not_about_the_query_stops_the_run_and_changes_nothing(
     assert "tok-s3cret" not in err
 
 
+def test_every_query_empty_stops_the_run_and_changes_nothing(
+    tmp_path: Path, prometheus: PrometheusServer, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wrong tenant, the wrong server, data past retention: not a report of every goal at 0."""
+    before = _snapshot(out)
+    with fault_proxy(prometheus.url, Faults(answer=matrix([]))) as url:
+        assert _run(_config(tmp_path, url), out) == 3
+    assert capsys.readouterr().err == (
+        f"error: Prometheus at {url} answered, but every query returned no series in the "
+        "window: check prometheus.url, prometheus.headers (a tenant) and the server's "
+        "retention; nothing was replaced\n"
+    )
+    assert _snapshot(out) == before
+
+
 def test_nothing_is_sent_when_the_source_is_unusable(
     tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

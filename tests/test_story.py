@@ -163,6 +163,9 @@ def test_a_key_goal_veto_is_said_once(tmp_path: Path) -> None:
 
     md = _md(two_weeks(tmp_path, WeeklySource(answers)))
     assert md.count("MISSED whatever the score") == 1
+    # the sprint's reasons still count what the goal costs, without the veto sentence
+    sprint = md.split("### Why the sprint is MISSED\n")[1].split("\n\n")[0]
+    assert "- **Satisfaction** (missed, 50 % against &gt; 90 %) costs 60.0 points." in sprint
     assert (
         "- **Satisfaction** (missed, 50 % against &gt; 90 %) costs 60.0 of this agent's points; "
         "as a key goal it makes this agent's verdict (and the sprint's) MISSED whatever the score."
@@ -173,7 +176,8 @@ def test_what_changed_lists_status_moves_then_the_largest_moves(week2: RunOutcom
     md = _md(week2)
     section = md.split("### What changed since last week\n")[1].split("\n\n")[0]
     assert section.splitlines() == [
-        "- **Satisfaction**: at risk → met (87.4 % → 90.99 %).",
+        '- **Satisfaction**: at risk → met (87.4 %, customer="initech" → 90.99 %, '
+        'customer="initech").',
         "- **Latency** moved ▲ 30: 120 ms → 150 ms.",
     ]
 
@@ -220,3 +224,19 @@ def test_a_week_in_progress_says_so_once(tmp_path: Path) -> None:
     md = _md(outcome)
     assert "**Week:** 1, 2026-11-02 00:00 to now (2026-11-02 14:30 UTC), **in progress**\n" in md
     assert md.count("in progress") == 2  # the header and the summary's sentence
+
+
+def test_an_unscored_goal_is_not_called_met(tmp_path: Path) -> None:
+    def answers(week: int) -> Answers:
+        return {**_answers(week), "q_sat": []}
+
+    source = WeeklySource(answers)
+    text = CONFIG.replace("PROMETHEUS", "{}").replace(
+        "customer: {weight: 0.6}}}", "customer: {weight: 0.6}}, no_data: skip}"
+    )
+    loaded = load_config(write_config(tmp_path / "c.yaml", text), env={})
+    outcome = run_week(loaded, RunRequest(2, tmp_path, dry_run=True), now=NOW, source=source)
+    pm = _md(outcome, agent=1)
+    assert "### Why PM Agent is NO DATA\n" in pm
+    assert "All of this agent's convergence points are met" not in pm
+    assert "- **Satisfaction** (no data) is left out of this agent's score (no_data: skip)." in pm

@@ -43,3 +43,12 @@ def test_cap_says_how_much_was_left_out() -> None:
 )
 def test_mask_url_hides_the_password(url: str, shown: str) -> None:
     assert mask_url(url) == shown
+
+
+def test_line_separators_and_bidi_overrides_are_stripped() -> None:
+    assert strip_controls("a\u2028b\u2029c \u202eevil\u202c \u2066x\u2069") == "abc evil x"
+
+
+def test_a_capped_message_is_not_capped_again() -> None:
+    once = cap("x" * 5000, limit=2000)
+    assert cap(once, limit=2000) == once == "x" * 2000 + "... (3,000 more)"
