@@ -71,6 +71,9 @@ class PrometheusSettings(_Strict):
             return None
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"'{url}' is not an http:// or https:// URL")
+        parts = urlsplit(url)
+        if parts.query or parts.fragment:  # /api/v1/... and /graph?... are added to its path
+            raise ValueError(f"'{url}' has a query string or fragment; give the base address")
         return url.rstrip("/")
 
     @property

@@ -138,6 +138,11 @@ class History:
                 f"{self.path} is locked by another process (waited {BUSY_TIMEOUT_S:g}s); "
                 "nothing was replaced: run again when it is done"
             )
+        if isinstance(exc, sqlite3.OperationalError) and "disk is full" in text:
+            return HistoryError(  # the file is fine: moving it aside would lose the history
+                f"cannot write {self.path}: the disk is full; nothing was replaced: free some "
+                "space and run again"
+            )
         return HistoryError(
             f"{self.path} cannot be used as the run history ({text}); move it aside "
             f"(mv {self.path} {self.path}.broken): the next run starts a new history"

@@ -41,12 +41,28 @@ def reduce_values(
         with np.errstate(invalid="ignore"):
             return float(samples.mean())
     if aggregate in _QUANTILES:
-        return float(np.quantile(samples, _QUANTILES[aggregate], method="linear"))
+        return _quantile(samples, _QUANTILES[aggregate])
     if aggregate == "compliance":
         if sample_target is None:
             raise ValueError("aggregate 'compliance' needs a sample_target")
         return float(100.0 * sample_target.mask(samples).mean())
     raise ValueError(f"unknown aggregate '{aggregate}'")
+
+
+def _quantile(samples: NDArray[np.float64], q: float) -> float:
+    """Linear-interpolation quantile; between two equal infinities it is that infinity.
+
+    numpy computes inf + (inf - inf) * frac = NaN there: a p95 of latencies whose top 10 % are
+    +Inf (what histogram_quantile gives past the last bucket) must read +Inf, as max does.
+    """
+    with np.errstate(invalid="ignore"):
+        value = float(np.quantile(samples, q, method="linear"))
+    if math.isnan(value):
+        low = float(np.quantile(samples, q, method="lower"))
+        high = float(np.quantile(samples, q, method="higher"))
+        if low == high:
+            return low
+    return value
 
 
 def judge(value: float, target: Target, warning: Target | None) -> str:

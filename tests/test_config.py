@@ -175,6 +175,12 @@ BAD = [
     ),
     (
         "prometheus",
+        {"ui_url": "https://ui.example.com/prom/?org=1"},
+        "prometheus.ui_url: 'https://ui.example.com/prom/?org=1' has a query string or "
+        "fragment; give the base address",
+    ),
+    (
+        "prometheus",
         {"retries": "many"},
         "prometheus.retries: input should be a valid integer, "
         "unable to parse string as an integer (got 'many')",

@@ -143,3 +143,14 @@ def test_a_history_from_a_newer_version_is_left_alone(
         f"{SCHEMA_VERSION + 1}, this one knows {SCHEMA_VERSION}); upgrade, or move the file aside\n"
     )
     assert not (out / "week-02").exists()
+
+
+def test_a_full_disk_is_not_called_a_broken_history(tmp_path: Path) -> None:
+    """The file is fine when SQLite cannot write for lack of space: moving it would lose it."""
+    history = History(tmp_path / "history.sqlite")
+    error = history._error(sqlite3.OperationalError("database or disk is full"))
+    assert str(error) == (
+        f"cannot write {tmp_path / 'history.sqlite'}: the disk is full; nothing was replaced: "
+        "free some space and run again"
+    )
+    assert "move it aside" not in str(error)

@@ -43,6 +43,16 @@ def test_compliance_is_the_percent_of_samples_meeting_sample_target() -> None:
     assert reduce_values(RAMP, "compliance", parse_target("< 144")) == 10.0
 
 
+@pytest.mark.parametrize(
+    ("aggregate", "expected"),
+    [("p90", math.inf), ("p95", math.inf), ("p99", math.inf), ("median", 50.0), ("max", math.inf)],
+)
+def test_quantiles_among_infinities_are_infinite(aggregate: str, expected: float) -> None:
+    # histogram_quantile gives +Inf past the last bucket; numpy's linear quantile gives NaN
+    values = np.array([50.0] * 90 + [math.inf] * 10)
+    assert reduce_values(values, aggregate) == expected
+
+
 def test_nan_samples_are_ignored() -> None:
     values = np.array([1.0, math.nan, 3.0, math.nan])
     assert reduce_values(values, "mean") == 2.0
