@@ -5,9 +5,11 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from pipeline.config import GoalSpec
 from pipeline.model import GoalResult, Labels
 from pipeline.targets import Target
 from pipeline.text import cap, one_line
@@ -29,8 +31,30 @@ VERDICT_TEXT = {
 VERDICT_ICON = {"ACHIEVED": "✅", "AT_RISK": "⚠️", "MISSED": "❌", "NO_DATA": "❔"}
 
 
-def number(value: float | None) -> str:
-    """1,050,000 / 99.95 / 0.0832: enough digits to compare with a target, no more."""
+def number(value: float | None, near: Sequence[float] = ()) -> str:
+    """1,050,000 / 99.95 / 0.0832: enough digits to compare with a target, no more.
+
+    A value that would read the same as one of the bounds `near` it (99.904 against > 99.9)
+    gets the few more decimals that tell them apart.
+    """
+    text = _number(value)
+    if value is None or not math.isfinite(value):
+        return text
+    for bound in near:
+        if value != bound and text == _number(bound):
+            return _apart(value, bound)
+    return text
+
+
+def _apart(value: float, bound: float) -> str:
+    for places in range(decimals(value) + 1, 17):
+        text = f"{value:,.{places}f}"
+        if text != f"{bound:,.{places}f}":
+            return text.rstrip("0").rstrip(".")
+    return repr(value)
+
+
+def _number(value: float | None) -> str:
     if value is None:
         return "n/a"
     if math.isnan(value):
@@ -46,10 +70,26 @@ def number(value: float | None) -> str:
     return f"{value:.3g}"
 
 
-def quantity(value: float | None, unit: str) -> str:
+def quantity(value: float | None, unit: str, near: Sequence[float] = ()) -> str:
     """A number with its unit: `1,050,000 events/s`, `99.95 %`."""
-    text = number(value)
+    text = number(value, near)
     return f"{text} {unit}" if unit and value is not None else text
+
+
+def goal_bounds(spec: GoalSpec) -> tuple[float, ...]:
+    """The bounds of a goal's target and warning: what its values are compared with."""
+    targets = [t for t in (spec.target, spec.warning) if t is not None]
+    return tuple(dict.fromkeys(b for t in targets for b in (t.low, t.high)))
+
+
+def goal_quantity(value: float | None, spec: GoalSpec) -> str:
+    """A goal's value with its unit, precise enough to compare with its target and warning."""
+    return quantity(value, spec.unit, goal_bounds(spec))
+
+
+def goal_change(delta: float | None, value: float | None, spec: GoalSpec) -> str:
+    """A change of a goal's value, as precise as that value is shown."""
+    return change(delta, value, goal_bounds(spec))
 
 
 def decimals(value: float) -> int:
@@ -64,16 +104,17 @@ def decimals(value: float) -> int:
     return 2 - math.floor(math.log10(size))  # three significant digits
 
 
-def change(delta: float | None, like: float | None = None) -> str:
+def change(delta: float | None, like: float | None = None, near: Sequence[float] = ()) -> str:
     """`▲ 70,602`, `▼ 1.2`, `= 0`, or an em dash when unknown.
 
-    With `like` (the value the change is of), the change shows no more decimals than that
-    value does, and a change too small to show at that precision is `= 0`.
+    With `like` (the value the change is of, shown with `near` as `number` does), the change
+    shows no more decimals than that value does, and a change too small to show is `= 0`.
     """
     if delta is None:
         return "—"
     if like is not None and math.isfinite(like) and math.isfinite(delta):
-        places = decimals(like)
+        shown = number(like, near)
+        places = max(decimals(like), len(shown.partition(".")[2]) if "e" not in shown else 0)
         delta = round(delta, places)
         if delta == 0:
             return "= 0"

@@ -63,13 +63,15 @@ def mail_view(
         if previous and previous.status != goal.status:
             moved.append(
                 f"{one_line(goal.spec.name)}: {fmt.STATUS_TEXT[previous.status].lower()} -> "
-                f"{fmt.STATUS_TEXT[goal.status].lower()} ({fmt.quantity(previous.value, unit)} -> "
-                f"{fmt.quantity(goal.value, unit)})"
+                f"{fmt.STATUS_TEXT[goal.status].lower()} "
+                f"({fmt.goal_quantity(previous.value, goal.spec)} -> "
+                f"{fmt.goal_quantity(goal.value, goal.spec)})"
             )
         if goal.status != "met":
             open_goals.append(
                 f"{one_line(goal.spec.name)}: {fmt.STATUS_TEXT[goal.status].lower()}, "
-                f"{fmt.quantity(goal.value, unit)} against {fmt.target(goal.spec.target, unit)}"
+                f"{fmt.goal_quantity(goal.value, goal.spec)} against "
+                f"{fmt.target(goal.spec.target, unit)}"
             )
     window = result.window
     return MailView(

@@ -93,7 +93,7 @@ def _goal_state(goal: GoalResult) -> str:
     state = fmt.STATUS_TEXT[goal.status].lower()
     if goal.value is not None:
         state += (
-            f", {fmt.md_escape(fmt.quantity(goal.value, spec.unit))} against "
+            f", {fmt.md_escape(fmt.goal_quantity(goal.value, spec))} against "
             f"{fmt.md_escape(fmt.target(spec.target, spec.unit))}"
         )
     return f"**{fmt.md_escape(spec.name)}** ({state})"
@@ -148,7 +148,7 @@ def changes(result: WeekResult, trend: Trend, agent: AgentResult) -> tuple[str, 
     still.sort(key=lambda g: -_relative_move(g, trend.goals[g.spec.id]))
     largest = [
         f"**{fmt.md_escape(g.spec.name)}** moved "
-        f"{fmt.change(trend.goals[g.spec.id].change, g.value)}: {_from_to(g, trend)}."
+        f"{fmt.goal_change(trend.goals[g.spec.id].change, g.value, g.spec)}: {_from_to(g, trend)}."
         for g in still[:LARGEST_MOVES]
     ]
     return (*moved, *largest)
@@ -157,9 +157,8 @@ def changes(result: WeekResult, trend: Trend, agent: AgentResult) -> tuple[str, 
 def _from_to(goal: GoalResult, trend: Trend) -> str:
     """`87.4 % → 90.99 %`, each naming its series when the goal has several."""
     previous = trend.goals[goal.spec.id].previous
-    unit = goal.spec.unit
-    before = fmt.quantity(previous.value if previous else None, unit)
-    now = fmt.quantity(goal.value, unit)
+    before = fmt.goal_quantity(previous.value if previous else None, goal.spec)
+    now = fmt.goal_quantity(goal.value, goal.spec)
     if previous and previous.labels is not None:
         before = ", ".join(filter(None, [before, fmt.series_name(goal, previous.labels)]))
     if goal.series:
@@ -172,7 +171,7 @@ def _relative_move(goal: GoalResult, trend: GoalTrend) -> float:
     previous = trend.previous
     if trend.change is None or previous is None or previous.value is None:
         return 0.0
-    if fmt.change(trend.change, goal.value) == "= 0":
+    if fmt.goal_change(trend.change, goal.value, goal.spec) == "= 0":
         return 0.0
     return abs(trend.change) / (abs(previous.value) or 1.0)
 
@@ -222,7 +221,7 @@ def _next_step(goal: GoalResult) -> str:
         keep = fmt.varying_labels([s.labels for s in goal.series])
         where = f" (worst series: {fmt.md_escape(fmt.labels_text(goal.series[0].labels, keep))})"
     return (
-        f"{verb} **{name}** from {fmt.md_escape(fmt.quantity(goal.value, spec.unit))} "
+        f"{verb} **{name}** from {fmt.md_escape(fmt.goal_quantity(goal.value, spec))} "
         f"to {fmt.md_escape(fmt.target(spec.target, spec.unit))}{where}."
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pipeline import formatting as fmt
 from pipeline.model import GoalResult, SeriesScore, WeekResult, Window
@@ -107,4 +107,8 @@ def _gap_counts(gaps: list[_Gap], window: Window, per_goal: bool = True) -> str:
 
 
 def _when(ts: float, window: Window) -> str:
-    return datetime.fromtimestamp(ts, window.start.tzinfo).strftime("%a %H:%M")
+    """`Tue 12:00`; with the date when a weekday could name two days of the window."""
+    longer = window.end - window.start > timedelta(days=7)
+    return datetime.fromtimestamp(ts, window.start.tzinfo).strftime(
+        "%a %d %b %H:%M" if longer else "%a %H:%M"
+    )

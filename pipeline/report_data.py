@@ -165,7 +165,7 @@ def _row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
     return GoalRow(
         name=spec.name,
         target=fmt.target(spec.target, spec.unit),
-        actual=fmt.quantity(goal.value, spec.unit),
+        actual=fmt.goal_quantity(goal.value, spec),
         actual_series=fmt.series_name(goal, goal.series[0].labels) if goal.series else None,
         status=goal.status,
         status_text=fmt.STATUS_TEXT[goal.status],
@@ -174,13 +174,13 @@ def _row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
         coverage=fmt.percent(goal.coverage),
         key=spec.key,
         mine=mine,
-        previous=fmt.quantity(previous.value, spec.unit) if previous else "—",
+        previous=fmt.goal_quantity(previous.value, spec) if previous else "—",
         previous_series=(
             fmt.series_name(goal, previous.labels)
             if previous and previous.labels is not None
             else None
         ),
-        change=fmt.change(trend.change, goal.value),
+        change=fmt.goal_change(trend.change, goal.value, spec),
     )
 
 
@@ -196,13 +196,13 @@ def _series_rows(goal: GoalResult, trend: GoalTrend) -> tuple[SeriesRow, ...]:
             change = "new"
         elif before is not None:
             last = before[s.labels]
-            previous = fmt.quantity(last, spec.unit)
+            previous = fmt.goal_quantity(last, spec)
             if last is not None and s.value is not None:
-                change = fmt.change(s.value - last, s.value)
+                change = fmt.goal_change(s.value - last, s.value, spec)
         rows.append(
             SeriesRow(
                 labels=fmt.labels_text(s.labels, keep),
-                value=fmt.quantity(s.value, spec.unit),
+                value=fmt.goal_quantity(s.value, spec),
                 status=s.status,
                 icon=fmt.STATUS_ICON[s.status],
                 status_text=fmt.STATUS_TEXT[s.status],

@@ -28,7 +28,7 @@ def scores_table(result: WeekResult) -> Table:
             cell(spec.name),
             cell(spec.category),
             str(spec.target),
-            cell(fmt.quantity(goal.value, spec.unit)),
+            cell(fmt.goal_quantity(goal.value, spec)),
             fmt.STATUS_TEXT[goal.status],
             fmt.score(goal.score),
             fmt.percent(goal.coverage),

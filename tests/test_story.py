@@ -240,3 +240,38 @@ def test_an_unscored_goal_is_not_called_met(tmp_path: Path) -> None:
     assert "### Why PM Agent is NO DATA\n" in pm
     assert "All of this agent's convergence points are met" not in pm
     assert "- **Satisfaction** (no data) is left out of this agent's score (no_data: skip)." in pm
+
+
+@pytest.mark.parametrize(
+    ("value", "near", "text"),
+    [
+        (99.904, (99.9,), "99.904"),  # not "99.9" against "> 99.9"
+        (0.09996, (0.1,), "0.09996"),  # not "0.1" against "< 0.1"
+        (999_999.6, (1_000_000.0,), "999,999.6"),
+        (99.95, (99.9,), "99.95"),  # already tells them apart
+        (99.9, (99.9,), "99.9"),  # on the bound itself
+        (82.83, (100.0, 120.0), "82.83"),
+    ],
+)
+def test_a_value_next_to_its_bound_shows_the_digits_that_tell_them_apart(
+    value: float, near: tuple[float, ...], text: str
+) -> None:
+    assert fmt.number(value, near) == text
+
+
+def test_a_change_is_as_precise_as_its_value_is_shown() -> None:
+    assert fmt.change(0.008, 99.904, (99.9,)) == "▲ 0.008"
+    assert fmt.change(0.008, 99.904) == "▲ 0.01"
+
+
+def test_gap_times_carry_the_date_when_a_window_is_longer_than_a_week(tmp_path: Path) -> None:
+    text = CONFIG.replace("PROMETHEUS", "{}").replace("week_days: 1", "week_days: 14")
+    loaded = load_config(write_config(tmp_path / "c.yaml", text), env={})
+
+    def answers(week: int) -> Answers:
+        late = [({"customer": "hooli"}, 95.0), ({"customer": "acme"}, 95.0)]
+        return {**_answers(week), "q_sat": late}
+
+    source = WeeklySource(answers, late={"hooli": 24 * 8})
+    outcome = run_week(loaded, RunRequest(1, tmp_path, dry_run=True), now=NOW, source=source)
+    assert 'customer="hooli" has no samples before Tue 10 Nov 00:00 (192 of 336' in _md(outcome)
