@@ -84,7 +84,7 @@ def deliver_week(
         if not agent.email:
             continue
         if not attachments:
-            log.info("%s: not e-mailed: this run wrote no PDF or Markdown for it", agent.id)
+            log.warning("%s: not e-mailed: this run wrote no PDF or Markdown for it", agent.id)
             continue
         digest = hashlib.sha256(f"{fingerprint}:{agent.id}".encode()).hexdigest()
         done = set() if resend else history.sent_to(week, agent.id, digest)

@@ -66,10 +66,8 @@ def staged_week_dir(
         shutil.rmtree(old, ignore_errors=True)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(
-            f"cannot write {exc.filename or final}: {exc.strerror}; "
-            f"the previous {final.name} is unchanged"
-        ) from None
+        kept = f"the previous {final.name} is unchanged" if final.exists() else "nothing written"
+        raise OutputError(f"cannot write {exc.filename or final}: {exc.strerror}; {kept}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
