@@ -134,7 +134,10 @@ def _schedule(loaded: LoadedConfig, store: Path, stop: threading.Event | None) -
             job.next_run_time,
             store,
         )
-        stop.wait()
+        # Wake up every second: a signal delivered to another thread (a run's HTTP or watchdog
+        # threads) only sets a flag, and Python runs the handler when the main thread wakes.
+        while not stop.wait(timeout=1.0):
+            pass
     finally:
         scheduler.shutdown(wait=True)
         for sig, handler in previous.items():

@@ -294,3 +294,23 @@ def test_a_stalled_source_ends_each_run_in_time_the_next_slot_runs_and_sigterm_s
     assert f"Prometheus at {url}: no complete answer within 1s (1 tries)" in output
     assert "scheduler stopped" in output
     assert not list((tmp_path / "reports").glob("week-*")) and not box.messages
+
+
+def test_sigterm_delivered_to_another_thread_still_stops_the_scheduler(tmp_path: Path) -> None:
+    """The kernel may hand SIGTERM to any thread (a run's HTTP or watchdog threads); Python then
+    only flags it, and the main thread must wake up to run the handler."""
+    config = _config(tmp_path, "http://127.0.0.1:9", "0 2 * * *", 25)
+    script = (
+        "import signal, sys, threading, time\n"
+        "from pathlib import Path\n"
+        "from pipeline.schedule import run_scheduler\n"
+        "def poke():\n"
+        "    time.sleep(2)\n"
+        "    signal.pthread_kill(threading.get_ident(), signal.SIGTERM)\n"
+        "threading.Thread(target=poke, daemon=True).start()\n"
+        f"sys.exit(run_scheduler(Path({str(config)!r})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
