@@ -102,7 +102,8 @@ class History:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        """A connection in autocommit mode (transactions are explicit) on the current schema."""
+        """A connection in autocommit mode (transactions are explicit) on the current schema;
+        any SQLite failure in the body is a HistoryError naming the file and what to do."""
         if not self.path.exists():
             log.info("%s: no history yet, starting a new one", self.path)
         try:
@@ -111,11 +112,10 @@ class History:
         except (OSError, sqlite3.Error) as exc:
             raise self._error(exc) from None
         try:
-            try:
-                self._upgrade(db)
-            except sqlite3.Error as exc:
-                raise self._error(exc) from None
+            self._upgrade(db)
             yield db
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
         finally:
             db.close()
 
@@ -155,11 +155,8 @@ class History:
         The write lock is taken first: a locked history fails here, before the body runs.
         """
         with self._db() as db:
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                _insert_run(db, result)
-            except sqlite3.Error as exc:
-                raise self._error(exc) from None
+            db.execute("BEGIN IMMEDIATE")
+            _insert_run(db, result)
             try:
                 yield
             except BaseException:
@@ -178,10 +175,7 @@ class History:
         if not self.path.exists():  # nothing recorded yet
             return Past(weeks=(), goals={})
         with self._db() as db:
-            try:
-                runs, goals = _read_past(db, week)
-            except sqlite3.Error as exc:
-                raise self._error(exc) from None
+            runs, goals = _read_past(db, week)
         return Past(
             weeks=tuple(WeekPoint(w, s, v, bool(c)) for _, w, s, v, c in runs),
             goals={k: tuple(v) for k, v in goals.items()},
@@ -190,40 +184,30 @@ class History:
     def runs(self) -> int:
         """How many runs are recorded."""
         with self._db() as db:
-            try:
-                return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
-            except sqlite3.Error as exc:
-                raise self._error(exc) from None
+            return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
 
     def sent_to(self, week: int, agent_id: str, content_hash: str) -> set[str]:
         """The recipients that already received this very report."""
         if not self.path.exists():
             return set()
         with self._db() as db:
-            try:
-                rows = db.execute(
-                    "SELECT recipient FROM deliveries WHERE week = ? AND agent_id = ? "
-                    "AND content_hash = ?",
-                    (week, agent_id, content_hash),
-                ).fetchall()
-            except sqlite3.Error as exc:
-                raise self._error(exc) from None
+            rows = db.execute(
+                "SELECT recipient FROM deliveries WHERE week = ? AND agent_id = ? "
+                "AND content_hash = ?",
+                (week, agent_id, content_hash),
+            ).fetchall()
         return {r[0] for r in rows}
 
     def record_delivery(
         self, week: int, agent_id: str, content_hash: str, recipients: list[str], sent_at: str
     ) -> None:
         """Remember who received a report."""
-        with self._db() as db:
-            try:
-                with db:
-                    db.execute("BEGIN IMMEDIATE")
-                    db.executemany(
-                        "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?)",
-                        [(week, agent_id, content_hash, r, sent_at) for r in recipients],
-                    )
-            except sqlite3.Error as exc:
-                raise self._error(exc) from None
+        with self._db() as db, db:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(
+                "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?)",
+                [(week, agent_id, content_hash, r, sent_at) for r in recipients],
+            )
 
 
 def _insert_run(db: sqlite3.Connection, result: WeekResult) -> None:

@@ -8,6 +8,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from pipeline import formatting as fmt
+from pipeline import narrative
 from pipeline.addresses import mail_address
 from pipeline.model import AgentResult, WeekResult
 from pipeline.render import environment
@@ -51,22 +52,16 @@ def subject(result: WeekResult, agent: AgentResult) -> str:
 def mail_view(
     result: WeekResult, trend: Trend, agent: AgentResult, attachments: list[Path]
 ) -> MailView:
-    """The body's data: scores, goals whose status moved since last week, goals not met.
+    """The body's data: scores, what changed since last week (the report's sentences, as plain
+    text), the agent's goals not met.
 
     Names are made one line here; the templates drop any other control character.
     """
-    moved, open_goals = [], []
-    for goal_id in agent.goal_ids:
-        goal = result.goal(goal_id)
+    goals = [result.goal(g) for g in agent.goal_ids]
+    moved = [fmt.md_plain(line) for line in narrative.changes(trend, goals)]
+    open_goals = []
+    for goal in goals:
         unit = goal.spec.unit
-        previous = trend.goals[goal_id].previous
-        if previous and previous.status != goal.status:
-            moved.append(
-                f"{one_line(goal.spec.name)}: {fmt.STATUS_TEXT[previous.status].lower()} -> "
-                f"{fmt.STATUS_TEXT[goal.status].lower()} "
-                f"({fmt.goal_quantity(previous.value, goal.spec)} -> "
-                f"{fmt.goal_quantity(goal.value, goal.spec)})"
-            )
         if goal.status != "met":
             open_goals.append(
                 f"{one_line(goal.spec.name)}: {fmt.STATUS_TEXT[goal.status].lower()}, "

@@ -53,7 +53,7 @@ def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
         if vetoes:
             both = " (and the sprint's)" if goal.spec.id in result.scorecard.vetoed_by else ""
             line += f"; as a key goal it makes this agent's verdict{both} MISSED whatever the score"
-        lines.append(f"{line}. {_weight_share(goal, goals, own)}")
+        lines.append(" ".join(filter(None, [f"{line}.", _weight_share(goal, goals, own)])))
     rule = _verdict_rule(own, result.pass_score, result.warning_score)
     if rule:
         lines.append(rule)
@@ -129,12 +129,11 @@ def _verdict_rule(card: Scorecard, pass_score: float, warning_score: float) -> s
     return None
 
 
-def changes(result: WeekResult, trend: Trend, agent: AgentResult) -> tuple[str, ...]:
-    """What changed since last week: goals whose status moved, then the largest moves."""
-    mine = set(agent.goal_ids)
-    ordered = sorted(result.goals, key=lambda g: g.spec.id not in mine)
+def changes(trend: Trend, goals: Sequence[GoalResult]) -> tuple[str, ...]:
+    """What changed since last week among `goals`: each whose status moved (in the order given),
+    then the largest moves of the others."""
     moved, still = [], []
-    for goal in ordered:
+    for goal in goals:
         previous = trend.goals[goal.spec.id].previous
         if previous is None:
             continue

@@ -240,6 +240,11 @@ def _detail(
     )
 
 
+def _mine_first(result: WeekResult, agent: AgentResult) -> list[GoalResult]:
+    mine = set(agent.goal_ids)
+    return sorted(result.goals, key=lambda g: g.spec.id not in mine)
+
+
 def graph_link(ui_url: str | None, query: str, window: Window) -> str | None:
     """The query in the Prometheus UI's graph page, over the report's window."""
     if ui_url is None:
@@ -299,7 +304,7 @@ def build_report(
         summary=narrative.summary(result, agent),
         agent_reasons=narrative.agent_reasons(result, agent),
         reasons=narrative.reasons(result, agent),
-        changes=narrative.changes(result, trend, agent) if trend.has_history else (),
+        changes=narrative.changes(trend, _mine_first(result, agent)) if trend.has_history else (),
         tables=tables,
         details=tuple(_detail(g, charts, trend.goals[g.spec.id], result) for g in agent_goals),
         matrix=tuple(

@@ -27,7 +27,7 @@ from pipeline.output import staged_week_dir, week_dir_name, week_lock, write_tex
 from pipeline.render import render_html, render_markdown
 from pipeline.report_data import build_report
 from pipeline.scoring import score_goal, scorecard
-from pipeline.source import MetricsSource, PrometheusSource, require_data, require_usable
+from pipeline.source import MetricsSource, PrometheusSource, require_usable
 from pipeline.summary import summary_json
 from pipeline.trend import Trend, build_trend
 from pipeline.window import current_week, week_window
@@ -159,9 +159,7 @@ def run_week(
         "week %d: %s to %s, %d samples per series", week, window.start, window.end, window.expected
     )
     results = query_all(source, [g.query for g in cfg.goals], window, on_query_done)
-    require_usable(results.values(), cfg.prometheus.url)
-    if window.expected:
-        require_data(results.values(), cfg.prometheus.url)
+    require_usable(results.values(), cfg.prometheus.url, expect_data=window.expected > 0)
     result = score_week(loaded, window, results, now)
     if request.dry_run:  # writes nothing, so needs no history (which may be broken or busy)
         return RunOutcome(result, build_trend(result, Past(weeks=(), goals={})), None)

@@ -45,24 +45,22 @@ class _BadResponse(Exception):
         self.rejected = rejected  # the server refused the query itself (bad PromQL, limits)
 
 
-def require_usable(results: Iterable[QueryResult], url: str) -> None:
-    """SourceUnavailable when every query got malformed data (not a rejected query)."""
+def require_usable(results: Iterable[QueryResult], url: str, expect_data: bool = False) -> None:
+    """SourceUnavailable when every query got malformed data (not a rejected query), or, with
+    `expect_data`, when every query answered with no series at all.
+
+    No series anywhere is what a wrong tenant header, the wrong server or data past its
+    retention look like; a report of every goal at 0 would replace last night's good one.
+    """
     results = list(results)
-    if results and all(r.error and not r.rejected for r in results):
+    if not results:
+        return
+    if all(r.error and not r.rejected for r in results):
         raise SourceUnavailable(
             f"Prometheus at {mask_url(url)} answered, but no query got a usable response: "
             f"{results[0].error}"
         )
-
-
-def require_data(results: Iterable[QueryResult], url: str) -> None:
-    """SourceUnavailable when every query answered with no series at all.
-
-    That is what a wrong tenant header, the wrong server or data past its retention look like;
-    a report of every goal at 0 would replace last night's good one with a false one.
-    """
-    results = list(results)
-    if results and all(not r.error and not r.series for r in results):
+    if expect_data and all(not r.error and not r.series for r in results):
         raise SourceUnavailable(
             f"Prometheus at {mask_url(url)} answered, but every query returned no series in the "
             "window: check prometheus.url, prometheus.headers (a tenant) and the server's "

@@ -45,8 +45,3 @@ def scores_table(result: WeekResult) -> Table:
         score = fmt.score(agent.scorecard.score)
         table.add_row(cell(agent.name), "agent", "", "", verdict, score, "")
     return table
-
-
-def plain(text: str) -> Text:
-    """External text for the terminal: one line, no control characters, no rich markup."""
-    return Text(one_line(text))

@@ -14,6 +14,7 @@ import pytest
 
 from pipeline import formatting as fmt
 from pipeline.config import load_config
+from pipeline.mail import mail_view
 from pipeline.model import QueryResult, Series
 from pipeline.render import render_markdown
 from pipeline.report_data import build_report
@@ -275,3 +276,11 @@ def test_gap_times_carry_the_date_when_a_window_is_longer_than_a_week(tmp_path: 
     source = WeeklySource(answers, late={"hooli": 24 * 8})
     outcome = run_week(loaded, RunRequest(1, tmp_path, dry_run=True), now=NOW, source=source)
     assert 'customer="hooli" has no samples before Tue 10 Nov 00:00 (192 of 336' in _md(outcome)
+
+
+def test_the_email_says_what_changed_in_the_reports_words_as_plain_text(week2: RunOutcome) -> None:
+    pm = week2.result.agents[1]
+    view = mail_view(week2.result, week2.trend, pm, [])
+    assert view.moved == (
+        'Satisfaction: at risk → met (87.4 %, customer="initech" → 90.99 %, customer="initech").',
+    )
