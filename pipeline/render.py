@@ -12,7 +12,12 @@ from pipeline import formatting as fmt
 from pipeline.report_data import ReportView
 from pipeline.text import strip_controls
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "report_templates"
+_HERE = Path(__file__).resolve().parent
+# Installed from a wheel: inside the package; in a checkout: at the top of the repository.
+TEMPLATES = next(
+    (p for p in (_HERE / "report_templates", _HERE.parent / "report_templates") if p.is_dir()),
+    _HERE / "report_templates",
+)
 
 
 @cache
