@@ -29,9 +29,9 @@ def main() -> None:
         serve(args.serve.read_bytes())
         return
 
-    from pipeline.charts import draw_goal_chart
     from pipeline.config import GoalSpec
     from pipeline.model import QueryResult, Series, Window
+    from pipeline.report.charts import draw_goal_chart
     from pipeline.scoring import score_goal
     from pipeline.targets import parse_target
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress
 
-from pipeline import formatting as fmt
 from pipeline.config import load_config
 from pipeline.errors import PipelineError, UsageError
+from pipeline.report import formatting as fmt
 from pipeline.run import RunRequest, run_week
 from pipeline.table import scores_table
 from pipeline.text import cap, one_line, strip_controls
@@ -158,7 +158,7 @@ def _report(args: argparse.Namespace) -> int:
         return 0
     card = result.scorecard
     print(
-        f"week {result.window.week}: {fmt.VERDICT_TEXT[card.verdict]} "
+        f"week {result.window.week}: {card.verdict.text} "
         f"({fmt.score(card.score)}/100); reports in {outcome.folder}"
     )
     return 0

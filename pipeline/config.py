@@ -28,6 +28,7 @@ from pydantic import (
 from pipeline.addresses import header_text, mail_address
 from pipeline.cron import cron_trigger
 from pipeline.errors import ConfigError
+from pipeline.outcomes import NoDataPolicy
 from pipeline.targets import Target, parse_duration, parse_target
 from pipeline.yamlload import load_yaml
 
@@ -136,7 +137,7 @@ class ScoringSettings(_Strict):
     categories: dict[str, Category]
     pass_score: float = Field(90, ge=0, le=100)
     warning_score: float = Field(75, ge=0, le=100)
-    no_data: Literal["fail", "skip"] = "fail"
+    no_data: NoDataPolicy = NoDataPolicy.FAIL
 
     @model_validator(mode="after")
     def _ordered(self) -> ScoringSettings:

@@ -10,9 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pipeline.errors import HistoryError
 from pipeline.model import Labels, WeekResult
+from pipeline.outcomes import Status, Verdict
+
+_E = TypeVar("_E", Status, Verdict)
 
 FILE_NAME = "history.sqlite"
 SCHEMA_VERSION = 2  # PRAGMA user_version; 0 is the unversioned schema of 0.1 (same tables + 2)
@@ -61,7 +65,7 @@ class GoalPoint:
 
     week: int
     value: float | None
-    status: str
+    status: Status
     score: float | None
     series: tuple[tuple[Labels, float | None], ...] = ()  # worst first
 
@@ -77,7 +81,7 @@ class WeekPoint:
 
     week: int
     score: float | None
-    verdict: str
+    verdict: Verdict
     complete: bool
 
 
@@ -177,7 +181,7 @@ class History:
         with self._db() as db:
             runs, goals = _read_past(db, week)
         return Past(
-            weeks=tuple(WeekPoint(w, s, v, bool(c)) for _, w, s, v, c in runs),
+            weeks=tuple(WeekPoint(w, s, _known(Verdict, v), bool(c)) for _, w, s, v, c in runs),
             goals={k: tuple(v) for k, v in goals.items()},
         )
 
@@ -240,6 +244,16 @@ def _insert_run(db: sqlite3.Connection, result: WeekResult) -> None:
     )
 
 
+def _known(kind: type[_E], text: str) -> _E:
+    """A stored status or verdict as its enum; one this version does not know is an error."""
+    try:
+        return kind(text)
+    except ValueError:
+        raise HistoryError(
+            f"the history holds an unknown {kind.__name__.lower()} {text!r}"
+        ) from None
+
+
 def _read_past(
     db: sqlite3.Connection, week: int
 ) -> tuple[list[tuple[int, int, float | None, str, int]], dict[str, list[GoalPoint]]]:
@@ -255,7 +269,9 @@ def _read_past(
             "SELECT goal_id, value, status, score FROM goal_scores WHERE run_id = ?",
             (run_id,),
         ):
-            point = GoalPoint(run_week, value, status, score, series.get(goal_id, ()))
+            point = GoalPoint(
+                run_week, value, _known(Status, status), score, series.get(goal_id, ())
+            )
             goals.setdefault(goal_id, []).append(point)
     return runs, goals
 

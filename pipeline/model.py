@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pipeline.config import GoalSpec
+from pipeline.outcomes import NoDataPolicy, Status, Verdict
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -59,7 +60,7 @@ class SeriesScore:
 
     labels: Labels
     value: float | None
-    status: str
+    status: Status
     score: float
     coverage: float
     present: int = 0  # samples present
@@ -72,7 +73,7 @@ class GoalResult:
     """A goal's outcome for the week: its worst series decides status and score."""
 
     spec: GoalSpec
-    status: str
+    status: Status
     score: float | None
     value: float | None
     coverage: float
@@ -95,7 +96,7 @@ class Scorecard:
     """Scores and verdict over a set of goals (the sprint's, or one agent's)."""
 
     score: float | None
-    verdict: str
+    verdict: Verdict
     categories: tuple[CategoryScore, ...]
     vetoed_by: tuple[str, ...] = ()
 
@@ -119,7 +120,7 @@ class WeekResult:
     window: Window
     generated_at: datetime
     config_digest: str
-    no_data_policy: str
+    no_data_policy: NoDataPolicy
     pass_score: float
     warning_score: float
     scorecard: Scorecard

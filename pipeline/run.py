@@ -10,22 +10,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.charts import (
+from pipeline.config import LoadedConfig
+from pipeline.delivery.deliver import check_email, deliver_week
+from pipeline.errors import DeliveryError, UsageError
+from pipeline.history import FILE_NAME as HISTORY_FILE
+from pipeline.history import History, Past
+from pipeline.model import AgentResult, GoalResult, QueryResult, Scorecard, WeekResult, Window
+from pipeline.output import staged_week_dir, week_dir_name, week_lock, write_text
+from pipeline.report.charts import (
     GOAL_CHARTS,
     TREND_CHART,
     chart_name,
     draw_goal_chart,
     draw_trend_chart,
 )
-from pipeline.config import LoadedConfig
-from pipeline.deliver import check_email, deliver_week
-from pipeline.errors import DeliveryError, UsageError
-from pipeline.history import FILE_NAME as HISTORY_FILE
-from pipeline.history import History, Past
-from pipeline.model import AgentResult, GoalResult, QueryResult, Scorecard, WeekResult, Window
-from pipeline.output import staged_week_dir, week_dir_name, week_lock, write_text
-from pipeline.render import render_html, render_markdown
-from pipeline.report_data import build_report
+from pipeline.report.render import render_html, render_markdown
+from pipeline.report.view import build_report
 from pipeline.scoring import score_goal, scorecard
 from pipeline.source import MetricsSource, PrometheusSource, require_usable
 from pipeline.summary import summary_json
@@ -252,7 +252,9 @@ def write_agent(
             files["html"] = f"{agent.id}.html"
             write_text(folder / files["html"], html)
         if "pdf" in formats:
-            from pipeline.pdf import write_pdf  # WeasyPrint takes 0.45 s to import: only for PDFs
+            from pipeline.report.pdf import (
+                write_pdf,  # WeasyPrint takes 0.45 s to import: only for PDFs
+            )
 
             files["pdf"] = f"{agent.id}.pdf"
             refused = write_pdf(html, base=folder, roots=[folder], target=folder / files["pdf"])

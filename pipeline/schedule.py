@@ -21,7 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from pipeline.config import LoadedConfig, ScheduleSettings, load_config
 from pipeline.cron import cron_trigger, latest_fire_time
-from pipeline.deliver import check_email
+from pipeline.delivery.deliver import check_email
 from pipeline.errors import PipelineError
 from pipeline.run import RunRequest, run_week
 from pipeline.schedule_lock import scheduler_lock

@@ -18,9 +18,10 @@ from pipeline.model import (
     Series,
     SeriesScore,
 )
+from pipeline.outcomes import NoDataPolicy, Status, Verdict
 from pipeline.targets import Target
 
-STATUS_SCORE = {"met": 100.0, "at_risk": 50.0, "missed": 0.0}
+STATUS_SCORE = {Status.MET: 100.0, Status.AT_RISK: 50.0, Status.MISSED: 0.0}
 _QUANTILES = {"median": 0.5, "p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 
 
@@ -65,13 +66,13 @@ def _quantile(samples: NDArray[np.float64], q: float) -> float:
     return value
 
 
-def judge(value: float, target: Target, warning: Target | None) -> str:
+def judge(value: float, target: Target, warning: Target | None) -> Status:
     """`met` if value meets target, else `at_risk` if it meets warning, else `missed`."""
     if target.met(value):
-        return "met"
+        return Status.MET
     if warning is not None and warning.met(value):
-        return "at_risk"
-    return "missed"
+        return Status.AT_RISK
+    return Status.MISSED
 
 
 def _series_score(spec: GoalSpec, series: Series, expected: int) -> SeriesScore | None:
@@ -94,16 +95,20 @@ def _series_score(spec: GoalSpec, series: Series, expected: int) -> SeriesScore 
     )
 
 
-def score_goal(spec: GoalSpec, result: QueryResult, expected: int, no_data: str) -> GoalResult:
+def score_goal(
+    spec: GoalSpec, result: QueryResult, expected: int, no_data: NoDataPolicy
+) -> GoalResult:
     """Score one goal from its query result; the worst series decides."""
-    failed_score = 0.0 if no_data == "fail" else None
+    failed_score = 0.0 if no_data is NoDataPolicy.FAIL else None
     if result.error is not None:
-        return GoalResult(spec, "error", failed_score, None, 0.0, result.error, result.warnings)
+        return GoalResult(
+            spec, Status.ERROR, failed_score, None, 0.0, result.error, result.warnings
+        )
     scored = [s for s in (_series_score(spec, x, expected) for x in result.series) if s]
     if not scored:
         return GoalResult(
             spec,
-            "no_data",
+            Status.NO_DATA,
             failed_score,
             None,
             0.0,
@@ -150,7 +155,7 @@ def scorecard(
     categories: Mapping[str, float],
     pass_score: float,
     warning_score: float,
-    no_data: str,
+    no_data: NoDataPolicy,
 ) -> Scorecard:
     """Category and overall scores and the verdict over `goals` (all, or one agent's)."""
     cats = tuple(
@@ -164,16 +169,17 @@ def scorecard(
     overall = weighted_mean((c.score, c.weight) for c in cats)
     vetoed = tuple(g.spec.id for g in goals if g.spec.key and _vetoes(g, no_data))
     if overall is None:
-        verdict = "NO_DATA"
+        verdict = Verdict.NO_DATA
     elif vetoed or overall < warning_score:
-        verdict = "MISSED"
+        verdict = Verdict.MISSED
     elif overall < pass_score:
-        verdict = "AT_RISK"
+        verdict = Verdict.AT_RISK
     else:
-        verdict = "ACHIEVED"
+        verdict = Verdict.ACHIEVED
     return Scorecard(score=overall, verdict=verdict, categories=cats, vetoed_by=vetoed)
 
 
-def _vetoes(goal: GoalResult, no_data: str) -> bool:
+def _vetoes(goal: GoalResult, no_data: NoDataPolicy) -> bool:
     """A key goal forces MISSED when missed, or when unmeasured under `no_data: fail`."""
-    return goal.status == "missed" or (goal.status in ("no_data", "error") and no_data == "fail")
+    unmeasured = goal.status in (Status.NO_DATA, Status.ERROR)
+    return goal.status is Status.MISSED or (unmeasured and no_data is NoDataPolicy.FAIL)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from pipeline import formatting as fmt
 from pipeline.model import WeekResult
+from pipeline.report import formatting as fmt
 from pipeline.text import one_line
 
 
@@ -29,7 +29,7 @@ def scores_table(result: WeekResult) -> Table:
             cell(spec.category),
             str(spec.target),
             cell(fmt.goal_quantity(goal.value, spec)),
-            fmt.STATUS_TEXT[goal.status],
+            goal.status.text,
             fmt.score(goal.score),
             fmt.percent(goal.coverage),
         )
@@ -38,10 +38,10 @@ def scores_table(result: WeekResult) -> Table:
         name = cell(f"{cat.name} ({cat.weight:g})")
         table.add_row(name, "", "", "", "", fmt.score(cat.score), "")
     card = result.scorecard
-    table.add_row("OVERALL", "", "", "", fmt.VERDICT_TEXT[card.verdict], fmt.score(card.score), "")
+    table.add_row("OVERALL", "", "", "", card.verdict.text, fmt.score(card.score), "")
     table.add_section()
     for agent in result.agents:
-        verdict = fmt.VERDICT_TEXT[agent.scorecard.verdict]
+        verdict = agent.scorecard.verdict.text
         score = fmt.score(agent.scorecard.score)
         table.add_row(cell(agent.name), "agent", "", "", verdict, score, "")
     return table

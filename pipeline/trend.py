@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pipeline.history import GoalPoint, Past, WeekPoint
 from pipeline.model import GoalResult, WeekResult
+from pipeline.outcomes import Status
 from pipeline.targets import Target
 
 HORIZON_WEEKS = 52  # a projection further away than this is reported as not converging
@@ -60,7 +61,7 @@ def _goal_trend(goal: GoalResult, points: tuple[GoalPoint, ...], week: int) -> G
     if previous and previous.value is not None and goal.value is not None:
         change = goal.value - previous.value
     projection = None
-    if goal.status not in ("met", "no_data", "error") and goal.value is not None:
+    if goal.status not in (Status.MET, Status.NO_DATA, Status.ERROR) and goal.value is not None:
         known = [p for p in points if p.value is not None]
         if known:
             last = known[-1]

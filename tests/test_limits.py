@@ -10,6 +10,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.config import GoalSpec
 from pipeline.model import GoalResult
+from pipeline.outcomes import NoDataPolicy
 from pipeline.scoring import scorecard, weighted_mean
 from pipeline.targets import parse_target
 from tests.conftest import shipped_config
@@ -55,8 +56,8 @@ def _goal(goal_id: str, status: str, score: float, weight: float) -> GoalResult:
 
 def test_a_score_is_finite_or_none_and_nan_is_never_achieved() -> None:
     goals = [_goal("a", "met", 100.0, 1e308), _goal("b", "missed", 0.0, 1e308)]
-    card = scorecard(goals, {"technical": 1.0}, 90, 75, "fail")
+    card = scorecard(goals, {"technical": 1.0}, 90, 75, NoDataPolicy.FAIL)
     assert card.score == 50.0 and card.verdict == "MISSED"
     unweighable = [_goal("a", "met", 100.0, math.inf)]
-    card = scorecard(unweighable, {"technical": 1.0}, 90, 75, "fail")
+    card = scorecard(unweighable, {"technical": 1.0}, 90, 75, NoDataPolicy.FAIL)
     assert card.score is None and card.verdict == "NO_DATA"

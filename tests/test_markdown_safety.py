@@ -19,11 +19,11 @@ from matplotlib.text import Text
 from pypdf import PdfReader
 from rich.console import Console
 
-from pipeline.charts import goal_figure
 from pipeline.config import load_config
+from pipeline.delivery.compose import compose
 from pipeline.demo.promserver import PrometheusServer
-from pipeline.mail import compose
 from pipeline.model import QueryResult, Series
+from pipeline.report.charts import goal_figure
 from pipeline.run import RunOutcome, RunRequest, run_week
 from pipeline.table import scores_table
 from pipeline.text import MAX_MESSAGE_CHARS, one_line

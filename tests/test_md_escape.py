@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.formatting import md_code, md_escape, md_message, md_plain, rich_html
+from pipeline.report.formatting import md_code, md_escape, md_message, md_plain, rich_html
 from pipeline.text import one_line
 from tests.renderers import RENDERERS, parse, shown
 

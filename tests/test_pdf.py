@@ -16,11 +16,11 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline import __version__
-from pipeline.charts import goal_figure
 from pipeline.config import load_config
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.model import QueryResult
-from pipeline.pdf import write_pdf
+from pipeline.report.charts import goal_figure
+from pipeline.report.pdf import write_pdf
 from pipeline.run import RunRequest, run_week
 from tests.conftest import shipped_config, write_config
 from tests.test_report import FakeSource

@@ -9,8 +9,8 @@ import numpy as np
 
 from pipeline.config import load_config
 from pipeline.model import QueryResult, Series
-from pipeline.render import render_markdown
-from pipeline.report_data import build_report
+from pipeline.report.render import render_markdown
+from pipeline.report.view import build_report
 from pipeline.run import RunRequest, run_week
 from tests.conftest import write_config
 

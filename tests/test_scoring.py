@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.config import GoalSpec
 from pipeline.model import GoalResult, QueryResult, Series
+from pipeline.outcomes import NoDataPolicy, Status
 from pipeline.scoring import reduce_values, score_goal, scorecard, weighted_mean
 from pipeline.targets import parse_target
 
@@ -103,7 +104,7 @@ def test_goal_takes_its_worst_series(
     values: list[float], status: str, score: float, value: float
 ) -> None:
     result = QueryResult("q", tuple(_series(v, job=f"j{i}") for i, v in enumerate(values)))
-    goal = score_goal(_spec(), result, expected=4, no_data="fail")
+    goal = score_goal(_spec(), result, expected=4, no_data=NoDataPolicy.FAIL)
     assert (goal.status, goal.score, goal.value) == (status, score, value)
     assert len(goal.series) == len(values)
     assert goal.series[0].value == value  # worst first
@@ -135,7 +136,7 @@ def test_series_are_ranked_by_margin_to_the_target(
     target: str, warning: str | None, values: list[float], order: list[float]
 ) -> None:
     result = QueryResult("q", tuple(_series(v, job=f"j{i}") for i, v in enumerate(values)))
-    goal = score_goal(_spec(target, warning), result, expected=4, no_data="fail")
+    goal = score_goal(_spec(target, warning), result, expected=4, no_data=NoDataPolicy.FAIL)
     assert [s.value for s in goal.series] == order
     assert goal.value == order[0]
 
@@ -144,20 +145,22 @@ def test_ties_between_met_series_fall_back_to_label_order() -> None:
     result = QueryResult(
         "q", (_series(12.0, job="b"), _series(12.0, job="a"), _series(11.0, job="c"))
     )
-    goal = score_goal(_spec(">= 10"), result, expected=4, no_data="fail")
+    goal = score_goal(_spec(">= 10"), result, expected=4, no_data=NoDataPolicy.FAIL)
     assert [dict(s.labels)["job"] for s in goal.series] == ["c", "a", "b"]
 
 
 def test_coverage_is_that_of_the_least_covered_series() -> None:
     full = _series(12.0, n=4)
     half = Series((("job", "b"),), np.arange(2, dtype=float), np.array([12.0, math.nan]))
-    goal = score_goal(_spec(), QueryResult("q", (full, half)), expected=4, no_data="fail")
+    goal = score_goal(
+        _spec(), QueryResult("q", (full, half)), expected=4, no_data=NoDataPolicy.FAIL
+    )
     assert goal.coverage == 0.25
     assert [s.coverage for s in sorted(goal.series, key=lambda s: s.labels)] == [1.0, 0.25]
 
 
-@pytest.mark.parametrize(("policy", "score"), [("fail", 0.0), ("skip", None)])
-def test_no_data_and_error_follow_the_policy(policy: str, score: float | None) -> None:
+@pytest.mark.parametrize(("policy", "score"), [(NoDataPolicy.FAIL, 0.0), (NoDataPolicy.SKIP, None)])
+def test_no_data_and_error_follow_the_policy(policy: NoDataPolicy, score: float | None) -> None:
     empty = score_goal(_spec(), QueryResult("q"), expected=4, no_data=policy)
     assert (empty.status, empty.score, empty.coverage) == ("no_data", score, 0.0)
     failed = score_goal(_spec(), QueryResult("q", error="bad_data: parse error"), 4, policy)
@@ -177,9 +180,8 @@ def _goal(
     status: str | None = None,
 ) -> GoalResult:
     status = status or {100.0: "met", 50.0: "at_risk", 0.0: "missed", None: "no_data"}[score]
-    return GoalResult(
-        _spec(gid=gid, category=category, weight=weight, key=key), status, score, None, 1.0
-    )
+    spec = _spec(gid=gid, category=category, weight=weight, key=key)
+    return GoalResult(spec, Status(status), score, None, 1.0)
 
 
 CATS = {"technical": 0.4, "customer": 0.6}
@@ -193,7 +195,7 @@ def test_spec_example_scores_88_at_risk() -> None:
         _goal("c1", "customer", 100.0, weight=2.75),
         _goal("c2", "customer", 50.0, weight=1),  # (275 + 50) / 3.75 = 86.67
     ]
-    card = scorecard(goals, CATS, 90, 75, "fail")
+    card = scorecard(goals, CATS, 90, 75, NoDataPolicy.FAIL)
     assert card.categories[0].score == pytest.approx(90.0)
     assert card.categories[1].score == pytest.approx(86.6667, abs=1e-4)
     assert card.score == pytest.approx(88.0)
@@ -235,7 +237,7 @@ def test_overall_score_and_verdict(
         )
         for g, c, s in goals
     ]
-    card = scorecard(results, CATS, 90, 75, policy)
+    card = scorecard(results, CATS, 90, 75, NoDataPolicy(policy))
     assert card.score == (pytest.approx(score) if score is not None else None)
     assert card.verdict == verdict
 
@@ -244,14 +246,14 @@ def test_a_missed_key_goal_vetoes_the_verdict() -> None:
     goals = [_goal(f"t{i}", "technical", 100.0) for i in range(9)]
     goals.append(_goal("k", "technical", 0.0, key=True))
     goals.append(_goal("c", "customer", 100.0))
-    card = scorecard(goals, CATS, 90, 75, "fail")
+    card = scorecard(goals, CATS, 90, 75, NoDataPolicy.FAIL)
     assert card.score == pytest.approx(0.4 * 90 + 0.6 * 100)  # 96: would be ACHIEVED
     assert (card.verdict, card.vetoed_by) == ("MISSED", ("k",))
 
 
 def test_an_at_risk_key_goal_does_not_veto() -> None:
     goals = [_goal("k", "technical", 50.0, key=True), _goal("c", "customer", 100.0)]
-    assert scorecard(goals, CATS, 90, 75, "fail").vetoed_by == ()
+    assert scorecard(goals, CATS, 90, 75, NoDataPolicy.FAIL).vetoed_by == ()
 
 
 @pytest.mark.parametrize(("policy", "vetoed"), [("fail", ("k",)), ("skip", ())])
@@ -261,7 +263,7 @@ def test_an_unmeasured_key_goal_vetoes_only_under_fail(policy: str, vetoed: tupl
         _goal("k", "technical", score, key=True, status="no_data"),
         _goal("c", "customer", 100.0),
     ]
-    assert scorecard(goals, CATS, 90, 75, policy).vetoed_by == vetoed
+    assert scorecard(goals, CATS, 90, 75, NoDataPolicy(policy)).vetoed_by == vetoed
 
 
 def test_weighted_mean() -> None:

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import formatting as fmt
 from pipeline.config import load_config
-from pipeline.mail import mail_view
+from pipeline.delivery.compose import mail_view
 from pipeline.model import QueryResult, Series
-from pipeline.render import render_markdown
-from pipeline.report_data import build_report
+from pipeline.report import formatting as fmt
+from pipeline.report.render import render_markdown
+from pipeline.report.view import build_report
 from pipeline.run import RunOutcome, RunRequest, run_week
 from tests.conftest import write_config
 

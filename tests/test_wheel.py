@@ -61,7 +61,12 @@ def test_a_wheel_install_writes_md_html_and_pdf_from_another_folder(
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(wheel_tree)}  # ahead of the checkout's own install
     where = subprocess.run(
-        [sys.executable, "-c", "import pipeline.render as r; print(r.__file__, r.TEMPLATES)"],
+        [
+            sys.executable,
+            "-c",
+            "import pipeline.report.render as r; "
+            "print(r.__file__, r.environment().loader._template_root)",
+        ],
         cwd=elsewhere,
         env=env,
         capture_output=True,
@@ -69,8 +74,8 @@ def test_a_wheel_install_writes_md_html_and_pdf_from_another_folder(
         check=True,
     )
     assert where.stdout.split() == [
-        str(wheel_tree / "pipeline" / "render.py"),
-        str(wheel_tree / "pipeline" / "report_templates"),
+        str(wheel_tree / "pipeline" / "report" / "render.py"),
+        str(wheel_tree / "pipeline" / "report_templates") + "/",
     ]
     command = [sys.executable, "-m", "pipeline", "--week", "1", "--config", str(config)]
     command += ["--output", "out", "--format", "md,html,pdf", "--agent", "go-code", "-q"]

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline import smtp_session
 from pipeline.addresses import mail_address
 from pipeline.config import EmailSettings
+from pipeline.delivery import smtp
+from pipeline.delivery.compose import compose
 from pipeline.errors import ConfigError
 from pipeline.history import History
-from pipeline.mail import compose
 from pipeline.model import AgentResult, WeekResult
 from pipeline.summary import summary_dict
 from pipeline.trend import Trend
@@ -99,7 +99,7 @@ def deliver_week(
         credentials = (settings.username, password or "") if settings.username else None
         envelope = {mail_address(r): r for r in todo}
         try:
-            refused = smtp_session.send(
+            refused = smtp.send(
                 settings.smtp_host,
                 settings.smtp_port,
                 settings.security,
@@ -110,7 +110,7 @@ def deliver_week(
                 settings.timeout_s,
             )
             error = None
-        except smtp_session.DeadlinePassed as exc:
+        except smtp.DeadlinePassed as exc:
             refused = {r: str(exc) for r in envelope}
             error = f"{where}: {exc}; email.timeout_s is {settings.timeout_s:g}"
         except (smtplib.SMTPException, OSError) as exc:

@@ -14,22 +14,6 @@ from pipeline.model import GoalResult, Labels
 from pipeline.targets import Target
 from pipeline.text import cap, one_line
 
-STATUS_TEXT = {
-    "met": "Met",
-    "at_risk": "At risk",
-    "missed": "Missed",
-    "no_data": "No data",
-    "error": "Error",
-}
-STATUS_ICON = {"met": "✅", "at_risk": "⚠️", "missed": "❌", "no_data": "❔", "error": "⛔"}
-VERDICT_TEXT = {
-    "ACHIEVED": "ACHIEVED",
-    "AT_RISK": "AT RISK",
-    "MISSED": "MISSED",
-    "NO_DATA": "NO DATA",
-}
-VERDICT_ICON = {"ACHIEVED": "✅", "AT_RISK": "⚠️", "MISSED": "❌", "NO_DATA": "❔"}
-
 
 def number(value: float | None, near: Sequence[float] = ()) -> str:
     """1,050,000 / 99.95 / 0.0832: enough digits to compare with a target, no more.

@@ -7,11 +7,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from pipeline import formatting as fmt
-from pipeline import narrative
 from pipeline.addresses import mail_address
 from pipeline.model import AgentResult, WeekResult
-from pipeline.render import environment
+from pipeline.outcomes import Status
+from pipeline.report import formatting as fmt
+from pipeline.report import narrative
+from pipeline.report.render import environment
 from pipeline.text import one_line
 from pipeline.trend import Trend
 
@@ -44,8 +45,8 @@ def subject(result: WeekResult, agent: AgentResult) -> str:
     card, own = result.scorecard, agent.scorecard
     return one_line(
         f"{result.sprint} · week {result.window.week} · {agent.name}: "
-        f"{fmt.VERDICT_TEXT[own.verdict]} {fmt.score(own.score)}/100 · "
-        f"sprint {fmt.VERDICT_TEXT[card.verdict]} {fmt.score(card.score)}/100"
+        f"{own.verdict.text} {fmt.score(own.score)}/100 · "
+        f"sprint {card.verdict.text} {fmt.score(card.score)}/100"
     )
 
 
@@ -62,9 +63,9 @@ def mail_view(
     open_goals = []
     for goal in goals:
         unit = goal.spec.unit
-        if goal.status != "met":
+        if goal.status != Status.MET:
             open_goals.append(
-                f"{one_line(goal.spec.name)}: {fmt.STATUS_TEXT[goal.status].lower()}, "
+                f"{one_line(goal.spec.name)}: {goal.status.text.lower()}, "
                 f"{fmt.goal_quantity(goal.value, goal.spec)} against "
                 f"{fmt.target(goal.spec.target, unit)}"
             )
@@ -76,12 +77,12 @@ def mail_view(
         period=f"{window.start:%Y-%m-%d} to {window.end:%Y-%m-%d %H:%M}",
         timezone=window.timezone,
         complete=window.complete,
-        verdict_text=fmt.VERDICT_TEXT[result.scorecard.verdict],
+        verdict_text=result.scorecard.verdict.text,
         overall=fmt.score(result.scorecard.score),
         categories=tuple(
             (one_line(c.name), fmt.score(c.score)) for c in result.scorecard.categories
         ),
-        agent_verdict_text=fmt.VERDICT_TEXT[agent.scorecard.verdict],
+        agent_verdict_text=agent.scorecard.verdict.text,
         agent_score=fmt.score(agent.scorecard.score),
         moved=tuple(moved),
         open_goals=tuple(open_goals),

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pipeline import formatting as fmt
 from pipeline.model import GoalResult, SeriesScore, WeekResult, Window
+from pipeline.outcomes import NoDataPolicy, Status
+from pipeline.report import formatting as fmt
 
 MAX_GAP_NOTES = 10  # series lines; the rest are counted in one line
 
@@ -31,10 +32,12 @@ def quality_notes(result: WeekResult) -> tuple[str, ...]:
 
 def _causes(goal: GoalResult, result: WeekResult) -> list[str]:
     causes = [f"partial response, the server warned: {fmt.md_message(w)}" for w in goal.warnings]
-    if goal.status == "error":
+    if goal.status == Status.ERROR:
         causes.insert(0, f"query failed: {fmt.md_message(goal.message)}")
-    elif goal.status == "no_data":
-        effect = "scored 0" if result.no_data_policy == "fail" else "left out of the weights"
+    elif goal.status == Status.NO_DATA:
+        effect = (
+            "scored 0" if result.no_data_policy == NoDataPolicy.FAIL else "left out of the weights"
+        )
         causes.insert(0, f"no samples in the window ({result.no_data_policy} policy: {effect}).")
     return causes
 

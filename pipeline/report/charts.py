@@ -17,9 +17,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from numpy.typing import NDArray
 
-from pipeline import formatting as fmt
 from pipeline.history import WeekPoint
 from pipeline.model import GoalResult, QueryResult, Series, Window
+from pipeline.outcomes import Status
+from pipeline.report import formatting as fmt
 from pipeline.targets import Target
 from pipeline.text import one_line
 
@@ -80,7 +81,7 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
     if not ordered:
         reason = (
             "Query failed: " + (goal.message or "")
-            if goal.status == "error"
+            if goal.status == Status.ERROR
             else "No data in this window"
         )
         ax.text(

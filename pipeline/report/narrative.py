@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline import formatting as fmt
 from pipeline.model import AgentResult, GoalResult, Scorecard, WeekResult, Window
+from pipeline.outcomes import Status, Verdict
+from pipeline.report import formatting as fmt
 from pipeline.trend import GoalTrend, Trend
 
 ALL_MET = "All of this agent's convergence points are met: keep them there and watch the trend."
@@ -20,13 +21,13 @@ def summary(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
     """The executive summary: the agent's verdict first, then the sprint's, then the tally."""
     card = result.scorecard
     own = agent.scorecard
-    counts = {s: sum(1 for g in result.goals if g.status == s) for s in fmt.STATUS_TEXT}
-    tally = ", ".join(f"{n} {fmt.STATUS_TEXT[s].lower()}" for s, n in counts.items() if n)
+    counts = {s: sum(1 for g in result.goals if g.status == s) for s in Status}
+    tally = ", ".join(f"{n} {s.text.lower()}" for s, n in counts.items() if n)
     cats_text = ", ".join(f"{fmt.md_escape(c.name)} {fmt.score(c.score)}" for c in card.categories)
     lines = [
-        f"{fmt.md_escape(agent.name)} is **{fmt.VERDICT_TEXT[own.verdict]}**: its "
+        f"{fmt.md_escape(agent.name)} is **{own.verdict.text}**: its "
         f"{_count(len(agent.goal_ids), 'convergence point')} score {fmt.score(own.score)}/100.",
-        f"The sprint, {fmt.md_escape(result.sprint)}, is **{fmt.VERDICT_TEXT[card.verdict]}**: "
+        f"The sprint, {fmt.md_escape(result.sprint)}, is **{card.verdict.text}**: "
         f"{fmt.score(card.score)}/100 overall ({cats_text}); "
         f"{_count(len(result.goals), 'goal')}: {tally}.",
     ]
@@ -57,7 +58,7 @@ def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
     rule = _verdict_rule(own, result.pass_score, result.warning_score)
     if rule:
         lines.append(rule)
-    if all(g.status == "met" for g in goals):
+    if all(g.status == Status.MET for g in goals):
         return (ALL_MET,)
     return tuple(lines)
 
@@ -90,7 +91,7 @@ def reasons(result: WeekResult, agent: AgentResult | None = None) -> tuple[str, 
 def _goal_state(goal: GoalResult) -> str:
     """`**Time to Launch** (at risk, 15 days against < 14 days)`."""
     spec = goal.spec
-    state = fmt.STATUS_TEXT[goal.status].lower()
+    state = goal.status.text.lower()
     if goal.value is not None:
         state += (
             f", {fmt.md_escape(fmt.goal_quantity(goal.value, spec))} against "
@@ -122,9 +123,9 @@ def _verdict_rule(card: Scorecard, pass_score: float, warning_score: float) -> s
     if card.score is None or card.vetoed_by:
         return None
     score = fmt.score(card.score)
-    if card.verdict == "MISSED":
+    if card.verdict == Verdict.MISSED:
         return f"{score} is below the at-risk threshold of {warning_score:g}: MISSED."
-    if card.verdict == "AT_RISK":
+    if card.verdict == Verdict.AT_RISK:
         return f"{score} is below the pass score of {pass_score:g}: AT RISK."
     return None
 
@@ -139,8 +140,8 @@ def changes(trend: Trend, goals: Sequence[GoalResult]) -> tuple[str, ...]:
             continue
         if previous.status != goal.status:
             moved.append(
-                f"**{fmt.md_escape(goal.spec.name)}**: {fmt.STATUS_TEXT[previous.status].lower()}"
-                f" → {fmt.STATUS_TEXT[goal.status].lower()} ({_from_to(goal, trend)})."
+                f"**{fmt.md_escape(goal.spec.name)}**: {previous.status.text.lower()}"
+                f" → {goal.status.text.lower()} ({_from_to(goal, trend)})."
             )
         elif _relative_move(goal, trend.goals[goal.spec.id]) > 0:
             still.append(goal)
@@ -195,7 +196,7 @@ def next_steps(result: WeekResult, agent: AgentResult, trend: Trend) -> tuple[st
     """The agent's goals not met, costliest first, each with its projection."""
     goals = [result.goal(g) for g in agent.goal_ids]
     lost = points_lost(goals, agent.scorecard)
-    pending = sorted((g for g in goals if g.status != "met"), key=lambda g: -lost[g.spec.id])
+    pending = sorted((g for g in goals if g.status != Status.MET), key=lambda g: -lost[g.spec.id])
     lines = [
         " ".join(filter(None, [_next_step(g), projection(g, trend.goals[g.spec.id])]))
         for g in pending
@@ -208,9 +209,9 @@ def next_steps(result: WeekResult, agent: AgentResult, trend: Trend) -> tuple[st
 def _next_step(goal: GoalResult) -> str:
     spec = goal.spec
     name = fmt.md_escape(spec.name)
-    if goal.status == "error":
+    if goal.status == Status.ERROR:
         return f"Fix the query of **{name}**: {fmt.md_message(goal.message)}."
-    if goal.status == "no_data":
+    if goal.status == Status.NO_DATA:
         return f"Get data for **{name}**: its query returned no samples this week."
     verb = {">=": "Raise", ">": "Raise", "<=": "Bring down", "<": "Bring down"}.get(
         spec.target.op, "Bring"

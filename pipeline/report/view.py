@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
-from pipeline import __version__, narrative
-from pipeline import formatting as fmt
-from pipeline.charts import TREND_CHART
+from pipeline import __version__
 from pipeline.model import AgentResult, GoalResult, WeekResult, Window
-from pipeline.quality import quality_notes
+from pipeline.outcomes import Status
+from pipeline.report import formatting as fmt
+from pipeline.report import narrative
+from pipeline.report.charts import TREND_CHART
+from pipeline.report.quality import quality_notes
 from pipeline.text import cap
 from pipeline.trend import GoalTrend, Trend
 
@@ -168,8 +170,8 @@ def _row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
         actual=fmt.goal_quantity(goal.value, spec),
         actual_series=fmt.series_name(goal, goal.series[0].labels) if goal.series else None,
         status=goal.status,
-        status_text=fmt.STATUS_TEXT[goal.status],
-        icon=fmt.STATUS_ICON[goal.status],
+        status_text=goal.status.text,
+        icon=goal.status.icon,
         score=fmt.score(goal.score),
         coverage=fmt.percent(goal.coverage),
         key=spec.key,
@@ -204,8 +206,8 @@ def _series_rows(goal: GoalResult, trend: GoalTrend) -> tuple[SeriesRow, ...]:
                 labels=fmt.labels_text(s.labels, keep),
                 value=fmt.goal_quantity(s.value, spec),
                 status=s.status,
-                icon=fmt.STATUS_ICON[s.status],
-                status_text=fmt.STATUS_TEXT[s.status],
+                icon=s.status.icon,
+                status_text=s.status.text,
                 coverage=fmt.percent(s.coverage),
                 previous=previous,
                 change=change,
@@ -221,8 +223,8 @@ def _detail(
     hidden = goal.series[MAX_SERIES_SHOWN:]
     hidden_summary = None
     if hidden:
-        counts = {s: sum(1 for x in hidden if x.status == s) for s in fmt.STATUS_TEXT}
-        parts = ", ".join(f"{n:,} {fmt.STATUS_TEXT[s].lower()}" for s, n in counts.items() if n)
+        counts = {s: sum(1 for x in hidden if x.status == s) for s in Status}
+        parts = ", ".join(f"{n:,} {s.text.lower()}" for s, n in counts.items() if n)
         hidden_summary = f"{len(hidden):,} more series not listed: {parts}"
     return GoalDetail(
         row=_row(goal, True, trend),
@@ -290,16 +292,16 @@ def build_report(
         timezone=window.timezone,
         complete=window.complete,
         verdict=card.verdict,
-        verdict_text=fmt.VERDICT_TEXT[card.verdict],
-        verdict_icon=fmt.VERDICT_ICON[card.verdict],
+        verdict_text=card.verdict.text,
+        verdict_icon=card.verdict.icon,
         overall=fmt.score(card.score),
         categories=tuple(
             (c.name.replace("_", " ").title(), f"{c.weight * 100:g}%", fmt.score(c.score))
             for c in card.categories
         ),
         agent_verdict=agent.scorecard.verdict,
-        agent_verdict_text=fmt.VERDICT_TEXT[agent.scorecard.verdict],
-        agent_verdict_icon=fmt.VERDICT_ICON[agent.scorecard.verdict],
+        agent_verdict_text=agent.scorecard.verdict.text,
+        agent_verdict_icon=agent.scorecard.verdict.icon,
         agent_score=fmt.score(agent.scorecard.score),
         summary=narrative.summary(result, agent),
         agent_reasons=narrative.agent_reasons(result, agent),
@@ -313,14 +315,14 @@ def build_report(
                 points=tuple(
                     (
                         result.goal(g).status,
-                        fmt.STATUS_ICON[result.goal(g).status],
+                        result.goal(g).status.icon,
                         result.goal(g).spec.name,
                     )
                     for g in a.goal_ids
                 ),
                 score=fmt.score(a.scorecard.score),
-                verdict=fmt.VERDICT_TEXT[a.scorecard.verdict],
-                icon=fmt.VERDICT_ICON[a.scorecard.verdict],
+                verdict=a.scorecard.verdict.text,
+                icon=a.scorecard.verdict.icon,
                 current=a.id == agent.id,
             )
             for a in result.agents
@@ -343,7 +345,7 @@ def build_report(
                 week=w.week,
                 score=fmt.score(w.score),
                 verdict=w.verdict,
-                verdict_text=fmt.VERDICT_TEXT[w.verdict],
+                verdict_text=w.verdict.text,
                 current=w.week == window.week,
             )
             for w in trend.weeks

@@ -1,30 +1,25 @@
-"""Render report data through the Jinja2 templates in report_templates/."""
+"""Render report data through the Jinja2 templates, package data of `pipeline.report_templates`
+(the repository's top-level report_templates/, mapped into the package by pyproject)."""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pipeline import formatting as fmt
-from pipeline.report_data import ReportView
+from pipeline.report import formatting as fmt
+from pipeline.report.view import ReportView
 from pipeline.text import strip_controls
 
-_HERE = Path(__file__).resolve().parent
-# Installed from a wheel: inside the package; in a checkout: at the top of the repository.
-TEMPLATES = next(
-    (p for p in (_HERE / "report_templates", _HERE.parent / "report_templates") if p.is_dir()),
-    _HERE / "report_templates",
-)
+TEMPLATES = "pipeline.report_templates"
 
 
 @cache
 def environment() -> Environment:
     """The one template environment: strict about missing data, autoescaping HTML."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=PackageLoader(TEMPLATES, "."),
         undefined=StrictUndefined,
         autoescape=select_autoescape(["html", "html.j2"]),
         trim_blocks=True,

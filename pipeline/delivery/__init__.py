@@ -1,0 +1,1 @@
+"""Getting reports to people: composing messages and sending them."""

@@ -1,0 +1,1 @@
+"""Turning a scored week into reports: the view, its sentences, charts, templates and PDF."""
