@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pipeline.model import Labels, Series
-from pipeline.text import cap, one_line
+from pipeline.text import cap, one_line, valid_text
 
 GRID_TOLERANCE_S = 1e-3  # Prometheus times have millisecond precision
 
@@ -59,7 +59,7 @@ def series_labels(item: object, index: int) -> Labels:
     metric = item.get("metric")
     if not isinstance(metric, dict):
         raise Malformed(f"the metric of series {index + 1} is not an object: {_shown(metric)}")
-    return tuple(sorted((str(k), str(v)) for k, v in metric.items()))
+    return tuple(sorted((valid_text(str(k)), valid_text(str(v))) for k, v in metric.items()))
 
 
 def _number(value: object) -> float:

@@ -10,12 +10,20 @@ from urllib.parse import urlsplit, urlunsplit
 # text read differently from what it is.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _CAPPED = re.compile(r"\.\.\. \([\d,]+ more\)$")
+# A JSON answer can hold `\ud800`: a lone surrogate, which no UTF-8 file, font or terminal takes.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 MAX_MESSAGE_CHARS = 2000
 
 
+def valid_text(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD, as Prometheus itself writes bad UTF-8."""
+    return _SURROGATES.sub("\ufffd", text)
+
+
 def strip_controls(text: str) -> str:
-    """`text` without control characters (ESC, BEL, CR, ...); tabs and newlines are kept."""
-    return _CONTROLS.sub("", text)
+    """`text` without control characters (ESC, BEL, CR, ...) or lone surrogates; tabs and
+    newlines are kept."""
+    return _CONTROLS.sub("", valid_text(text))
 
 
 def one_line(text: str) -> str:

@@ -445,6 +445,22 @@ def test_labels_units_and_server_messages_are_text_in_charts(
     )
 
 
+def test_lone_surrogates_in_labels_and_messages_are_replaced_not_fatal(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    # JSON can escape half a UTF-16 pair; no file, font or terminal takes it (it crashed charts)
+    labelled = matrix([({"job": "a\ud800b"}, [[DAY_START, "10"]])])
+    with fault_proxy(prometheus.url, Faults(match="tst_const", answer=labelled)) as url:
+        assert _run(_text_config(tmp_path, url), tmp_path / "out", "--format", "md,html,pdf") == 0
+    [series] = _summary(tmp_path / "out")["const_min"]["series"]
+    assert series["labels"] == {"job": "a\ufffdb"}
+    rejected = api_error(422, "execution", "cannot \udfff evaluate")
+    with fault_proxy(prometheus.url, Faults(match="tst_const", answer=rejected)) as url:
+        assert _run(_text_config(tmp_path, url), tmp_path / "out2", "--format", "md,pdf") == 0
+    message = _summary(tmp_path / "out2")["const_min"]["message"]
+    assert message == "execution: cannot \ufffd evaluate"
+
+
 def test_server_text_is_not_markup_nor_terminal_control_in_validate(
     tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
