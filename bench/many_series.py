@@ -29,10 +29,10 @@ def main() -> None:
         serve(args.serve.read_bytes())
         return
 
-    from pipeline.config import GoalSpec
     from pipeline.model import QueryResult, Series, Window
     from pipeline.report.charts import draw_goal_chart
     from pipeline.scoring import score_goal
+    from pipeline.settings import GoalSpec
     from pipeline.targets import parse_target
 
     start = datetime(2026, 11, 2, tzinfo=UTC)

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.config import GoalSpec
 from pipeline.demo.__main__ import build_demo_tsdb
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.model import QueryResult, Series
 from pipeline.scoring import score_goal
+from pipeline.settings import GoalSpec
 from pipeline.targets import parse_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,7 +179,10 @@ def bench_many_series(trees: dict[str, Path], series: int, samples: int) -> None
             for name, tree in trees.items():
                 outcome, elapsed, peak = _peak([*case, "--series", str(series)], tree)
                 print(f"  {name}: score + chart: {outcome}, {elapsed:.1f}s, peak RSS {peak:.0f} MB")
-                knows_limit = "max_series_per_goal" in (tree / "pipeline" / "config.py").read_text()
+                specs = [tree / "pipeline" / "config.py", tree / "pipeline" / "config" / "spec.py"]
+                knows_limit = any(
+                    "max_series_per_goal" in p.read_text() for p in specs if p.exists()
+                )
                 extra = f", max_series_per_goal: {series}" if knows_limit else ""
                 config = Path(tmp) / "c.yaml"
                 config.write_text(MANY_CONFIG.replace("URL", url).replace("EXTRA", extra))

@@ -15,6 +15,7 @@ from rich.progress import Progress
 
 from pipeline.config import load_config
 from pipeline.errors import PipelineError, UsageError
+from pipeline.formats import Format, parse_formats
 from pipeline.report import formatting as fmt
 from pipeline.run import RunRequest, run_week
 from pipeline.table import scores_table
@@ -41,12 +42,11 @@ def _week(text: str) -> int | None:
     return week
 
 
-def _formats(text: str) -> tuple[str, ...]:
-    formats = tuple(f.strip() for f in text.split(",") if f.strip())
-    bad = [f for f in formats if f not in ("md", "pdf", "html")]
-    if bad or not formats:
-        raise argparse.ArgumentTypeError(f"'{text}': formats are md, pdf and html, comma-separated")
-    return formats
+def _formats(text: str) -> tuple[Format, ...]:
+    try:
+        return parse_formats(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", default="config.yaml", type=Path)
     parser.add_argument("--output", type=Path, help="output folder [report.output_dir]")
     parser.add_argument("--agent", action="extend", nargs="+", default=[], help="only these agents")
-    parser.add_argument("--format", type=_formats, help="md,pdf,html [report.formats]")
+    parser.add_argument("--format", type=_formats, help=f"{','.join(Format)} [report.formats]")
     parser.add_argument("--email", action="store_true", help="e-mail each agent's PDF")
     parser.add_argument(
         "--resend", action="store_true", help="with --email: send even if already sent"
@@ -136,18 +136,17 @@ def _report(args: argparse.Namespace) -> int:
     if args.resend and not args.email:
         raise UsageError("--resend only makes sense with --email")
     loaded = load_config(args.config)
-    cfg = loaded.config
     output = args.output or loaded.output_dir
     request = RunRequest(
         week=args.week,
         output_dir=output,
         agents=tuple(args.agent),
-        formats=args.format or tuple(cfg.report.formats),
+        formats=args.format or loaded.report.formats,
         dry_run=args.dry_run,
         email=args.email,
         resend=args.resend,
     )
-    queries = len({g.query for g in cfg.goals})
+    queries = len({g.query for g in loaded.goals})
     err = Console(stderr=True)
     with Progress(console=err, transient=True, disable=args.quiet or not err.is_terminal) as bar:
         task = bar.add_task("querying Prometheus", total=queries)

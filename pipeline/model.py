@@ -8,8 +8,8 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.config import GoalSpec
 from pipeline.outcomes import NoDataPolicy, Status, Verdict
+from pipeline.settings import GoalSpec
 
 Labels = tuple[tuple[str, str], ...]
 

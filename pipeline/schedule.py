@@ -16,39 +16,35 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
+from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from pipeline.config import LoadedConfig, ScheduleSettings, load_config
+from pipeline.config import load_config
 from pipeline.cron import cron_trigger, latest_fire_time
 from pipeline.delivery.deliver import check_email
 from pipeline.errors import PipelineError
 from pipeline.run import RunRequest, run_week
 from pipeline.schedule_lock import scheduler_lock
+from pipeline.settings import Settings
 
 log = logging.getLogger("pipeline")
 JOB_ID = "nightly-report"
 JOBSTORE_FILE = "scheduler.sqlite"
 
 
-def _settings(loaded: LoadedConfig) -> ScheduleSettings:
-    return loaded.config.schedule or ScheduleSettings()
-
-
-def jobstore_path(loaded: LoadedConfig) -> Path:
+def jobstore_path(loaded: Settings) -> Path:
     """schedule.jobstore, or scheduler.sqlite in the output folder."""
-    configured = _settings(loaded).jobstore
-    return loaded.path.parent / configured if configured else loaded.output_dir / JOBSTORE_FILE
+    return loaded.schedule.jobstore or loaded.output_dir / JOBSTORE_FILE
 
 
 def scheduled_run(config_path: str) -> None:
     """One nightly run of `--week current`; it logs failures and never raises."""
     try:
         loaded = load_config(config_path)
-        cfg = loaded.config
-        settings = _settings(loaded)
-        now = datetime.now(cfg.sprint.zone)
-        trigger = cron_trigger(settings.cron, cfg.sprint.zone)
+        settings = loaded.schedule
+        now = datetime.now(loaded.sprint.zone)
+        trigger = cron_trigger(settings.cron, loaded.sprint.zone)
         lookback = timedelta(seconds=settings.misfire_grace_s) + timedelta(days=1)
         # Report as of the slot, not the minute it ran: a rerun of one slot then says the
         # same thing and its e-mail is recognised as already sent.
@@ -56,7 +52,7 @@ def scheduled_run(config_path: str) -> None:
         request = RunRequest(
             week=None,
             output_dir=loaded.output_dir,
-            formats=tuple(cfg.report.formats),
+            formats=loaded.report.formats,
             email=settings.email,
         )
         started = time.monotonic()
@@ -81,20 +77,17 @@ def scheduled_run(config_path: str) -> None:
 def run_scheduler(config_path: Path, stop: threading.Event | None = None) -> int:
     """Run the scheduler until SIGTERM/SIGINT (or `stop`); return the exit code."""
     loaded = load_config(config_path)
-    cfg = loaded.config
-    settings = _settings(loaded)
-    if settings.email:
-        check_email(cfg.email, os.environ, str(loaded.path))
+    if loaded.schedule.email:
+        check_email(loaded.mail, os.environ, str(loaded.path))
     store = jobstore_path(loaded)
     with scheduler_lock(store):
         return _schedule(loaded, store, stop)
 
 
-def _schedule(loaded: LoadedConfig, store: Path, stop: threading.Event | None) -> int:
-    cfg = loaded.config
-    settings = _settings(loaded)
+def _schedule(loaded: Settings, store: Path, stop: threading.Event | None) -> int:
+    settings = loaded.schedule
     scheduler = BackgroundScheduler(
-        timezone=cfg.sprint.zone,
+        timezone=loaded.sprint.zone,
         jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{store}")},
         job_defaults={
             "coalesce": True,
@@ -102,22 +95,8 @@ def _schedule(loaded: LoadedConfig, store: Path, stop: threading.Event | None) -
             "misfire_grace_time": settings.misfire_grace_s,
         },
     )
-    trigger = cron_trigger(settings.cron, cfg.sprint.zone)
     scheduler.start(paused=True)
-    existing = scheduler.get_job(JOB_ID)
-    keep: dict[str, datetime] = {}
-    if existing and repr(existing.trigger) == repr(trigger) and existing.next_run_time:
-        # keep the stored next run time: replacing the job would forget a missed run
-        keep["next_run_time"] = existing.next_run_time
-    job = scheduler.add_job(
-        scheduled_run,
-        trigger,
-        args=[str(loaded.path.resolve())],
-        id=JOB_ID,
-        name="nightly convergence report",
-        replace_existing=True,
-        **keep,
-    )
+    job = _add_job(scheduler, loaded)
     stop = stop or threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -130,7 +109,7 @@ def _schedule(loaded: LoadedConfig, store: Path, stop: threading.Event | None) -
         log.info(
             "scheduler started: '%s' in %s, next run %s (job store %s)",
             settings.cron,
-            cfg.sprint.timezone,
+            loaded.sprint.timezone,
             job.next_run_time,
             store,
         )
@@ -144,3 +123,22 @@ def _schedule(loaded: LoadedConfig, store: Path, stop: threading.Event | None) -
             signal.signal(sig, handler)
     log.info("scheduler stopped")
     return 0
+
+
+def _add_job(scheduler: BackgroundScheduler, loaded: Settings) -> Job:
+    """The nightly job, keeping a stored next run time when the cron line has not changed."""
+    trigger = cron_trigger(loaded.schedule.cron, loaded.sprint.zone)
+    existing = scheduler.get_job(JOB_ID)
+    keep: dict[str, datetime] = {}
+    if existing and repr(existing.trigger) == repr(trigger) and existing.next_run_time:
+        # keep the stored next run time: replacing the job would forget a missed run
+        keep["next_run_time"] = existing.next_run_time
+    return scheduler.add_job(
+        scheduled_run,
+        trigger,
+        args=[str(loaded.path.resolve())],
+        id=JOB_ID,
+        name="nightly convergence report",
+        replace_existing=True,
+        **keep,
+    )

@@ -1,15 +1,17 @@
-"""Pure scoring: series -> values -> statuses -> goal, category and overall scores, verdicts."""
+"""Pure scoring: series -> values -> statuses -> goal, category and overall scores, verdicts;
+score_week does it for a whole week."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.config import GoalSpec
 from pipeline.model import (
+    AgentResult,
     CategoryScore,
     GoalResult,
     Labels,
@@ -17,8 +19,11 @@ from pipeline.model import (
     Scorecard,
     Series,
     SeriesScore,
+    WeekResult,
+    Window,
 )
 from pipeline.outcomes import NoDataPolicy, Status, Verdict
+from pipeline.settings import GoalSpec, ScoringRules, Settings
 from pipeline.targets import Target
 
 STATUS_SCORE = {Status.MET: 100.0, Status.AT_RISK: 50.0, Status.MISSED: 0.0}
@@ -183,3 +188,45 @@ def _vetoes(goal: GoalResult, no_data: NoDataPolicy) -> bool:
     """A key goal forces MISSED when missed, or when unmeasured under `no_data: fail`."""
     unmeasured = goal.status in (Status.NO_DATA, Status.ERROR)
     return goal.status is Status.MISSED or (unmeasured and no_data is NoDataPolicy.FAIL)
+
+
+def score_week(
+    settings: Settings,
+    window: Window,
+    results: Mapping[str, QueryResult],
+    generated_at: datetime,
+) -> WeekResult:
+    """Score every goal, the sprint and each agent from the query results."""
+    rules = settings.scoring
+    goals = tuple(
+        score_goal(spec, results[spec.query], window.expected, rules.no_data)
+        for spec in settings.goals
+    )
+    by_id = {g.spec.id: g for g in goals}
+    agents = tuple(
+        AgentResult(
+            id=a.id,
+            name=a.name,
+            goal_ids=a.goals,
+            scorecard=_card(rules, [by_id[g] for g in a.goals]),
+            email=a.email,
+        )
+        for a in settings.agents
+    )
+    return WeekResult(
+        sprint=settings.sprint.name,
+        window=window,
+        generated_at=generated_at,
+        config_digest=settings.digest,
+        no_data_policy=rules.no_data,
+        pass_score=rules.pass_score,
+        warning_score=rules.warning_score,
+        scorecard=_card(rules, goals),
+        goals=goals,
+        agents=agents,
+        ui_url=settings.source.graph_url,
+    )
+
+
+def _card(rules: ScoringRules, goals: Sequence[GoalResult]) -> Scorecard:
+    return scorecard(goals, rules.categories, rules.pass_score, rules.warning_score, rules.no_data)

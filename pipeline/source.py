@@ -22,10 +22,10 @@ from pipeline.bounded_http import (
     Limits,
     ResponseTooLarge,
 )
-from pipeline.config import PrometheusSettings
 from pipeline.errors import SourceUnavailable
 from pipeline.model import QueryResult, Series
 from pipeline.parse import Grid, Malformed, TooManySeries, parse_range
+from pipeline.settings import SourceSettings
 from pipeline.text import cap, mask_url, one_line
 
 
@@ -91,7 +91,7 @@ class PrometheusSource:
 
     def __init__(
         self,
-        settings: PrometheusSettings,
+        settings: SourceSettings,
         env: Mapping[str, str],
         backoff_s: float = 0.5,
     ) -> None:
@@ -104,7 +104,8 @@ class PrometheusSource:
             self._auth_key = "bearer_token_env"
         self._auth: tuple[str, str] | None = None
         if settings.basic_auth:
-            self._auth = (settings.basic_auth.username, env[settings.basic_auth.password_env])
+            username, password_env = settings.basic_auth
+            self._auth = (username, env[password_env])
             self._auth_key = "basic_auth"
         self.limits = Limits(
             timeout_s=settings.timeout_s,

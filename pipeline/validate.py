@@ -28,15 +28,15 @@ class QueryCheck:
 def validate(config_path: Path, console: Console) -> int:
     """Check the config and every query; return the exit code (0, 2 or 3)."""
     loaded = load_config(config_path)  # ConfigError (exit 2) lists every problem
-    cfg = loaded.config
-    console.print(cell(f"{loaded.path}: valid ({len(cfg.goals)} goals, {len(cfg.agents)} agents)"))
-    source = PrometheusSource(cfg.prometheus, os.environ)
-    answers = {q: source.instant_series(q) for q in dict.fromkeys(g.query for g in cfg.goals)}
+    goals = loaded.goals
+    console.print(cell(f"{loaded.path}: valid ({len(goals)} goals, {len(loaded.agents)} agents)"))
+    source = PrometheusSource(loaded.source, os.environ)
+    answers = {q: source.instant_series(q) for q in dict.fromkeys(g.query for g in goals)}
     checks = [
         QueryCheck(g.id, g.query, answers[g.query].error, len(answers[g.query].series))
-        for g in cfg.goals
+        for g in goals
     ]
-    require_usable(answers.values(), cfg.prometheus.url)
+    require_usable(answers.values(), loaded.source.url)
     table = Table(title=cell(f"queries against {source.shown_url}"))
     for column in ("Goal", "Query", "Parses", "Data now", "Series"):
         table.add_column(column)

@@ -5,18 +5,18 @@ from __future__ import annotations
 import math
 from datetime import datetime, time, timedelta
 
-from pipeline.config import SprintSettings
 from pipeline.errors import UsageError
 from pipeline.model import Window
+from pipeline.settings import Sprint
 
 
-def _week_start(sprint: SprintSettings, week: int) -> datetime:
+def _week_start(sprint: Sprint, week: int) -> datetime:
     day = sprint.start + timedelta(days=(week - 1) * sprint.week_days)
     # Local midnight, so a week that crosses a DST change is 167 or 169 hours long.
     return datetime.combine(day, time(0), tzinfo=sprint.zone)
 
 
-def current_week(sprint: SprintSettings, now: datetime) -> int:
+def current_week(sprint: Sprint, now: datetime) -> int:
     """The number of the week that contains `now`."""
     if now < _week_start(sprint, 1):
         raise UsageError(
@@ -28,7 +28,7 @@ def current_week(sprint: SprintSettings, now: datetime) -> int:
     return week
 
 
-def week_window(sprint: SprintSettings, week: int, now: datetime) -> Window:
+def week_window(sprint: Sprint, week: int, now: datetime) -> Window:
     """The window of week `week`; a week still in progress ends at `now` and is incomplete."""
     if week < 1:
         raise UsageError(f"--week must be 1 or more, not {week}")

@@ -59,19 +59,20 @@ def _problems(tmp_path: Path, doc: Any, env: dict[str, str] | None = None) -> li
 
 def test_shipped_config_is_valid() -> None:
     loaded = load_config(ROOT / "config.yaml", env={})
-    assert len(loaded.config.goals) == 10 and len(loaded.config.agents) == 4
+    assert len(loaded.goals) == 10 and len(loaded.agents) == 4
     assert len(loaded.digest) == 12
 
 
 def test_defaults(tmp_path: Path) -> None:
-    cfg = _load(tmp_path, VALID).config
-    assert cfg.prometheus.url == "http://127.0.0.1:9090"
-    assert (cfg.prometheus.timeout_s, cfg.prometheus.retries) == (30, 3)
-    assert cfg.prometheus.max_points_per_request == 11000
+    cfg = _load(tmp_path, VALID)
+    assert cfg.source.url == "http://127.0.0.1:9090"
+    assert (cfg.source.timeout_s, cfg.source.retries) == (30, 3)
+    assert cfg.source.max_points_per_request == 11000
     assert (cfg.sprint.week_days, cfg.sprint.timezone, cfg.sprint.step_s) == (7, "UTC", 60)
     assert (cfg.scoring.pass_score, cfg.scoring.warning_score) == (90, 75)
     assert cfg.scoring.no_data == "fail"
-    assert cfg.report.formats == ["md", "pdf"] and cfg.report.output_dir == "reports"
+    assert cfg.report.formats == ("md", "pdf")
+    assert cfg.report.output_dir == tmp_path / "reports"
     assert cfg.goals[0].weight == 1 and cfg.goals[0].key is False and cfg.goals[0].unit == ""
 
 
@@ -335,7 +336,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_secret_env_var_present_is_accepted(tmp_path: Path) -> None:
     doc = _set(VALID, "prometheus", {"basic_auth": {"username": "u", "password_env": "PW"}})
-    assert _load(tmp_path, doc, env={"PW": "s3cret"}).config.prometheus.basic_auth.username == "u"
+    assert _load(tmp_path, doc, env={"PW": "s3cret"}).source.basic_auth == ("u", "PW")
 
 
 def test_a_duplicate_key_names_both_lines(tmp_path: Path) -> None:
@@ -366,7 +367,7 @@ def test_a_recipient_listed_twice_is_mailed_once_with_a_note(tmp_path: Path) -> 
     doc = _set(VALID, "agents.0.email", ["pm@x.org", "Team <PM@x.org>", "b@x.org"])
     with pipeline_log(logging.WARNING) as log:
         loaded = _load(tmp_path, doc)
-    assert loaded.config.agents[0].email == ["pm@x.org", "b@x.org"]
+    assert loaded.agents[0].email == ("pm@x.org", "b@x.org")
     assert log.messages == [
         f"{tmp_path / 'config.yaml'}: agents[0].email[1]: 'Team <PM@x.org>' is already "
         "agents[0].email[0]; it is mailed once"

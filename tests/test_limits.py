@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.config import GoalSpec
 from pipeline.model import GoalResult
 from pipeline.outcomes import NoDataPolicy
 from pipeline.scoring import scorecard, weighted_mean
+from pipeline.settings import GoalSpec
 from pipeline.targets import parse_target
 from tests.conftest import shipped_config
 

@@ -79,11 +79,11 @@ def test_demo_pdf_reads_back(demo_week: Path, agent: str) -> None:
     assert "2026-11-02 00:00 to 2026-11-09 00:00 UTC" in first
     assert first.count("Generated ") <= 1  # the footer leaves page 1 to the cover's own line
     everything = "\n".join(pages)
-    for goal in loaded.config.goals:
+    for goal in loaded.goals:
         assert goal.name in everything
     assert f"Page 2 of {len(pages)}" in pages[1]
     assert f"UnMoGrowP Attribution Platform · Week 1 · {AGENTS[agent]}" in pages[1]
-    mine = next(a for a in loaded.config.agents if a.id == agent).goals
+    mine = next(a for a in loaded.agents if a.id == agent).goals
     assert _images(pdf) == len(mine)  # one chart per convergence point
     assert (demo_week / f"{agent}.html").read_text().count('<img src="charts/') == len(mine)
     if shutil.which("pdftoppm"):  # a PNG of page 1 to look at, beside the test's files

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from pipeline.config import PrometheusSettings, load_config
+from pipeline.config import load_config
+from pipeline.config.mapping import source_settings
+from pipeline.config.spec import PrometheusSettings
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.model import Window
 from pipeline.run import RunRequest, run_week
@@ -48,8 +51,13 @@ report: {formats: [md]}
 """
 
 
+def _source(**settings: Any) -> PrometheusSource:
+    """A source with these prometheus settings, the rest as config.yaml's defaults."""
+    return PrometheusSource(source_settings(PrometheusSettings(**settings)), env={})
+
+
 def _window() -> Window:
-    cfg = load_config(Path(__file__).parent.parent / "config.yaml", env={}).config
+    cfg = load_config(Path(__file__).parent.parent / "config.yaml", env={})
     return week_window(cfg.sprint, 1, NOW)
 
 
@@ -104,9 +112,7 @@ def test_handmade_week_is_scored_as_worked_by_hand(
 
 def test_chunked_range_equals_one_coarser_request(prometheus: PrometheusServer) -> None:
     first, last, step = _day()
-    chunked = PrometheusSource(
-        PrometheusSettings(url=prometheus.url, max_points_per_request=500), env={}
-    )
+    chunked = _source(url=prometheus.url, max_points_per_request=500)
     assert len(chunk_bounds(first, last, step, 500)) == 3
     result = chunked.query_range("tst_ramp", first, last, step)
     assert result.requests == 3
@@ -115,7 +121,7 @@ def test_chunked_range_equals_one_coarser_request(prometheus: PrometheusServer) 
     assert np.array_equal(series.timestamps, first + step * np.arange(MINUTES))
     assert np.array_equal(series.values, np.arange(MINUTES, dtype=float))
     # one request at a 5-minute step predicts every fifth sample
-    single = PrometheusSource(PrometheusSettings(url=prometheus.url), env={})
+    single = _source(url=prometheus.url)
     coarse = single.query_range("tst_ramp", first, last - 4 * step, 5 * step)
     assert coarse.requests == 1
     (coarse_series,) = coarse.series
@@ -126,10 +132,8 @@ def test_chunked_range_equals_one_coarser_request(prometheus: PrometheusServer) 
 def test_chunked_demo_week_equals_one_request(prometheus: PrometheusServer) -> None:
     window = _window()
     query = "customer_satisfaction_score"
-    big = PrometheusSource(PrometheusSettings(url=prometheus.url), env={})
-    small = PrometheusSource(
-        PrometheusSettings(url=prometheus.url, max_points_per_request=3000), env={}
-    )
+    big = _source(url=prometheus.url)
+    small = _source(url=prometheus.url, max_points_per_request=3000)
     one = big.query_range(query, window.first_ts, window.last_ts, window.step_s)
     many = small.query_range(query, window.first_ts, window.last_ts, window.step_s)
     assert (one.requests, many.requests) == (1, 4)
@@ -141,7 +145,7 @@ def test_chunked_demo_week_equals_one_request(prometheus: PrometheusServer) -> N
 
 def test_server_error_message_is_kept(prometheus: PrometheusServer) -> None:
     first, last, step = _day()
-    source = PrometheusSource(PrometheusSettings(url=prometheus.url), env={})
+    source = _source(url=prometheus.url)
     result = source.query_range('rate(tst_ramp{job="x"})', first, last, step)
     assert result.error is not None and result.error.startswith("bad_data: ")
     assert result.series == ()

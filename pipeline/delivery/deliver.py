@@ -8,17 +8,18 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 from pipeline.addresses import mail_address
-from pipeline.config import EmailSettings
 from pipeline.delivery import smtp
 from pipeline.delivery.compose import compose
 from pipeline.errors import ConfigError
 from pipeline.history import History
 from pipeline.model import AgentResult, WeekResult
+from pipeline.settings import MailSettings
 from pipeline.summary import summary_dict
 from pipeline.trend import Trend
 
@@ -36,7 +37,7 @@ class Delivery:
     error: str | None
 
 
-def check_email(settings: EmailSettings | None, env: Mapping[str, str], config: str) -> str | None:
+def check_email(settings: MailSettings | None, env: Mapping[str, str], config: str) -> str | None:
     """The SMTP password (or None); ConfigError when e-mail cannot be sent with this config."""
     if settings is None:
         raise ConfigError(config, ["email: this section is needed to send e-mail"])
@@ -63,7 +64,7 @@ def deliver_week(
     trend: Trend,
     files: Mapping[str, Mapping[str, str]],
     folder: Path,
-    settings: EmailSettings,
+    settings: MailSettings,
     password: str | None,
     history: History,
     agents: list[AgentResult],
@@ -75,9 +76,9 @@ def deliver_week(
     Call under the week lock: what was sent is checked and recorded there, so a racing run of
     the same week sees this one's deliveries.
     """
-    outcomes = []
-    week = result.window.week
+    post = _Post(settings, password, history, result.window.week)
     fingerprint = week_fingerprint(result, trend)
+    outcomes = []
     for agent in agents:
         written = files.get(agent.id, {})
         attachments = [folder / written[kind] for kind in ATTACHED if kind in written]
@@ -87,17 +88,50 @@ def deliver_week(
             log.warning("%s: not e-mailed: this run wrote no PDF or Markdown for it", agent.id)
             continue
         digest = hashlib.sha256(f"{fingerprint}:{agent.id}".encode()).hexdigest()
-        done = set() if resend else history.sent_to(week, agent.id, digest)
+        done = set() if resend else history.sent_to(post.week, agent.id, digest)
         todo = [r for r in agent.email if r not in done]
         skipped = tuple(r for r in agent.email if r in done)
         if not todo:
             log.info("%s: already sent to %s", agent.id, ", ".join(skipped))
             outcomes.append(Delivery(agent.id, (), skipped, None))
             continue
-        message = compose(result, trend, agent, settings.from_, todo, attachments)
-        where = f"SMTP {settings.smtp_host}:{settings.smtp_port}"
-        credentials = (settings.username, password or "") if settings.username else None
+        message = compose(result, trend, agent, settings.sender, todo, attachments)
+        sent, error = post.send(agent.id, digest, message, todo)
+        outcomes.append(Delivery(agent.id, sent, skipped, error))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class _Post:
+    """One run's SMTP server, and the history where what it accepted is recorded."""
+
+    settings: MailSettings
+    password: str | None = field(repr=False)  # never in a log line or traceback
+    history: History
+    week: int
+
+    def send(
+        self, agent_id: str, digest: str, message: EmailMessage, todo: list[str]
+    ) -> tuple[tuple[str, ...], str | None]:
+        """Send `message` to `todo`; record and return who got it, and what went wrong."""
         envelope = {mail_address(r): r for r in todo}
+        refused, error = self._submit(message, list(envelope))
+        sent = tuple(entry for address, entry in envelope.items() if address not in refused)
+        if sent:
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
+            self.history.record_delivery(self.week, agent_id, digest, list(sent), stamp)
+            log.info("%s: e-mailed %s", agent_id, ", ".join(sent))
+        if refused and error is None:
+            error = "; ".join(f"{r} refused: {reply}" for r, reply in refused.items())
+        return sent, error
+
+    def _submit(
+        self, message: EmailMessage, recipients: list[str]
+    ) -> tuple[Mapping[str, str], str | None]:
+        """The recipients the server refused (with its reply), and an error when it failed."""
+        settings = self.settings
+        where = f"SMTP {settings.smtp_host}:{settings.smtp_port}"
+        credentials = (settings.username, self.password or "") if settings.username else None
         try:
             refused = smtp.send(
                 settings.smtp_host,
@@ -105,26 +139,16 @@ def deliver_week(
                 settings.security,
                 credentials,
                 message,
-                settings.from_address,
-                list(envelope),
+                settings.sender_address,
+                recipients,
                 settings.timeout_s,
             )
-            error = None
         except smtp.DeadlinePassed as exc:
-            refused = {r: str(exc) for r in envelope}
-            error = f"{where}: {exc}; email.timeout_s is {settings.timeout_s:g}"
+            refused = {r: str(exc) for r in recipients}
+            return refused, f"{where}: {exc}; email.timeout_s is {settings.timeout_s:g}"
         except (smtplib.SMTPException, OSError) as exc:
-            refused = {r: _reply(exc) for r in envelope}
-            error = f"{where}: {_reply(exc)}"
-        sent = [entry for address, entry in envelope.items() if address not in refused]
-        if sent:
-            stamp = datetime.now(UTC).isoformat(timespec="seconds")
-            history.record_delivery(week, agent.id, digest, sent, stamp)
-            log.info("%s: e-mailed %s", agent.id, ", ".join(sent))
-        if refused and error is None:
-            error = "; ".join(f"{r} refused: {reply}" for r, reply in refused.items())
-        outcomes.append(Delivery(agent.id, tuple(sent), skipped, error))
-    return outcomes
+            return {r: _reply(exc) for r in recipients}, f"{where}: {_reply(exc)}"
+        return refused, None
 
 
 def _reply(exc: BaseException) -> str:

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from pipeline.config import GoalSpec
 from pipeline.model import GoalResult, Labels
+from pipeline.settings import GoalSpec
 from pipeline.targets import Target
 from pipeline.text import cap, one_line
 

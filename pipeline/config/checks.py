@@ -1,0 +1,150 @@
+"""What load_config says about a config beyond each field's own validation: pydantic's errors
+as 'path: problem' lines, the checks that span sections, and harmless oddities worth a note.
+
+They run on the raw document, so every problem is reported together with the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pipeline.addresses import mail_address
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def describe(err: Any) -> str:
+    """One pydantic error as 'path: problem'."""
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"{_where(loc)}: unknown key"
+    if kind == "missing":
+        return f"{_where(loc)}: required key is missing"
+    message = str(err["msg"])
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
+    else:
+        message = message[0].lower() + message[1:]
+        if "input" in err and not isinstance(err["input"], dict | list):
+            message += f" (got {err['input']!r})"
+    return f"{_where(loc)}: {message}"
+
+
+def _items(raw: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    value = raw.get(key) if isinstance(raw, dict) else None
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                yield i, item
+
+
+def notes(raw: dict[str, Any]) -> tuple[str, ...]:
+    """Recipients listed twice for one agent: each is mailed once."""
+    found = []
+    for i, agent in _items(raw, "agents"):
+        seen: dict[str, int] = {}
+        emails = agent.get("email")
+        for j, value in enumerate(emails if isinstance(emails, list) else []):
+            try:
+                address = mail_address(value).lower()
+            except (TypeError, ValueError):
+                continue
+            if address in seen:
+                found.append(
+                    f"agents[{i}].email[{j}]: '{value}' is already agents[{i}].email"
+                    f"[{seen[address]}]; it is mailed once"
+                )
+            else:
+                seen[address] = j
+    return tuple(found)
+
+
+def cross_checks(raw: dict[str, Any], env: Mapping[str, str]) -> list[str]:
+    """Checks that span sections; each returns its problems."""
+    return [
+        *_duplicate_ids(raw),
+        *_unknown_goal_ids(raw),
+        *_category_weights(raw),
+        *_unknown_categories(raw),
+        *_missing_secrets(raw, env),
+    ]
+
+
+def _duplicate_ids(raw: dict[str, Any]) -> Iterator[str]:
+    for section in ("goals", "agents"):
+        seen: dict[str, int] = {}
+        for i, item in _items(raw, section):
+            ident = item.get("id")
+            if not isinstance(ident, str):
+                continue
+            if ident in seen:
+                yield f"{section}[{i}].id: duplicate id '{ident}' (also {section}[{seen[ident]}])"
+            else:
+                seen[ident] = i
+
+
+def _unknown_goal_ids(raw: dict[str, Any]) -> Iterator[str]:
+    goal_ids = {
+        item.get("id") for _, item in _items(raw, "goals") if isinstance(item.get("id"), str)
+    }
+    for i, agent in _items(raw, "agents"):
+        goals = agent.get("goals")
+        for j, gid in enumerate(goals if isinstance(goals, list) else []):
+            if isinstance(gid, str) and gid not in goal_ids:
+                yield f"agents[{i}].goals[{j}]: unknown goal id '{gid}'"
+
+
+def _categories(raw: dict[str, Any]) -> dict[Any, Any] | None:
+    """scoring.categories when it is a non-empty mapping."""
+    scoring = raw.get("scoring")
+    categories = scoring.get("categories") if isinstance(scoring, dict) else None
+    return categories if isinstance(categories, dict) and categories else None
+
+
+def _category_weights(raw: dict[str, Any]) -> Iterator[str]:
+    categories = _categories(raw)
+    if categories is None:
+        return
+    weights = [c.get("weight") for c in categories.values() if isinstance(c, dict)]
+    numbers = [w for w in weights if isinstance(w, int | float) and not isinstance(w, bool)]
+    if len(numbers) == len(categories) and not math.isclose(sum(numbers), 1.0, abs_tol=1e-9):
+        yield f"scoring.categories: weights sum to {sum(numbers):g}, they must sum to 1"
+
+
+def _unknown_categories(raw: dict[str, Any]) -> Iterator[str]:
+    categories = _categories(raw)
+    if categories is None:
+        return
+    names = ", ".join(sorted(str(k) for k in categories))
+    for i, goal in _items(raw, "goals"):
+        cat = goal.get("category")
+        if isinstance(cat, str) and cat not in categories:
+            yield (
+                f"goals[{i}].category: unknown category '{cat}' (scoring.categories has: {names})"
+            )
+
+
+def _missing_secrets(raw: dict[str, Any], env: Mapping[str, str]) -> Iterator[str]:
+    """Prometheus credentials named by environment variable must be set (e-mail's are checked
+    only when e-mail is sent)."""
+    prom = raw.get("prometheus")
+    if not isinstance(prom, dict):
+        return
+    secrets = [("prometheus.bearer_token_env", prom.get("bearer_token_env"))]
+    auth = prom.get("basic_auth")
+    if isinstance(auth, dict):
+        secrets.append(("prometheus.basic_auth.password_env", auth.get("password_env")))
+    for where, name in secrets:
+        if isinstance(name, str) and not env.get(name):
+            yield f"{where}: environment variable '{name}' is not set"

@@ -1,0 +1,66 @@
+"""Read config.yaml, validate it against the spec, and map it to the run's settings."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from pipeline.config.checks import cross_checks, describe, notes
+from pipeline.config.mapping import to_model
+from pipeline.config.spec import Config
+from pipeline.errors import ConfigError
+from pipeline.settings import Settings
+from pipeline.yamlload import load_yaml
+
+log = logging.getLogger("pipeline")
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Settings:
+    """Read, parse and validate `path` and map it to settings; raise ConfigError listing every
+    problem."""
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read the file: {exc.strerror}"]) from None
+    try:
+        raw, duplicates = load_yaml(raw_bytes)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(str(path), [f"{where}not valid YAML: {problem}"]) from None
+    if duplicates:
+        raise ConfigError(str(path), list(duplicates))
+    loaded = validate_config(raw, path, raw_bytes, os.environ if env is None else env)
+    for note in loaded.notes:
+        log.warning("%s: %s", path, note)
+    return loaded
+
+
+def validate_config(
+    raw: Any, path: Path, raw_bytes: bytes = b"", env: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate an already-parsed YAML document and map it to settings."""
+    if raw is None:
+        raise ConfigError(str(path), ["the file is empty"])
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), ["expected a mapping of sections at the top level"])
+    problems: list[str] = []
+    config: Config | None = None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(describe(err) for err in exc.errors())
+    problems.extend(cross_checks(raw, os.environ if env is None else env))
+    if problems or config is None:
+        raise ConfigError(str(path), problems)
+    digest = hashlib.sha256(raw_bytes).hexdigest()[:12]
+    return to_model(config, path, digest, notes(raw))

@@ -1,0 +1,133 @@
+"""The one step from the user's config (config/spec.py, pydantic) to the settings the stages see
+(settings.py, frozen dataclasses): nothing after loading imports config.py's classes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.config import spec
+from pipeline.formats import Format
+from pipeline.settings import (
+    AgentSpec,
+    GoalSpec,
+    MailSettings,
+    Reports,
+    Schedule,
+    ScoringRules,
+    Settings,
+    SourceSettings,
+    Sprint,
+)
+from pipeline.targets import parse_duration, parse_target
+
+
+def to_model(config: spec.Config, path: Path, digest: str, notes: tuple[str, ...]) -> Settings:
+    """Map a validated config, read from `path`, to the run's settings."""
+    folder = path.parent
+    return Settings(
+        path=path,
+        digest=digest,
+        sprint=sprint(config.sprint),
+        source=source_settings(config.prometheus),
+        scoring=scoring_rules(config.scoring),
+        goals=tuple(goal_spec(g) for g in config.goals),
+        agents=tuple(agent_spec(a) for a in config.agents),
+        report=report_settings(config.report, folder),
+        schedule=schedule_settings(config.schedule or spec.ScheduleSettings(), folder),
+        mail=mail_settings(config.email) if config.email else None,
+        notes=notes,
+    )
+
+
+def sprint(settings: spec.SprintSettings) -> Sprint:
+    """The sprint's calendar, its step in seconds."""
+    return Sprint(
+        name=settings.name,
+        start=settings.start,
+        week_days=settings.week_days,
+        timezone=settings.timezone,
+        step_s=parse_duration(settings.step),
+    )
+
+
+def source_settings(settings: spec.PrometheusSettings) -> SourceSettings:
+    """The Prometheus connection; credentials stay named by their variables."""
+    auth = settings.basic_auth
+    return SourceSettings(
+        url=settings.url,
+        timeout_s=settings.timeout_s,
+        retries=settings.retries,
+        headers=tuple(settings.headers.items()),
+        bearer_token_env=settings.bearer_token_env,
+        basic_auth=(auth.username, auth.password_env) if auth else None,
+        verify_tls=settings.verify_tls,
+        max_points_per_request=settings.max_points_per_request,
+        max_response_bytes=settings.max_response_bytes,
+        max_series_per_goal=settings.max_series_per_goal,
+        graph_url=settings.graph_url,
+    )
+
+
+def scoring_rules(settings: spec.ScoringSettings) -> ScoringRules:
+    """Category weights by name, thresholds and the no-data policy."""
+    return ScoringRules(
+        categories={name: c.weight for name, c in settings.categories.items()},
+        pass_score=settings.pass_score,
+        warning_score=settings.warning_score,
+        no_data=settings.no_data,
+    )
+
+
+def goal_spec(goal: spec.GoalSettings) -> GoalSpec:
+    """A goal with its targets parsed."""
+    return GoalSpec(
+        id=goal.id,
+        name=goal.name,
+        category=goal.category,
+        query=goal.query,
+        unit=goal.unit,
+        aggregate=goal.aggregate,
+        target=parse_target(goal.target),
+        warning=parse_target(goal.warning) if goal.warning else None,
+        sample_target=parse_target(goal.sample_target) if goal.sample_target else None,
+        weight=goal.weight,
+        key=goal.key,
+    )
+
+
+def agent_spec(agent: spec.AgentSettings) -> AgentSpec:
+    """An agent, its goal ids and recipients in file order."""
+    return AgentSpec(
+        id=agent.id, name=agent.name, goals=tuple(agent.goals), email=tuple(agent.email)
+    )
+
+
+def report_settings(settings: spec.ReportSettings, folder: Path) -> Reports:
+    """The output folder (relative to the config's folder) and default formats."""
+    return Reports(
+        output_dir=folder / settings.output_dir, formats=tuple(Format(f) for f in settings.formats)
+    )
+
+
+def mail_settings(settings: spec.EmailSettings) -> MailSettings:
+    """The SMTP server and sender; the password stays named by its variable."""
+    return MailSettings(
+        smtp_host=settings.smtp_host,
+        smtp_port=settings.smtp_port,
+        security=settings.security,
+        username=settings.username,
+        password_env=settings.password_env,
+        sender=settings.from_,
+        sender_address=settings.from_address,
+        timeout_s=settings.timeout_s,
+    )
+
+
+def schedule_settings(settings: spec.ScheduleSettings, folder: Path) -> Schedule:
+    """The nightly run; its job store relative to the config's folder."""
+    return Schedule(
+        cron=settings.cron,
+        email=settings.email,
+        misfire_grace_s=settings.misfire_grace_s,
+        jobstore=folder / settings.jobstore if settings.jobstore else None,
+    )

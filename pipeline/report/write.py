@@ -1,0 +1,144 @@
+"""Write a scored week into its folder: charts, each chosen agent's report in each format, and
+summary.json, swapped in atomically (output.py) and recorded in the history in the same step.
+
+WRITERS is the format registry: one entry per Format, in the order files are written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from pipeline.formats import Format
+from pipeline.history import History
+from pipeline.model import AgentResult, QueryResult, WeekResult
+from pipeline.output import staged_week_dir, week_dir_name, write_text
+from pipeline.report.charts import (
+    GOAL_CHARTS,
+    TREND_CHART,
+    chart_name,
+    draw_goal_chart,
+    draw_trend_chart,
+)
+from pipeline.report.render import render_html, render_markdown
+from pipeline.report.view import ReportView, build_report
+from pipeline.summary import summary_json
+from pipeline.trend import Trend
+
+log = logging.getLogger("pipeline")
+
+AgentFiles = Mapping[str, Mapping[str, str]]  # agent id -> format -> file name in the folder
+
+
+@dataclass
+class Page:
+    """One agent's report, rendered to HTML at most once for all the formats that need it."""
+
+    view: ReportView
+    folder: Path
+
+    @cached_property
+    def html(self) -> str:
+        """The report as an HTML page (shared by the html and pdf formats)."""
+        return render_html(self.view)
+
+
+def _write_md(page: Page, target: Path) -> None:
+    write_text(target, render_markdown(page.view))
+
+
+def _write_html(page: Page, target: Path) -> None:
+    write_text(target, page.html)
+
+
+def _write_pdf(page: Page, target: Path) -> None:
+    from pipeline.report.pdf import write_pdf  # WeasyPrint takes 0.45 s to import: only for PDFs
+
+    refused = write_pdf(page.html, base=page.folder, roots=[page.folder], target=target)
+    for url in refused:
+        log.warning("%s: refused to load %s", target.name, url)
+
+
+Writer = Callable[[Page, Path], None]
+
+WRITERS: Mapping[Format, Writer] = {
+    Format.MD: _write_md,
+    Format.HTML: _write_html,
+    Format.PDF: _write_pdf,
+}
+
+
+def file_name(agent_id: str, fmt: Format) -> str:
+    """`devops.md`: an agent's report in one format."""
+    return f"{agent_id}.{fmt.value}"
+
+
+def write_week(
+    result: WeekResult,
+    results: Mapping[str, QueryResult],
+    trend: Trend,
+    chosen: Sequence[AgentResult],
+    formats: Collection[Format],
+    output_dir: Path,
+    history: History,
+    keep_previous: bool = False,
+) -> tuple[Path, AgentFiles]:
+    """Render the chosen agents' reports and summary.json into the week folder, atomically,
+    and record the run in `history` in the same step; return the folder and the files written.
+
+    keep_previous: keep the other agents' files of an earlier run of this week.
+    Call under the week lock.
+    """
+    week = result.window.week
+    guard = history.recording(result)
+    with staged_week_dir(output_dir, week, keep_previous=keep_previous, guard=guard) as staging:
+        charts = draw_charts(result, results, chosen, staging)
+        if trend.has_history:
+            path = staging / TREND_CHART
+            draw_trend_chart(trend.weeks, result.pass_score, result.warning_score, path)
+        files = {
+            agent.id: write_agent(result, agent, charts, trend, formats, staging)
+            for agent in chosen
+        }
+        write_text(staging / "summary.json", summary_json(result, trend, files))
+    return output_dir / week_dir_name(week), files
+
+
+def draw_charts(
+    result: WeekResult,
+    results: Mapping[str, QueryResult],
+    agents: Sequence[AgentResult],
+    folder: Path,
+) -> dict[str, str]:
+    """Draw each goal shown by `agents` once; return goal id -> chart path in the folder."""
+    wanted = list(dict.fromkeys(g for a in agents for g in a.goal_ids))
+    (folder / GOAL_CHARTS).mkdir(parents=True, exist_ok=True)
+    charts = {}
+    for goal_id in wanted:
+        goal = result.goal(goal_id)
+        charts[goal_id] = chart_name(goal_id)
+        draw_goal_chart(goal, results[goal.spec.query], result.window, folder / charts[goal_id])
+    log.info("drew %d charts", len(charts))
+    return charts
+
+
+def write_agent(
+    result: WeekResult,
+    agent: AgentResult,
+    charts: dict[str, str],
+    trend: Trend,
+    formats: Collection[Format],
+    folder: Path,
+) -> dict[str, str]:
+    """Write one agent's report in each format; return format -> file name."""
+    page = Page(build_report(result, agent, charts, trend), folder)
+    files = {}
+    for fmt, write in WRITERS.items():
+        if fmt in formats:
+            files[fmt.value] = file_name(agent.id, fmt)
+            write(page, folder / files[fmt.value])
+    log.info("wrote %s", ", ".join(files.values()))
+    return files
