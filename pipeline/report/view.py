@@ -13,6 +13,7 @@ from pipeline.report import formatting as fmt
 from pipeline.report import narrative
 from pipeline.report.charts import TREND_CHART
 from pipeline.report.quality import quality_notes
+from pipeline.report.spans import Sentence
 from pipeline.text import cap
 from pipeline.trend import GoalTrend, Trend
 
@@ -77,7 +78,7 @@ class GoalDetail:
     series_total: int
     hidden_summary: str | None
     chart: str | None
-    projection: str | None
+    projection: Sentence | None
 
 
 @dataclass(frozen=True)
@@ -132,15 +133,15 @@ class ReportView:
     agent_verdict_text: str
     agent_verdict_icon: str
     agent_score: str
-    summary: tuple[str, ...]
-    agent_reasons: tuple[str, ...]
-    reasons: tuple[str, ...]  # the sprint's
-    changes: tuple[str, ...]
+    summary: tuple[Sentence, ...]
+    agent_reasons: tuple[Sentence, ...]
+    reasons: tuple[Sentence, ...]  # the sprint's
+    changes: tuple[Sentence, ...]
     tables: tuple[CategoryTable, ...]
     details: tuple[GoalDetail, ...]
     matrix: tuple[MatrixRow, ...]
-    quality: tuple[str, ...]
-    next_steps: tuple[str, ...]
+    quality: tuple[Sentence, ...]
+    next_steps: tuple[Sentence, ...]
     queries: tuple[QueryLine, ...]
     has_history: bool
     weeks: tuple[WeekLine, ...]
