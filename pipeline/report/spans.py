@@ -43,6 +43,7 @@ class Sentence:
     spans: tuple[Span, ...]
 
     def __bool__(self) -> bool:
+        """A sentence without text is false: `join` leaves it out."""
         return any(s.text for s in self.spans)
 
 
@@ -100,9 +101,8 @@ def to_markdown(value: object) -> str:
             pieces.append(md_code(text))
         elif style == Style.STRONG and text.strip():
             # `**` next to a space would not open or close bold: the spaces go outside
-            core = text.strip()
-            lead, trail = text[: text.index(core)], text[text.index(core) + len(core) :]
-            pieces.append(f"{lead}**{md_escape(core)}**{trail}")
+            lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+            pieces.append(f"{lead}**{md_escape(text.strip())}**{trail}")
         else:
             pieces.append(md_escape(text))
     return "".join(pieces)
