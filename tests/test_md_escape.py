@@ -1,4 +1,5 @@
-"""md_escape, md_code and rich_html: data stays text in every Markdown renderer and in HTML."""
+"""The report's sentences as spans, and md_escape and md_code: data stays text in every Markdown
+renderer, in HTML and in the e-mail's plain text."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.report.formatting import md_code, md_escape, md_message, md_plain, rich_html
+from pipeline.report.spans import (
+    code,
+    md_code,
+    md_escape,
+    message,
+    sentence,
+    strong,
+    to_html,
+    to_markdown,
+    to_plain,
+)
 from pipeline.text import one_line
 from tests.renderers import RENDERERS, parse, shown
 
@@ -28,17 +39,18 @@ HOSTILE = [
     "# heading #",
     "<!-- comment --> <?php x ?> <![CDATA[x]]>",
     "req_s",
+    " padded\t",
 ]
 # The tags a sentence or a table of data may render to: the container, never data.
 CONTAINER = {"p", "table", "thead", "tbody", "tr", "th", "td"}
 
 
 def _paragraph(text: str) -> str:
-    return f"Value: {md_escape(text)} end"
+    return to_markdown(sentence("Value: ", text, " end"))
 
 
 def _table(text: str) -> str:
-    return f"| a | b |\n|---|---|\n| {md_escape(text)} | x |\n"
+    return f"| a | b |\n|---|---|\n| {to_markdown(text)} | x |\n"  # a value, as the `md` filter
 
 
 @pytest.mark.parametrize("renderer", RENDERERS)
@@ -66,7 +78,18 @@ def test_any_text_renders_as_itself(text: str) -> None:
         parsed = parse(render(_paragraph(text)))
         assert [tag for tag, _ in parsed.elements] == ["p"]
         assert shown(parsed.text) == expected
-    assert shown(md_plain(_paragraph(text))) == expected
+    assert shown(to_plain(sentence("Value: ", text, " end"))) == expected
+    parsed = parse(to_html(sentence("Value: ", text, " end")))
+    assert not parsed.elements and shown(parsed.text) == expected
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+@pytest.mark.parametrize("text", HOSTILE)
+def test_bold_and_code_spans_hold_only_text(renderer: str, text: str) -> None:
+    markdown = to_markdown(sentence(strong(text), " costs ", text, ": ", code(text)))
+    parsed = parse(RENDERERS[renderer](markdown))
+    assert [tag for tag, _ in parsed.elements] == ["p", "strong", "code"], markdown
+    assert shown(parsed.text) == shown(f"{one_line(text)} costs {one_line(text)}: {one_line(text)}")
 
 
 def test_md_escape_uses_entities_for_html_and_backslashes_for_markdown() -> None:
@@ -84,8 +107,8 @@ def test_md_escape_breaks_up_what_autolinkers_take_for_links() -> None:
     assert md_escape("99.95 %") == "99.95 %"  # numbers are left alone
 
 
-def test_md_message_caps_a_long_server_message() -> None:
-    text = md_message("bad_data: " + "x" * 3000)
+def test_a_message_span_caps_a_long_server_message() -> None:
+    text = to_markdown(sentence("query failed: ", message("bad_data: " + "x" * 3000)))
     assert text.endswith("... (1,010 more)")
     assert len(text) < 2100
 
@@ -102,14 +125,30 @@ def test_md_code_is_one_literal_code_span(renderer: str, query: str) -> None:
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-def test_rich_html_shows_escaped_text_as_text(text: str) -> None:
-    html = rich_html(f"**{md_escape(text)}** costs {md_escape(text)}.")
+def test_html_shows_text_as_text(text: str) -> None:
+    html = to_html(sentence(strong(text), " costs ", text, "."))
     parsed = parse(str(html))
     assert [tag for tag, _ in parsed.elements] == ["strong"]
     assert shown(parsed.text) == shown(f"{one_line(text)} costs {one_line(text)}.")
 
 
-def test_rich_html_decodes_entities_once() -> None:
-    assert str(rich_html(md_escape("&lt; <"))) == "&amp;lt; &lt;"
-    assert str(rich_html("`a<b` and **x**")) == "<code>a&lt;b</code> and <strong>x</strong>"
-    assert str(rich_html("**open")) == "<strong>open</strong>"
+def test_html_escapes_each_span_once() -> None:
+    assert str(to_html(sentence("&lt; <"))) == "&amp;lt; &lt;"
+    assert str(to_html(sentence(code("a<b"), " and ", strong("x")))) == (
+        "<code>a&lt;b</code> and <strong>x</strong>"
+    )
+
+
+def test_spans_of_one_style_are_escaped_together() -> None:
+    """A link split over two spans is still broken up; two bold spans make one bold run."""
+    assert to_markdown(sentence("see www", ".example.com")) == "see www&#46;example&#46;com"
+    assert to_markdown(sentence("mail ops", "@example.com")) == "mail ops&#8288;@example&#46;com"
+    assert to_markdown(sentence(strong("a"), strong("_b"))) == "**a\\_b**"
+    assert to_markdown(sentence(strong(""), "x", strong("\x1b"), strong("\n"))) == "x "
+    assert to_markdown(sentence("x", strong(" b\t"), ".")) == "x **b** ."
+
+
+def test_plain_text_is_what_a_reader_sees() -> None:
+    line = sentence(strong("a*b"), " <c> &amp; ", code("`x`"), "\x07\nend")
+    assert to_plain(line) == "a*b <c> &amp; `x` end"
+    assert to_markdown(sentence(code("`x`"))) == "`` `x` ``"

@@ -9,6 +9,8 @@ import numpy as np
 
 from pipeline.config import load_config
 from pipeline.model import QueryResult, Series
+from pipeline.outcomes import Status, Verdict
+from pipeline.report.badge import Badge
 from pipeline.report.render import render_markdown
 from pipeline.report.view import build_report
 from pipeline.run import RunRequest, run_week
@@ -105,3 +107,13 @@ def test_thousands_of_series_list_the_worst_and_summarise_the_rest(tmp_path: Pat
     # values 0..199, 25 series each: met 0..100 (2,525), at risk 101..150 (1,250), missed
     # 151..199 (1,225), of which the 10 shown (all 199)
     assert "4,990 more series not listed: 2,525 met, 1,250 at risk, 1,215 missed." in md
+
+
+def test_a_badge_names_every_outcome_with_a_style_of_the_html_report() -> None:
+    css = (Path(__file__).parent.parent / "report_templates/assets/report.css").read_text()
+    assert Badge.of(Verdict.AT_RISK) == Badge("at_risk", "AT RISK", "⚠️")
+    assert Badge.of(Status.NO_DATA) == Badge("no_data", "No data", "❔")
+    for outcome in (*Status, *Verdict):
+        assert f".pill.{Badge.of(outcome).code}" in css, outcome
+    for verdict in Verdict:
+        assert f".badge.{Badge.of(verdict).code}" in css

@@ -13,6 +13,7 @@ from pipeline.outcomes import Status
 from pipeline.report import formatting as fmt
 from pipeline.report import narrative
 from pipeline.report.render import environment
+from pipeline.report.spans import to_plain
 from pipeline.text import one_line
 from pipeline.trend import Trend
 
@@ -59,7 +60,7 @@ def mail_view(
     Names are made one line here; the templates drop any other control character.
     """
     goals = [result.goal(g) for g in agent.goal_ids]
-    moved = [fmt.md_plain(line) for line in narrative.changes(trend, goals)]
+    moved = [to_plain(line) for line in narrative.changes(trend, goals)]
     open_goals = []
     for goal in goals:
         unit = goal.spec.unit

@@ -57,6 +57,31 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
     ax = fig.add_subplot()
     grid = window.first_ts + window.step_s * np.arange(window.expected, dtype=np.float64)
     times = grid.astype("datetime64[s]")
+    _time_axis(ax, times, window)
+    ax.set_ylabel(plain(goal.spec.unit or "value"), fontsize=7)
+    by_labels = {s.labels: s for s in data.series}
+    ordered = [by_labels[s.labels] for s in goal.series if s.labels in by_labels]
+    if not ordered:
+        _say_why_empty(ax, goal)
+        return fig
+    values, band = _draw_series(ax, goal, ordered, grid, times)
+    _draw_target(ax, goal.spec.target, goal.spec.warning)
+    _shade_off_target(ax, goal, values[0], times)
+    _fit_y(ax, np.concatenate([*values, *band]), goal.spec.target, goal.spec.warning)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+    handles = len(ax.get_legend_handles_labels()[0])
+    ax.legend(
+        fontsize=6,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        ncols=min(4, handles),
+        frameon=False,
+    )
+    return fig
+
+
+def _time_axis(ax: Axes, times: NDArray[np.datetime64], window: Window) -> None:
+    """The week along x, in the sprint's time zone; a light grid, no top or right frame."""
     end = np.datetime64(int(window.end.timestamp()), "s")
     ax.set_xlim(times[0] if times.size else end, end)  # type: ignore[arg-type]
     ax.xaxis.set_major_locator(
@@ -70,33 +95,43 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
         )
     )
     ax.set_xlabel(f"time ({window.timezone})", fontsize=7)
-    ax.set_ylabel(plain(goal.spec.unit or "value"), fontsize=7)
     ax.tick_params(labelsize=6.5)
     ax.grid(True, linewidth=0.3, alpha=0.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
-    by_labels = {s.labels: s for s in data.series}
-    ordered = [by_labels[s.labels] for s in goal.series if s.labels in by_labels]
-    if not ordered:
-        reason = (
-            "Query failed: " + (goal.message or "")
-            if goal.status == Status.ERROR
-            else "No data in this window"
-        )
-        ax.text(
-            0.5,
-            0.5,
-            plain(reason[:120]),
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=9,
-            color="#555555",
-        )
-        ax.set_yticks([])
-        return fig
 
+def _say_why_empty(ax: Axes, goal: GoalResult) -> None:
+    """A chart with no line says why: the query failed, or there was no data."""
+    reason = (
+        "Query failed: " + (goal.message or "")
+        if goal.status == Status.ERROR
+        else "No data in this window"
+    )
+    ax.text(
+        0.5,
+        0.5,
+        plain(reason[:120]),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=9,
+        color="#555555",
+    )
+    ax.set_yticks([])
+
+
+def _draw_series(
+    ax: Axes,
+    goal: GoalResult,
+    ordered: list[Series],
+    grid: NDArray[np.float64],
+    times: NDArray[np.datetime64],
+) -> tuple[list[NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """The series as lines, worst first; past MAX_LINES the worst few, and all as a band.
+
+    Returns the values drawn as lines (on the grid) and the band's low and high (empty if none).
+    """
     keep = fmt.varying_labels([s.labels for s in ordered])
     if len(ordered) > MAX_LINES:
         shown = ordered[:WORST_SHOWN]
@@ -124,10 +159,14 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
             color=COLORS[i % len(COLORS)],
             label=plain(label[:60] + ("…" if len(label) > 60 else "")),
         )
+    return values, (low, high)
 
-    _draw_target(ax, goal.spec.target, goal.spec.warning)
+
+def _shade_off_target(
+    ax: Axes, goal: GoalResult, worst: NDArray[np.float64], times: NDArray[np.datetime64]
+) -> None:
+    """Shade the times the worst series misses the per-sample rule (or the target)."""
     sample_rule = goal.spec.sample_target or goal.spec.target
-    worst = values[0]
     violating = ~np.isnan(worst) & ~sample_rule.mask(np.nan_to_num(worst, nan=0.0))
     if violating.any():
         ax.fill_between(
@@ -141,17 +180,6 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
             linewidth=0,
             label="worst series off target",
         )
-    _fit_y(ax, np.concatenate([*values, low, high]), goal.spec.target, goal.spec.warning)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
-    handles = len(ax.get_legend_handles_labels()[0])
-    ax.legend(
-        fontsize=6,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.3),
-        ncols=min(4, handles),
-        frameon=False,
-    )
-    return fig
 
 
 def plain(text: str) -> str:

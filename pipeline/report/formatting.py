@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections.abc import Sequence
-
-from markupsafe import Markup, escape
 
 from pipeline.model import GoalResult, Labels
 from pipeline.settings import GoalSpec
 from pipeline.targets import Target
-from pipeline.text import cap, one_line
 
 
 def number(value: float | None, near: Sequence[float] = ()) -> str:
@@ -152,95 +147,3 @@ def varying_labels(all_labels: list[Labels]) -> frozenset[str] | None:
     names = {k for labels in all_labels for k, _ in labels}
     varying = {n for n in names if len({dict(labels).get(n) for labels in all_labels}) > 1}
     return frozenset(varying) or None
-
-
-# Backslash escapes that CommonMark, GFM and Python-Markdown (with `tables`) all understand.
-_MD_BACKSLASHED = re.compile(r"([\\`*_\[\]|#])")
-# Characters no escape reaches in every renderer, written as HTML entities instead: `~` has no
-# backslash escape in Python-Markdown, and `<`, `>`, `&` are HTML (a backslash before `<` is
-# swallowed by an autolinked URL just before it in GFM).
-_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "~": "&#126;"}
-_MD_ENTITY_CHARS = re.compile("[&<>~]")
-# What autolinkers (cmark-gfm's extension, markdown-it's linkify) take for a link: the `//` of
-# a URL, the dots of a host name (`www.`, `api.example.com`: a dot before a letter), the `@` of
-# an e-mail address. A data value must not become a link either, so these are broken up without
-# changing the text shown: `/` and `.` as entities, and before `@` a WORD JOINER (invisible),
-# since cmark-gfm finds e-mail addresses after decoding entities.
-_URL_SLASHES = re.compile(r"/(?=/)")
-_HOST_DOT = re.compile(r"\.(?=[^\W\d_])|(?<=[wW]{3})\.")
-_EMAIL_AT = re.compile(r"(?<=\S)@")
-WORD_JOINER = "\u2060"
-
-
-def md_escape(text: object) -> str:
-    """Any text (a label value, a goal name, a server message) as inert one-line Markdown.
-
-    Control characters go, newlines become spaces; Markdown specials are backslash-escaped,
-    HTML specials written as entities, and nothing in it can become a link or an element in
-    cmark-gfm, markdown-it (with linkify) or Python-Markdown.
-    """
-    value = _MD_BACKSLASHED.sub(r"\\\1", one_line(str(text)))
-    value = _MD_ENTITY_CHARS.sub(lambda m: _MD_ENTITIES[m.group()], value)
-    value = _EMAIL_AT.sub("&#8288;@", value)  # before the dots of the address become entities
-    value = _URL_SLASHES.sub("&#47;", value)
-    return _HOST_DOT.sub("&#46;", value)
-
-
-def md_message(text: object) -> str:
-    """A server's message in a report sentence: inert, and cut to about 2,000 characters."""
-    return md_escape(cap(one_line(str(text))))
-
-
-def md_code(text: object) -> str:
-    """Inline code that survives backticks, newlines and control characters in the text."""
-    value = one_line(str(text))
-    longest = max((len(m) for m in re.findall(r"`+", value)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if value.startswith("`") or value.endswith("`") else ""
-    return f"{fence}{pad}{value}{pad}{fence}"
-
-
-# The Markdown of the report's own sentences: a backslash escape, an entity, a code span, `**`.
-_MD_INLINE = re.compile(
-    r"\\([!-/:-@\[-`{-~])"
-    r"|(&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)"
-    r"|(`+)(.+?)(?<!`)\3(?!`)"
-    r"|(\*\*)"
-)
-
-
-def md_plain(text: str) -> str:
-    """The text a reader sees of one-line Markdown from `md_escape`: escapes and entities undone."""
-    return "".join(_inline_pieces(text, plain=True))
-
-
-def rich_html(text: str) -> Markup:
-    """The report's one-line Markdown (bold, code and escapes only) as safe HTML."""
-    return Markup("".join(_inline_pieces(text, plain=False)))
-
-
-def _inline_pieces(text: str, plain: bool) -> list[str]:
-    def out(piece: str) -> str:
-        return piece if plain else str(escape(piece))
-
-    pieces: list[str] = []
-    bold = False
-    pos = 0
-    for match in _MD_INLINE.finditer(text):
-        pieces.append(out(text[pos : match.start()]))
-        escaped, entity, code, bold_mark = match.group(1), match.group(2), match.group(4), match[5]
-        if escaped is not None:
-            pieces.append(out(escaped))
-        elif entity is not None:
-            pieces.append(out(html.unescape(entity).replace(WORD_JOINER, "")))
-        elif code is not None:
-            inner = code[1:-1] if code.startswith(" ") and code.endswith(" ") else code
-            pieces.append(inner if plain else f"<code>{escape(inner)}</code>")
-        elif bold_mark and not plain:
-            pieces.append("</strong>" if bold else "<strong>")
-            bold = not bold
-        pos = match.end()
-    pieces.append(out(text[pos:]))
-    if bold and not plain:
-        pieces.append("</strong>")
-    return pieces

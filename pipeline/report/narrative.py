@@ -1,7 +1,7 @@
 """The sentences of a report: summary, why, what changed, next steps, projection.
 
-They are one-line Markdown (bold, backslash escapes, entities); the HTML view turns them into
-HTML with `formatting.rich_html`. Every name or label in them is escaped here.
+Each is a `spans.Sentence` of plain text (names in bold); nothing here is markup or escaped:
+each template renders the sentences for its output (`spans.to_markdown`, `spans.to_html`).
 """
 
 from __future__ import annotations
@@ -11,32 +11,42 @@ from collections.abc import Sequence
 from pipeline.model import AgentResult, GoalResult, Scorecard, WeekResult, Window
 from pipeline.outcomes import Status, Verdict
 from pipeline.report import formatting as fmt
+from pipeline.report.spans import Sentence, join, message, sentence, strong
 from pipeline.trend import GoalTrend, Trend
 
-ALL_MET = "All of this agent's convergence points are met: keep them there and watch the trend."
+ALL_MET = sentence(
+    "All of this agent's convergence points are met: keep them there and watch the trend."
+)
 LARGEST_MOVES = 3
 
 
-def summary(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
+def summary(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...]:
     """The executive summary: the agent's verdict first, then the sprint's, then the tally."""
     card = result.scorecard
     own = agent.scorecard
     counts = {s: sum(1 for g in result.goals if g.status == s) for s in Status}
     tally = ", ".join(f"{n} {s.text.lower()}" for s, n in counts.items() if n)
-    cats_text = ", ".join(f"{fmt.md_escape(c.name)} {fmt.score(c.score)}" for c in card.categories)
+    cats_text = ", ".join(f"{c.name} {fmt.score(c.score)}" for c in card.categories)
     lines = [
-        f"{fmt.md_escape(agent.name)} is **{own.verdict.text}**: its "
-        f"{_count(len(agent.goal_ids), 'convergence point')} score {fmt.score(own.score)}/100.",
-        f"The sprint, {fmt.md_escape(result.sprint)}, is **{card.verdict.text}**: "
-        f"{fmt.score(card.score)}/100 overall ({cats_text}); "
-        f"{_count(len(result.goals), 'goal')}: {tally}.",
+        sentence(
+            f"{agent.name} is ",
+            strong(own.verdict.text),
+            f": its {_count(len(agent.goal_ids), 'convergence point')} score "
+            f"{fmt.score(own.score)}/100.",
+        ),
+        sentence(
+            f"The sprint, {result.sprint}, is ",
+            strong(card.verdict.text),
+            f": {fmt.score(card.score)}/100 overall ({cats_text}); "
+            f"{_count(len(result.goals), 'goal')}: {tally}.",
+        ),
     ]
     if not result.window.complete:
-        lines.append("The week is still in progress: these are the figures so far.")
+        lines.append(sentence("The week is still in progress: these are the figures so far."))
     return tuple(lines)
 
 
-def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
+def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...]:
     """Why the agent's verdict: its key-goal vetoes, what each goal costs, the thresholds."""
     own = agent.scorecard
     goals = [result.goal(g) for g in agent.goal_ids]
@@ -45,16 +55,18 @@ def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
     for goal in sorted(goals, key=lambda g: (g.spec.id not in own.vetoed_by, -lost[g.spec.id])):
         vetoes = goal.spec.id in own.vetoed_by
         if goal.score is None:
-            lines.append(f"{_goal_state(goal)} is left out of this agent's score (no_data: skip).")
+            lines.append(
+                sentence(_goal_state(goal), " is left out of this agent's score (no_data: skip).")
+            )
             continue
         if lost[goal.spec.id] <= 0 and not vetoes:
             continue
-        costs = f"costs {lost[goal.spec.id]:.1f} of this agent's points"
-        line = f"{_goal_state(goal)} {costs}"
+        line = f" costs {lost[goal.spec.id]:.1f} of this agent's points"
         if vetoes:
             both = " (and the sprint's)" if goal.spec.id in result.scorecard.vetoed_by else ""
             line += f"; as a key goal it makes this agent's verdict{both} MISSED whatever the score"
-        lines.append(" ".join(filter(None, [f"{line}.", _weight_share(goal, goals, own)])))
+        own_line = sentence(_goal_state(goal), f"{line}.")
+        lines.append(join([own_line, _weight_share(goal, goals, own)]))
     rule = _verdict_rule(own, result.pass_score, result.warning_score)
     if rule:
         lines.append(rule)
@@ -63,7 +75,7 @@ def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def reasons(result: WeekResult, agent: AgentResult | None = None) -> tuple[str, ...]:
+def reasons(result: WeekResult, agent: AgentResult | None = None) -> tuple[Sentence, ...]:
     """Why the sprint's verdict: key-goal vetoes, then the three goals that cost the most points.
 
     A veto already told in `agent`'s reasons is not told again.
@@ -76,61 +88,63 @@ def reasons(result: WeekResult, agent: AgentResult | None = None) -> tuple[str, 
         if gid not in told:
             goal = result.goal(gid)
             lines.append(
-                f"Key goal {_goal_state(goal)} costs {lost[gid]:.1f} points and makes the "
-                "sprint's verdict MISSED whatever the score."
+                sentence(
+                    "Key goal ",
+                    _goal_state(goal),
+                    f" costs {lost[gid]:.1f} points and makes the "
+                    "sprint's verdict MISSED whatever the score.",
+                )
             )
     costly = [gid for gid, p in sorted(lost.items(), key=lambda kv: -kv[1]) if p > 0]
     for gid in [g for g in costly if g not in card.vetoed_by or g in told][:3]:
-        lines.append(f"{_goal_state(result.goal(gid))} costs {lost[gid]:.1f} points.")
+        lines.append(sentence(_goal_state(result.goal(gid)), f" costs {lost[gid]:.1f} points."))
     rule = _verdict_rule(card, result.pass_score, result.warning_score)
     if rule:
         lines.append(rule)
     return tuple(lines)
 
 
-def _goal_state(goal: GoalResult) -> str:
-    """`**Time to Launch** (at risk, 15 days against < 14 days)`."""
+def _goal_state(goal: GoalResult) -> Sentence:
+    """**Time to Launch** (at risk, 15 days against < 14 days)."""
     spec = goal.spec
     state = goal.status.text.lower()
     if goal.value is not None:
         state += (
-            f", {fmt.md_escape(fmt.goal_quantity(goal.value, spec))} against "
-            f"{fmt.md_escape(fmt.target(spec.target, spec.unit))}"
+            f", {fmt.goal_quantity(goal.value, spec)} against {fmt.target(spec.target, spec.unit)}"
         )
-    return f"**{fmt.md_escape(spec.name)}** ({state})"
+    return sentence(strong(spec.name), f" ({state})")
 
 
-def _weight_share(goal: GoalResult, goals: Sequence[GoalResult], card: Scorecard) -> str:
+def _weight_share(goal: GoalResult, goals: Sequence[GoalResult], card: Scorecard) -> str | None:
     """`It is this agent's only customer goal, so it carries 60 % of its score.`"""
     scored = {c.name: c.weight for c in card.categories if c.score is not None}
     cat = goal.spec.category
     if goal.score is None or cat not in scored or sum(scored.values()) <= 0:
-        return ""
+        return None
     peers = [g for g in goals if g.spec.category == cat and g.score is not None]
     cat_share = scored[cat] / sum(scored.values())
     share = cat_share * goal.spec.weight / sum(g.spec.weight for g in peers)
-    name = fmt.md_escape(cat)
     if len(peers) == 1:
-        return f"It is this agent's only {name} goal, so it carries {share:.0%} of its score."
+        return f"It is this agent's only {cat} goal, so it carries {share:.0%} of its score."
     return (
-        f"It carries {share:.0%} of this agent's score (one of its {len(peers)} {name} goals, "
+        f"It carries {share:.0%} of this agent's score (one of its {len(peers)} {cat} goals, "
         f"which share {cat_share:.0%})."
     )
 
 
-def _verdict_rule(card: Scorecard, pass_score: float, warning_score: float) -> str | None:
+def _verdict_rule(card: Scorecard, pass_score: float, warning_score: float) -> Sentence | None:
     """Which threshold the score fell under, when that (not a veto) decides the verdict."""
     if card.score is None or card.vetoed_by:
         return None
     score = fmt.score(card.score)
     if card.verdict == Verdict.MISSED:
-        return f"{score} is below the at-risk threshold of {warning_score:g}: MISSED."
+        return sentence(f"{score} is below the at-risk threshold of {warning_score:g}: MISSED.")
     if card.verdict == Verdict.AT_RISK:
-        return f"{score} is below the pass score of {pass_score:g}: AT RISK."
+        return sentence(f"{score} is below the pass score of {pass_score:g}: AT RISK.")
     return None
 
 
-def changes(trend: Trend, goals: Sequence[GoalResult]) -> tuple[str, ...]:
+def changes(trend: Trend, goals: Sequence[GoalResult]) -> tuple[Sentence, ...]:
     """What changed since last week among `goals`: each whose status moved (in the order given),
     then the largest moves of the others."""
     moved, still = [], []
@@ -140,15 +154,21 @@ def changes(trend: Trend, goals: Sequence[GoalResult]) -> tuple[str, ...]:
             continue
         if previous.status != goal.status:
             moved.append(
-                f"**{fmt.md_escape(goal.spec.name)}**: {previous.status.text.lower()}"
-                f" → {goal.status.text.lower()} ({_from_to(goal, trend)})."
+                sentence(
+                    strong(goal.spec.name),
+                    f": {previous.status.text.lower()} → {goal.status.text.lower()}"
+                    f" ({_from_to(goal, trend)}).",
+                )
             )
         elif _relative_move(goal, trend.goals[goal.spec.id]) > 0:
             still.append(goal)
     still.sort(key=lambda g: -_relative_move(g, trend.goals[g.spec.id]))
     largest = [
-        f"**{fmt.md_escape(g.spec.name)}** moved "
-        f"{fmt.goal_change(trend.goals[g.spec.id].change, g.value, g.spec)}: {_from_to(g, trend)}."
+        sentence(
+            strong(g.spec.name),
+            f" moved {fmt.goal_change(trend.goals[g.spec.id].change, g.value, g.spec)}: "
+            f"{_from_to(g, trend)}.",
+        )
         for g in still[:LARGEST_MOVES]
     ]
     return (*moved, *largest)
@@ -163,7 +183,7 @@ def _from_to(goal: GoalResult, trend: Trend) -> str:
         before = ", ".join(filter(None, [before, fmt.series_name(goal, previous.labels)]))
     if goal.series:
         now = ", ".join(filter(None, [now, fmt.series_name(goal, goal.series[0].labels)]))
-    return fmt.md_escape(f"{before} → {now}")
+    return f"{before} → {now}"
 
 
 def _relative_move(goal: GoalResult, trend: GoalTrend) -> float:
@@ -192,50 +212,50 @@ def points_lost(goals: list[GoalResult], card: Scorecard) -> dict[str, float]:
     return lost
 
 
-def next_steps(result: WeekResult, agent: AgentResult, trend: Trend) -> tuple[str, ...]:
+def next_steps(result: WeekResult, agent: AgentResult, trend: Trend) -> tuple[Sentence, ...]:
     """The agent's goals not met, costliest first, each with its projection."""
     goals = [result.goal(g) for g in agent.goal_ids]
     lost = points_lost(goals, agent.scorecard)
     pending = sorted((g for g in goals if g.status != Status.MET), key=lambda g: -lost[g.spec.id])
-    lines = [
-        " ".join(filter(None, [_next_step(g), projection(g, trend.goals[g.spec.id])]))
-        for g in pending
-    ] or [ALL_MET]
+    lines = [join([_next_step(g), projection(g, trend.goals[g.spec.id])]) for g in pending]
+    if not lines:
+        lines.append(ALL_MET)
     if not result.window.complete:
-        lines.append("Rerun after the week ends for the final figures.")
+        lines.append(sentence("Rerun after the week ends for the final figures."))
     return tuple(lines)
 
 
-def _next_step(goal: GoalResult) -> str:
+def _next_step(goal: GoalResult) -> Sentence:
     spec = goal.spec
-    name = fmt.md_escape(spec.name)
+    name = strong(spec.name)
     if goal.status == Status.ERROR:
-        return f"Fix the query of **{name}**: {fmt.md_message(goal.message)}."
+        return sentence("Fix the query of ", name, ": ", message(goal.message), ".")
     if goal.status == Status.NO_DATA:
-        return f"Get data for **{name}**: its query returned no samples this week."
+        return sentence("Get data for ", name, ": its query returned no samples this week.")
     verb = {">=": "Raise", ">": "Raise", "<=": "Bring down", "<": "Bring down"}.get(
         spec.target.op, "Bring"
     )
     where = ""
     if len(goal.series) > 1:
         keep = fmt.varying_labels([s.labels for s in goal.series])
-        where = f" (worst series: {fmt.md_escape(fmt.labels_text(goal.series[0].labels, keep))})"
-    return (
-        f"{verb} **{name}** from {fmt.md_escape(fmt.goal_quantity(goal.value, spec))} "
-        f"to {fmt.md_escape(fmt.target(spec.target, spec.unit))}{where}."
+        where = f" (worst series: {fmt.labels_text(goal.series[0].labels, keep)})"
+    return sentence(
+        f"{verb} ",
+        name,
+        f" from {fmt.goal_quantity(goal.value, spec)} "
+        f"to {fmt.target(spec.target, spec.unit)}{where}.",
     )
 
 
-def projection(goal: GoalResult, trend: GoalTrend) -> str | None:
+def projection(goal: GoalResult, trend: GoalTrend) -> Sentence | None:
     """`At the latest rate of change (▲ 2.5 % a week) it would be met in week 5.`"""
     found = trend.projection
     if found is None:
         return None
-    rate = fmt.md_escape(f"{fmt.change(found.rate, goal.value)} {goal.spec.unit}".strip())
-    rate += " a week"
+    rate = f"{fmt.change(found.rate, goal.value)} {goal.spec.unit}".strip() + " a week"
     if found.week is None:
-        return f"Not converging at the latest rate of change ({rate})."
-    return f"At the latest rate of change ({rate}) it would be met in week {found.week}."
+        return sentence(f"Not converging at the latest rate of change ({rate}).")
+    return sentence(f"At the latest rate of change ({rate}) it would be met in week {found.week}.")
 
 
 def period(window: Window) -> str:

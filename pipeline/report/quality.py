@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pipeline.model import GoalResult, SeriesScore, WeekResult, Window
 from pipeline.outcomes import NoDataPolicy, Status
 from pipeline.report import formatting as fmt
+from pipeline.report.spans import Sentence, join, message, sentence, strong
 
 MAX_GAP_NOTES = 10  # series lines; the rest are counted in one line
 
@@ -25,33 +26,41 @@ class _Gap:
     missing: int
 
 
-def quality_notes(result: WeekResult) -> tuple[str, ...]:
+def quality_notes(result: WeekResult) -> tuple[Sentence, ...]:
     """Query errors, no data, partial responses and missing samples, grouped by cause."""
     return (*_grouped(result.goals, lambda g: _causes(g, result)), *_gap_notes(result))
 
 
-def _causes(goal: GoalResult, result: WeekResult) -> list[str]:
-    causes = [f"partial response, the server warned: {fmt.md_message(w)}" for w in goal.warnings]
+def _causes(goal: GoalResult, result: WeekResult) -> list[Sentence]:
+    causes = [sentence("partial response, the server warned: ", message(w)) for w in goal.warnings]
     if goal.status == Status.ERROR:
-        causes.insert(0, f"query failed: {fmt.md_message(goal.message)}")
+        causes.insert(0, sentence("query failed: ", message(goal.message)))
     elif goal.status == Status.NO_DATA:
         effect = (
             "scored 0" if result.no_data_policy == NoDataPolicy.FAIL else "left out of the weights"
         )
-        causes.insert(0, f"no samples in the window ({result.no_data_policy} policy: {effect}).")
+        policy = f"no samples in the window ({result.no_data_policy} policy: {effect})."
+        causes.insert(0, sentence(policy))
     return causes
 
 
-def _grouped(goals: tuple[GoalResult, ...], causes: Callable[[GoalResult], list[str]]) -> list[str]:
-    """`**A**, **B**: cause` for each distinct cause, in goal order."""
-    grouped: dict[str, list[str]] = defaultdict(list)
+def _grouped(
+    goals: tuple[GoalResult, ...], causes: Callable[[GoalResult], list[Sentence]]
+) -> list[Sentence]:
+    """**A**, **B**: cause, for each distinct cause, in goal order."""
+    grouped: dict[Sentence, list[str]] = defaultdict(list)
     for goal in goals:
-        for text in causes(goal):
-            grouped[text].append(f"**{fmt.md_escape(goal.spec.name)}**")
-    return [f"{', '.join(names)}: {text}" for text, names in grouped.items()]
+        for cause in causes(goal):
+            grouped[cause].append(goal.spec.name)
+    return [sentence(_names(names), ": ", cause) for cause, names in grouped.items()]
 
 
-def _gap_notes(result: WeekResult) -> list[str]:
+def _names(names: list[str]) -> Sentence:
+    """**A**, **B**: goal names in bold."""
+    return join([strong(n) for n in names], ", ")
+
+
+def _gap_notes(result: WeekResult) -> list[Sentence]:
     """One line per reason a series lacks samples (late start, early end, gaps).
 
     Series of multi-series goals are named by their labels, so one customer's late start reads
@@ -70,14 +79,14 @@ def _gap_notes(result: WeekResult) -> list[str]:
     lines = []
     for (who, reason), gaps in ranked[:MAX_GAP_NOTES]:
         if who:
-            lines.append(f"{fmt.md_escape(who)} has {reason} ({_gap_counts(gaps, window)}).")
+            lines.append(sentence(f"{who} has {reason} ({_gap_counts(gaps, window)})."))
         else:
-            names = ", ".join(f"**{fmt.md_escape(g.goal)}**" for g in gaps)
-            lines.append(f"{names}: {reason} ({_gap_counts(gaps, window, per_goal=False)}).")
+            counts = _gap_counts(gaps, window, per_goal=False)
+            lines.append(sentence(_names([g.goal for g in gaps]), f": {reason} ({counts})."))
     rest = ranked[MAX_GAP_NOTES:]
     if rest:
         count = sum(len(g) for _, g in rest)
-        lines.append(f"{count:,} more series lack samples for other reasons.")
+        lines.append(sentence(f"{count:,} more series lack samples for other reasons."))
     return lines
 
 

@@ -8,7 +8,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pipeline.report import formatting as fmt
+from pipeline.report import spans
 from pipeline.report.view import ReportView
 from pipeline.text import strip_controls
 
@@ -27,9 +27,9 @@ def environment() -> Environment:
         keep_trailing_newline=True,
         finalize=_no_controls,
     )
-    env.filters["md"] = fmt.md_escape
-    env.filters["code"] = fmt.md_code
-    env.filters["rich"] = fmt.rich_html
+    env.filters["md"] = spans.to_markdown  # a value or a sentence as inert Markdown
+    env.filters["code"] = spans.md_code
+    env.filters["html"] = spans.to_html  # a sentence as HTML (other values are autoescaped)
     return env
 
 

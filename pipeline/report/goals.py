@@ -1,0 +1,166 @@
+"""The goals of a report, ready to print: table rows, per-series rows, details of each goal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+from urllib.parse import quote, urlencode
+
+from pipeline.model import GoalResult, WeekResult, Window
+from pipeline.outcomes import Status
+from pipeline.report import formatting as fmt
+from pipeline.report import narrative
+from pipeline.report.badge import Badge
+from pipeline.report.spans import Sentence
+from pipeline.text import cap
+from pipeline.trend import GoalTrend
+
+MAX_SERIES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class GoalRow:
+    """One line of a goal table."""
+
+    name: str
+    target: str
+    actual: str
+    actual_series: str | None  # the series the value came from, when the goal has several
+    status: Badge
+    score: str
+    coverage: str
+    key: bool
+    mine: bool
+    previous: str
+    previous_series: str | None
+    change: str
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    """One series of a goal, for the per-series breakdown."""
+
+    labels: str
+    value: str
+    status: Badge
+    coverage: str
+    previous: str
+    change: str  # "new" for a series last week did not have
+
+
+@dataclass(frozen=True)
+class GoalDetail:
+    """One of the agent's convergence points in detail."""
+
+    row: GoalRow
+    query: str
+    link: str | None  # the query in the Prometheus UI, over the report's window
+    aggregate: str
+    warning: str | None  # the at-risk band, when the goal has one
+    sample_target: str | None  # what each sample must meet, when the goal says
+    message: str | None
+    series: tuple[SeriesRow, ...]
+    series_total: int
+    hidden_summary: str | None
+    chart: str | None
+    projection: Sentence | None
+
+
+def goal_row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
+    """`goal`'s line in its category's table; `mine` when it is one of the agent's."""
+    spec = goal.spec
+    previous = trend.previous
+    return GoalRow(
+        name=spec.name,
+        target=fmt.target(spec.target, spec.unit),
+        actual=fmt.goal_quantity(goal.value, spec),
+        actual_series=fmt.series_name(goal, goal.series[0].labels) if goal.series else None,
+        status=Badge.of(goal.status),
+        score=fmt.score(goal.score),
+        coverage=fmt.percent(goal.coverage),
+        key=spec.key,
+        mine=mine,
+        previous=fmt.goal_quantity(previous.value, spec) if previous else "—",
+        previous_series=(
+            fmt.series_name(goal, previous.labels)
+            if previous and previous.labels is not None
+            else None
+        ),
+        change=fmt.goal_change(trend.change, goal.value, spec),
+    )
+
+
+def series_rows(goal: GoalResult, trend: GoalTrend) -> tuple[SeriesRow, ...]:
+    """The worst series first, each with its own last-week value, matched by labels."""
+    spec = goal.spec
+    keep = fmt.varying_labels([s.labels for s in goal.series])
+    before = dict(trend.previous.series) if trend.previous and trend.previous.series else None
+    rows = []
+    for s in goal.series[:MAX_SERIES_SHOWN]:
+        previous, change = "—", "—"
+        if before is not None and s.labels not in before:
+            change = "new"
+        elif before is not None:
+            last = before[s.labels]
+            previous = fmt.goal_quantity(last, spec)
+            if last is not None and s.value is not None:
+                change = fmt.goal_change(s.value - last, s.value, spec)
+        rows.append(
+            SeriesRow(
+                labels=fmt.labels_text(s.labels, keep),
+                value=fmt.goal_quantity(s.value, spec),
+                status=Badge.of(s.status),
+                coverage=fmt.percent(s.coverage),
+                previous=previous,
+                change=change,
+            )
+        )
+    return tuple(rows)
+
+
+def goal_detail(
+    goal: GoalResult, charts: dict[str, str], trend: GoalTrend, result: WeekResult
+) -> GoalDetail:
+    """One of the agent's goals in detail: its facts, series, chart and projection."""
+    spec = goal.spec
+    return GoalDetail(
+        row=goal_row(goal, True, trend),
+        query=spec.query,
+        link=graph_link(result.ui_url, spec.query, result.window),
+        aggregate=spec.aggregate,
+        warning=fmt.target(spec.warning, spec.unit) if spec.warning else None,
+        sample_target=fmt.target(spec.sample_target, spec.unit) if spec.sample_target else None,
+        message=cap(goal.message) if goal.message else None,
+        series=series_rows(goal, trend),
+        series_total=len(goal.series),
+        hidden_summary=_hidden_summary(goal),
+        chart=charts.get(spec.id),
+        projection=narrative.projection(goal, trend),
+    )
+
+
+def _hidden_summary(goal: GoalResult) -> str | None:
+    """`40 more series not listed: 38 met, 2 missed`, when there are more than are listed."""
+    hidden = goal.series[MAX_SERIES_SHOWN:]
+    if not hidden:
+        return None
+    counts = {s: sum(1 for x in hidden if x.status == s) for s in Status}
+    parts = ", ".join(f"{n:,} {s.text.lower()}" for s, n in counts.items() if n)
+    return f"{len(hidden):,} more series not listed: {parts}"
+
+
+def graph_link(ui_url: str | None, query: str, window: Window) -> str | None:
+    """The query in the Prometheus UI's graph page, over the report's window."""
+    if ui_url is None:
+        return None
+    seconds = max(window.step_s, window.end.timestamp() - window.start.timestamp())
+    span = f"{seconds / 3600:g}h" if seconds % 3600 == 0 else f"{seconds:g}s"
+    params = {
+        "g0.expr": query,
+        "g0.tab": "0",
+        "g0.range_input": span,
+        "g0.end_input": window.end.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "g0.step_input": f"{window.step_s:g}",
+    }
+    base = quote(ui_url, safe=":/%@-._~")  # no parentheses or spaces to end a Markdown link
+    return f"{base}/graph?{urlencode(params, quote_via=quote)}"
