@@ -1,0 +1,183 @@
+"""Chat notifications through Apprise (Slack, Teams, Mattermost, Discord, JSON, ...): the
+week's verdicts, what changed and the goals not met, once per content and channel."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.delivery.deliver import week_fingerprint
+from pipeline.errors import ConfigError
+from pipeline.history import History
+from pipeline.model import AgentResult, GoalResult, WeekResult
+from pipeline.outcomes import Status
+from pipeline.report import formatting as fmt
+from pipeline.report import narrative
+from pipeline.text import cap, one_line
+from pipeline.trend import Trend
+
+log = logging.getLogger("pipeline")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One chat channel: its name (shown in messages and errors), the env var holding its
+    Apprise URL (a secret: webhook URLs carry tokens), and the agents whose results it carries
+    (empty: all)."""
+
+    name: str
+    url_env: str
+    agents: tuple[str, ...] = ()
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Notified:
+    """What happened on one channel."""
+
+    channel: str
+    sent: bool
+    skipped: bool  # this very message was already posted there
+    error: str | None = None
+
+
+def channel_urls(
+    channels: Sequence[Channel], env: Mapping[str, str], config: str
+) -> dict[str, str]:
+    """Each channel's URL from its env var; ConfigError naming every one that is not set."""
+    missing = [c for c in channels if not env.get(c.url_env)]
+    if missing:
+        raise ConfigError(
+            config,
+            [f"notify '{c.name}': environment variable '{c.url_env}' is not set" for c in missing],
+        )
+    return {c.name: env[c.url_env] for c in channels}
+
+
+def chat_message(
+    result: WeekResult, trend: Trend, agents: Sequence[AgentResult], link: str | None
+) -> ChatMessage:
+    """The verdicts (sprint, then each agent), what changed since last week, the goals not met,
+    and the report's address. Only config text and numbers: no series labels."""
+    card = result.scorecard
+    title = (
+        f"{one_line(result.sprint)} · week {result.window.week}: "
+        f"{card.verdict.text} {fmt.score(card.score)}/100"
+    )
+    lines = [
+        f"{one_line(a.name)}: {a.scorecard.verdict.text} {fmt.score(a.scorecard.score)}/100"
+        for a in agents
+    ]
+    goals = _goals_of(result, agents)
+    moved = [fmt.md_plain(s) for s in narrative.changes(trend, goals)]
+    if moved:
+        lines += ["", "What changed since last week:", *(f"- {m}" for m in moved)]
+    open_goals = [g for g in goals if g.status is not Status.MET]
+    if open_goals:
+        lines += ["", "Goals not met:", *(f"- {_open_goal(g)}" for g in open_goals)]
+    if link:
+        lines += ["", f"Report: {link}"]
+    return ChatMessage(title, cap("\n".join(lines), 3500))
+
+
+def _goals_of(result: WeekResult, agents: Sequence[AgentResult]) -> list[GoalResult]:
+    ids = dict.fromkeys(g for a in agents for g in a.goal_ids)
+    return [result.goal(g) for g in ids]
+
+
+def _open_goal(goal: GoalResult) -> str:
+    spec = goal.spec
+    name = one_line(spec.name)
+    if goal.value is None:
+        return f"{name}: {goal.status.text.lower()}"
+    return (
+        f"{name}: {goal.status.text.lower()}, {fmt.goal_quantity(goal.value, spec)} "
+        f"against {fmt.target(spec.target, spec.unit)}"
+    )
+
+
+def notify_week(
+    result: WeekResult,
+    trend: Trend,
+    channels: Sequence[Channel],
+    urls: Mapping[str, str],
+    history: History,
+    link: str | None,
+    resend: bool = False,
+) -> list[Notified]:
+    """Post the week's message to each channel not already given this very message; one
+    channel's failure never stops the others. Call under the week lock."""
+    week = result.window.week
+    fingerprint = week_fingerprint(result, trend)
+    outcomes = []
+    for channel in channels:
+        agents = [a for a in result.agents if not channel.agents or a.id in channel.agents]
+        message = chat_message(result, trend, agents, link)
+        key = f"chat:{channel.name}"
+        digest = hashlib.sha256(f"{fingerprint}:{key}:{message.body}".encode()).hexdigest()
+        if not resend and history.sent_to(week, key, digest):
+            log.info("%s: already posted this week's message", channel.name)
+            outcomes.append(Notified(channel.name, sent=False, skipped=True))
+            continue
+        error = post(urls[channel.name], message, channel.timeout_s)
+        if error is None:
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
+            history.record_delivery(week, key, digest, [channel.name], stamp)
+            log.info("%s: posted week %d", channel.name, week)
+        outcomes.append(Notified(channel.name, sent=error is None, skipped=False, error=error))
+    return outcomes
+
+
+def post(url: str, message: ChatMessage, timeout_s: float) -> str | None:
+    """Send `message` to the Apprise `url`; None when delivered, else why not (the URL and its
+    parts never appear in it)."""
+    import apprise  # only runs that notify pay for its import
+
+    sender = apprise.Apprise()
+    if not sender.add(url):
+        return "not a URL Apprise knows (check the scheme, e.g. slack://, msteams://, json://)"
+    seen: list[str] = []
+
+    def keep(entry: Any, service: Any = None) -> None:
+        if entry.level in ("WARNING", "ERROR", "CRITICAL"):
+            seen.append(str(entry.message))
+
+    outcome = sender.notify(
+        body=message.body,
+        title=message.title,
+        body_format=apprise.NotifyFormat.TEXT,
+        timeout=timeout_s,
+        log_callback=keep,
+        log_level=logging.WARNING,
+    )
+    if outcome:
+        return None
+    status = getattr(outcome, "status", None)
+    reason = "; ".join(dict.fromkeys(seen)) or f"not delivered ({getattr(status, 'name', status)})"
+    if getattr(status, "name", "") == "TIMEOUT":
+        reason = f"no answer within {timeout_s:g} s ({reason})"
+    return one_line(cap(redact(reason, url), 500))
+
+
+def redact(text: str, url: str) -> str:
+    """`text` without the URL or any of its tokens, keys and passwords."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    secrets = {url, unquote(url)}
+    secrets |= {p for p in (parts.password, parts.username) if p}
+    secrets |= {s for s in parts.path.split("/") if len(s) >= 4}
+    secrets |= {v for kv in parts.query.split("&") for v in kv.split("=")[1:] if len(v) >= 4}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text

@@ -1,0 +1,77 @@
+"""goals.csv and series.csv read back with the csv module and compared with summary.json."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.csvfiles import goals_csv, series_csv
+from pipeline.demo.promserver import PrometheusServer
+from tests.conftest import shipped_config
+
+pytestmark = pytest.mark.prometheus
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, int | float) else str(value)
+
+
+def test_every_run_writes_both_files_matching_summary_json(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    config = shipped_config(tmp_path, prometheus.url)
+    out = tmp_path / "out"
+    for week in (2, 3):  # week 3 has a previous week: its nested fields are filled
+        assert main(["--week", str(week), "--config", str(config), "--output", str(out), "-q"]) == 0
+    folder = out / "week-03"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert {"goals.csv", "series.csv"} <= set(summary["files"])
+    goals = _rows(folder / "goals.csv")
+    assert [g["id"] for g in goals] == [g["id"] for g in summary["goals"]]
+    for row, goal in zip(goals, summary["goals"], strict=True):
+        for key in ("name", "query", "target", "value", "status", "score", "coverage", "key"):
+            assert row[key] == _shown(goal[key]), (goal["id"], key)
+        assert row["previous_week"] == "2"
+        assert row["previous_value"] == _shown(goal["previous"]["value"])
+        assert row["series_count"] == str(len(goal["series"]))
+    series = _rows(folder / "series.csv")
+    expected = [(g["id"], s) for g in summary["goals"] for s in g["series"]]
+    assert len(series) == len(expected)
+    for row, (goal_id, s) in zip(series, expected, strict=True):
+        assert row["goal_id"] == goal_id
+        assert row["value"] == _shown(s["value"]) and row["status"] == s["status"]
+        labels = {k.removeprefix("label_"): v for k, v in row.items() if k.startswith("label_")}
+        assert {k: v for k, v in labels.items() if v} == s["labels"]
+
+
+def _summary(labels: dict[str, str], value: Any = 1.5) -> dict[str, Any]:
+    series = {"labels": labels, "value": value, "status": "met", "score": 100.0, "coverage": 1}
+    goal = {"id": "g", "name": '=HYPERLINK("http://x")', "previous": None, "projection": None}
+    return {"goals": [{**goal, "warnings": ["a", "b"], "series": [series]}]}
+
+
+def test_text_that_a_spreadsheet_would_run_is_kept_as_text() -> None:
+    summary = _summary({"job": "+cmd|' /C calc'!A0", "env": "-1+1", "ok": "plain"}, "-Inf")
+    [goal] = csv.DictReader(goals_csv(summary).splitlines())
+    assert goal["name"] == '\'=HYPERLINK("http://x")'
+    assert goal["warnings"] == "a; b"
+    assert goal["previous_week"] == "" and goal["projection_met_in_week"] == ""
+    [row] = csv.DictReader(series_csv(summary).splitlines())
+    assert row["label_job"] == "'+cmd|' /C calc'!A0"
+    assert row["label_env"] == "'-1+1" and row["label_ok"] == "plain"
+    assert row["value"] == "-Inf"  # summary.json's name for a number JSON cannot carry
+    assert row["coverage"] == "1"

@@ -1,0 +1,109 @@
+"""The browsable report site, loaded in a real headless Chromium over HTTP and from file://."""
+
+from __future__ import annotations
+
+import struct
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.demo.promserver import PrometheusServer
+from tests.browser import Page, links, load, static_server
+from tests.conftest import shipped_config
+
+pytestmark = pytest.mark.prometheus
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, prometheus: PrometheusServer) -> Path:
+    """The demo's three weeks in every format: the site as a nightly run leaves it."""
+    root = tmp_path_factory.mktemp("site")
+    config = shipped_config(root, prometheus.url)
+    for week in (1, 2, 3):
+        command = ["--week", str(week), "--config", str(config), "--output", str(root / "out")]
+        assert main([*command, "--format", "md,html,pdf", "-q"]) == 0
+    return root / "out"
+
+
+def _pages(site: Path) -> list[Path]:
+    return [site / "index.html", *sorted(site.glob("week-*/index.html"))]
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", header[16:24])
+    return width, height
+
+
+def _local(found: list[str]) -> list[str]:
+    """The links to files (the icon is an inline data: URL, so browsers ask for no favicon)."""
+    assert found
+    return [href for href in found if not href.startswith("data:")]
+
+
+def _clean(page: Page) -> None:
+    assert page.console == [], page.console
+
+
+def test_the_index_lists_every_week_and_agent_with_verdicts(site: Path) -> None:
+    html = (site / "index.html").read_text()
+    for week in (1, 2, 3):
+        assert f'href="week-0{week}/index.html"' in html
+    for agent in ("Product Manager Agent", "DevOps Agent", "Testing Agent", "Go Code Agent"):
+        assert agent in html
+    assert "<script" not in html and "http://" not in html.split("</style>")[1]
+    assert html.count('class="badge missed"') >= 1 and "<svg" in html
+
+
+def test_every_link_resolves_over_http_with_no_console_error(site: Path, tmp_path: Path) -> None:
+    with static_server(site, tmp_path / "http.log") as server:
+        shot = tmp_path / "index.png"
+        _clean(load(f"{server.url}/index.html", screenshot=shot))
+        for path in _pages(site):
+            url = f"{server.url}/{path.relative_to(site)}"
+            page = load(url)
+            _clean(page)
+            assert "<table" in page.dom
+            for href in _local(links(page.dom)):
+                target = urljoin(url, href)
+                with urllib.request.urlopen(target, timeout=10) as answer:
+                    assert answer.status == 200, target
+        assert not [r for r in server.requests() if r[1] >= 400], server.requests()
+    assert _png_size(shot) == (1200, 900)
+    assert shot.stat().st_size > 20_000  # drawn, not a blank page
+
+
+def test_every_link_resolves_from_file_urls(site: Path) -> None:
+    for path in _pages(site):
+        page = load(path.as_uri())
+        _clean(page)
+        for href in _local(links(page.dom)):
+            target = urlsplit(urljoin(path.as_uri(), href))
+            assert target.scheme == "file", href
+            assert Path(unquote(target.path)).is_file(), href
+
+
+def test_the_index_reads_on_a_390_px_phone(site: Path, tmp_path: Path) -> None:
+    # Test-only probe (the site has no script): the index in a 390 px frame, its widths measured.
+    probe = site / "probe-390.html"
+    probe.write_text(
+        '<iframe id="f" src="index.html" style="width:390px;height:900px;border:0"></iframe>'
+        "<script>f.onload = () => { const d = f.contentDocument;"
+        " const e = d.documentElement; document.title = e.scrollWidth + ' ' + e.clientWidth; };"
+        "</script>"
+    )
+    try:
+        with static_server(site, tmp_path / "http.log") as server:
+            page = load(f"{server.url}/probe-390.html", width=500)
+            shot = tmp_path / "phone.png"
+            load(f"{server.url}/index.html", width=390, screenshot=shot)
+    finally:
+        probe.unlink()
+    title = page.dom.split("<title>")[1].split("</title>")[0]
+    scrolled, shown = map(int, title.split())
+    assert 300 < shown <= 390 and scrolled == shown  # only the tables scroll sideways
+    assert _png_size(shot)[0] == 390 and shot.stat().st_size > 10_000
