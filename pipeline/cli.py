@@ -16,6 +16,7 @@ from rich.progress import Progress
 from pipeline.config import load_config
 from pipeline.errors import PipelineError, UsageError
 from pipeline.formats import Format, parse_formats
+from pipeline.gate import GateFailed, gate_message, judge_gate
 from pipeline.report import formatting as fmt
 from pipeline.run import RunRequest, run_week
 from pipeline.table import scores_table
@@ -40,6 +41,16 @@ def _week(text: str) -> int | None:
     if week < 1:
         raise argparse.ArgumentTypeError(f"weeks start at 1, not {week}")
     return week
+
+
+def _score(text: str) -> float:
+    try:
+        score = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a score from 0 to 100, not '{text}'") from None
+    if not 0 <= score <= 100:
+        raise argparse.ArgumentTypeError(f"expected a score from 0 to 100, not '{text}'")
+    return score
 
 
 def _formats(text: str) -> tuple[Format, ...]:
@@ -67,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--resend", action="store_true", help="with --email: send even if already sent"
     )
     parser.add_argument("--dry-run", action="store_true", help="query and score, write nothing")
+    parser.add_argument("--notify", action="store_true", help="post to the chat channels (notify:)")
+    parser.add_argument(
+        "--gate", action="store_true", help="exit 5 when the verdict is MISSED (a CI gate)"
+    )
+    parser.add_argument(
+        "--fail-under", type=_score, metavar="SCORE", help="with --gate: also exit 5 below SCORE"
+    )
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="write the goals as JUnit XML")
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
     return parser
 
@@ -133,8 +152,12 @@ class _Stderr(logging.Handler):
 
 def _report(args: argparse.Namespace) -> int:
     setup_logging(quiet=args.quiet)
-    if args.resend and not args.email:
-        raise UsageError("--resend only makes sense with --email")
+    if args.resend and not (args.email or args.notify):
+        raise UsageError("--resend only makes sense with --email or --notify")
+    if args.fail_under is not None and not args.gate:
+        raise UsageError("--fail-under only makes sense with --gate")
+    if args.junit and args.dry_run:
+        raise UsageError("--junit writes a file, and --dry-run writes nothing")
     loaded = load_config(args.config)
     output = args.output or loaded.output_dir
     request = RunRequest(
@@ -144,7 +167,9 @@ def _report(args: argparse.Namespace) -> int:
         formats=args.format or loaded.report.formats,
         dry_run=args.dry_run,
         email=args.email,
+        notify=args.notify,
         resend=args.resend,
+        junit=args.junit,
     )
     queries = len({g.query for g in loaded.goals})
     err = Console(stderr=True)
@@ -154,10 +179,15 @@ def _report(args: argparse.Namespace) -> int:
     result = outcome.result
     if request.dry_run:
         _console().print(scores_table(result))
-        return 0
-    card = result.scorecard
-    print(
-        f"week {result.window.week}: {card.verdict.text} "
-        f"({fmt.score(card.score)}/100); reports in {outcome.folder}"
-    )
+    else:
+        card = result.scorecard
+        print(
+            f"week {result.window.week}: {card.verdict.text} "
+            f"({fmt.score(card.score)}/100); reports in {outcome.folder}"
+        )
+    if args.gate:
+        gate = judge_gate(result, args.fail_under)
+        if not gate.passed:
+            raise GateFailed(gate_message(result, gate))
+        print(gate_message(result, gate))
     return 0

@@ -112,6 +112,24 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(handle.fileno())
 
 
+def replace_text(path: Path, text: str) -> None:
+    """Write a UTF-8 text file whole or not at all: into a temporary file beside it, then
+    renamed over it. OutputError naming the file when it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def write_text(path: Path, text: str) -> None:
     """Write a UTF-8 text file, creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.delivery.chat import Notified, channel_urls, notify_week
 from pipeline.delivery.deliver import Delivery, check_email, deliver_week
 from pipeline.errors import DeliveryError, UsageError
 from pipeline.formats import Format
 from pipeline.history import FILE_NAME as HISTORY_FILE
 from pipeline.history import History, Past
+from pipeline.junit import junit_xml
 from pipeline.model import WeekResult
-from pipeline.output import week_lock
+from pipeline.output import replace_text, week_lock
 from pipeline.query import query_all
 from pipeline.report.write import AgentFiles, write_week
 from pipeline.scoring import score_week
@@ -38,7 +40,9 @@ class RunRequest:
     formats: tuple[Format, ...] = (Format.MD,)
     dry_run: bool = False
     email: bool = False
+    notify: bool = False  # post to the config's chat channels
     resend: bool = False
+    junit: Path | None = None  # also write the goals as JUnit XML here
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,7 @@ def run_week(
     now = now or datetime.now(UTC)
     _check_agents(loaded, request.agents)
     env = os.environ if env is None else env
-    password = None
-    if request.email and not request.dry_run:
-        password = check_email(loaded.mail, env, str(loaded.path))
+    secrets = _secrets(loaded, request, env)  # before any query: a missing one ends the run
     week = request.week or current_week(loaded.sprint, now)
     window = week_window(loaded.sprint, week, now)
     source = source or PrometheusSource(loaded.source, env)
@@ -81,7 +83,7 @@ def run_week(
     history = History(request.output_dir / HISTORY_FILE)
     trend = build_trend(result, history.before(week))
     chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
-    # One week lock over writing and mailing: a second run of this week (a racing scheduler,
+    # One week lock over writing and delivering: a second run of this week (a racing scheduler,
     # a manual run) sees this run's deliveries recorded before it checks what was sent.
     with week_lock(request.output_dir, week):
         folder, files = write_week(
@@ -94,13 +96,70 @@ def run_week(
             history,
             keep_previous=bool(request.agents),
         )
-        if not (request.email and loaded.mail):
-            return RunOutcome(result, trend, folder, files)
-        deliveries = deliver_week(
-            result, trend, files, folder, loaded.mail, password, history, chosen, request.resend
-        )
-    _raise_failed(deliveries, folder)
+        if request.junit:
+            replace_text(request.junit, junit_xml(result))
+        sent = _deliver(loaded, request, secrets, Written(result, trend, folder, files), history)
+    _raise_failed(*sent, folder)
     return RunOutcome(result, trend, folder, files)
+
+
+@dataclass(frozen=True)
+class _Secrets:
+    """What delivery needs from the environment, read and checked before the run queries."""
+
+    smtp_password: str | None = field(default=None, repr=False)
+    chat_urls: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+def _secrets(loaded: Settings, request: RunRequest, env: Mapping[str, str]) -> _Secrets:
+    if request.dry_run:
+        return _Secrets()
+    password = check_email(loaded.mail, env, str(loaded.path)) if request.email else None
+    urls = channel_urls(loaded.notify, env, str(loaded.path)) if request.notify else {}
+    return _Secrets(password, urls)
+
+
+@dataclass(frozen=True)
+class Written:
+    """A week as this run wrote it: the result, its trend, its folder and files."""
+
+    result: WeekResult
+    trend: Trend
+    folder: Path
+    files: AgentFiles
+
+
+def _deliver(
+    loaded: Settings, request: RunRequest, secrets: _Secrets, week: Written, history: History
+) -> tuple[list[Delivery], list[Notified]]:
+    """E-mail and chat, as asked; what each did. Call under the week lock."""
+    chosen = [a for a in week.result.agents if not request.agents or a.id in request.agents]
+    deliveries = []
+    if request.email and loaded.mail:
+        deliveries = deliver_week(
+            week.result,
+            week.trend,
+            week.files,
+            week.folder,
+            loaded.mail,
+            secrets.smtp_password,
+            history,
+            chosen,
+            request.resend,
+            loaded.report.base_url,
+        )
+    posts = []
+    if secrets.chat_urls:
+        link = _site_link(loaded.report.base_url, week.folder)
+        posts = notify_week(
+            week.result, week.trend, loaded.notify, secrets.chat_urls, history, link, request.resend
+        )
+    return deliveries, posts
+
+
+def _site_link(base_url: str | None, folder: Path) -> str | None:
+    """The week's page on the report site, when the site's address is known."""
+    return f"{base_url}{folder.name}/index.html" if base_url else None
 
 
 def _check_agents(loaded: Settings, wanted: Sequence[str]) -> None:
@@ -111,12 +170,21 @@ def _check_agents(loaded: Settings, wanted: Sequence[str]) -> None:
         raise UsageError(f"--agent {unknown[0]}: no such agent in {loaded.path} (agents: {known})")
 
 
-def _raise_failed(deliveries: Sequence[Delivery], folder: Path) -> None:
-    """DeliveryError when any agent's e-mail failed; the reports are written all the same."""
+def _raise_failed(deliveries: Sequence[Delivery], posts: Sequence[Notified], folder: Path) -> None:
+    """DeliveryError when any agent's e-mail or any chat post failed; the reports are written
+    all the same."""
+    problems = []
     failed = [d for d in deliveries if d.error]
     if failed:
-        raise DeliveryError(
+        problems.append(
             f"e-mail failed for {len(failed)} of {len(deliveries)} agents: "
             + "; ".join(f"{d.agent_id}: {d.error}" for d in failed)
-            + f" (the reports are in {folder})"
         )
+    unposted = [p for p in posts if p.error]
+    if unposted:
+        problems.append(
+            f"chat failed for {len(unposted)} of {len(posts)} channels: "
+            + "; ".join(f"{p.channel}: {p.error}" for p in unposted)
+        )
+    if problems:
+        raise DeliveryError("; ".join(problems) + f" (the reports are in {folder})")

@@ -22,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from pipeline.config import load_config
 from pipeline.cron import cron_trigger, latest_fire_time
+from pipeline.delivery.chat import channel_urls
 from pipeline.delivery.deliver import check_email
 from pipeline.errors import PipelineError
 from pipeline.run import RunRequest, run_week
@@ -54,6 +55,7 @@ def scheduled_run(config_path: str) -> None:
             output_dir=loaded.output_dir,
             formats=loaded.report.formats,
             email=settings.email,
+            notify=settings.notify and bool(loaded.notify),
         )
         started = time.monotonic()
         outcome = run_week(loaded, request, now=slot)
@@ -79,6 +81,8 @@ def run_scheduler(config_path: Path, stop: threading.Event | None = None) -> int
     loaded = load_config(config_path)
     if loaded.schedule.email:
         check_email(loaded.mail, os.environ, str(loaded.path))
+    if loaded.schedule.notify:
+        channel_urls(loaded.notify, os.environ, str(loaded.path))
     store = jobstore_path(loaded)
     with scheduler_lock(store):
         return _schedule(loaded, store, stop)

@@ -95,6 +95,7 @@ class Reports:
 
     output_dir: Path  # resolved against the config file's folder
     formats: tuple[Format, ...]
+    base_url: str | None = None  # where output_dir is served, ending in "/"
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,9 @@ class MailSettings:
     sender: str  # `from` as written, maybe with a display name
     sender_address: str  # its bare address (the envelope sender)
     timeout_s: float
+    attach: Literal["pdf", "link"] = "pdf"
+    max_attachment_mb: float = 10
+    attach_csv: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,8 +121,20 @@ class Schedule:
 
     cron: str
     email: bool
+    notify: bool
     misfire_grace_s: int
     jobstore: Path | None  # resolved against the config file's folder; None: the default
+
+
+@dataclass(frozen=True)
+class ChatChannel:
+    """A chat channel: its name (in messages and errors), the variable holding its Apprise URL
+    (a secret), the agents whose results it carries (empty: all), and how long it may take."""
+
+    name: str
+    url_env: str
+    agents: tuple[str, ...] = ()
+    timeout_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,7 @@ class Settings:
     report: Reports
     schedule: Schedule
     mail: MailSettings | None = None
+    notify: tuple[ChatChannel, ...] = ()
     notes: tuple[str, ...] = ()  # harmless oddities, e.g. a recipient listed twice
 
     @property

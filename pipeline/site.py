@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from urllib.parse import quote
 
 from pipeline.csvfiles import GOALS_CSV, SERIES_CSV
 from pipeline.outcomes import Status, Verdict
+from pipeline.output import replace_text
 from pipeline.report import formatting as fmt
 from pipeline.report.render import environment
 
@@ -137,7 +136,7 @@ def _week_row(doc: Mapping[str, Any], agent_ids: list[str], prefix: bool) -> Wee
         files=tuple(
             Link(name, _href(base, name))
             for name in (SUMMARY, GOALS_CSV, SERIES_CSV)
-            if name in doc.get("files", [SUMMARY])
+            if name == SUMMARY or name in doc.get("files", ())
         ),
         goals=tuple(_goal_line(g) for g in doc.get("goals", [])),
     )
@@ -212,14 +211,5 @@ def render_week_index(doc: Mapping[str, Any], generated: str) -> str:
 def write_index(output_dir: Path, generated: str) -> Path:
     """(Re)write `output_dir/index.html` atomically from the week folders there."""
     path = output_dir / INDEX
-    text = render_index(site_view(read_summaries(output_dir)), generated)
-    handle, tmp = tempfile.mkstemp(dir=output_dir, prefix=".index.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_text(path, render_index(site_view(read_summaries(output_dir)), generated))
     return path

@@ -10,6 +10,7 @@ from pipeline.model import GoalResult, Scorecard, WeekResult
 from pipeline.trend import GoalTrend, Trend
 
 SCHEMA = 1
+WEEK_FILES = ("goals.csv", "series.csv", "index.html")  # written beside summary.json each run
 
 
 def _number(value: float | None) -> float | str | None:
@@ -87,6 +88,7 @@ def summary_dict(
         },
         "generated_at": result.generated_at.isoformat(timespec="seconds"),
         "config_digest": result.config_digest,
+        "files": list(WEEK_FILES),
         "no_data": result.no_data_policy,
         "overall": _card(result.scorecard),
         "categories": {

@@ -9,6 +9,7 @@ command -v prometheus >/dev/null || need+=(prometheus)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v openssl >/dev/null || need+=(openssl)  # the e-mail tests make a certificate
+command -v chromium >/dev/null || need+=(chromium)  # the report site's tests load it in a browser
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 # WeasyPrint draws text with Pango.
 ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)

@@ -78,6 +78,8 @@ def cross_checks(raw: dict[str, Any], env: Mapping[str, str]) -> list[str]:
         *_category_weights(raw),
         *_unknown_categories(raw),
         *_missing_secrets(raw, env),
+        *_notify_channels(raw),
+        *_link_needs_base_url(raw),
     ]
 
 
@@ -148,3 +150,31 @@ def _missing_secrets(raw: dict[str, Any], env: Mapping[str, str]) -> Iterator[st
     for where, name in secrets:
         if isinstance(name, str) and not env.get(name):
             yield f"{where}: environment variable '{name}' is not set"
+
+
+def _notify_channels(raw: dict[str, Any]) -> Iterator[str]:
+    """Channel names are unique, and their agents exist."""
+    agent_ids = {a.get("id") for _, a in _items(raw, "agents")}
+    seen: dict[str, int] = {}
+    for i, channel in _items(raw, "notify"):
+        name, env = channel.get("name"), channel.get("url_env")
+        shown = (
+            name
+            if isinstance(name, str)
+            else (env.lower().replace("_", "-") if isinstance(env, str) else None)
+        )
+        if shown in seen:
+            yield f"notify[{i}]: channel '{shown}' is also notify[{seen[shown]}]; give each a name"
+        elif shown is not None:
+            seen[shown] = i
+        agents = channel.get("agents")
+        for j, agent in enumerate(agents if isinstance(agents, list) else []):
+            if isinstance(agent, str) and agent not in agent_ids:
+                yield f"notify[{i}].agents[{j}]: unknown agent id '{agent}'"
+
+
+def _link_needs_base_url(raw: dict[str, Any]) -> Iterator[str]:
+    email, report = raw.get("email"), raw.get("report")
+    linked = isinstance(email, dict) and email.get("attach") == "link"
+    if linked and not (isinstance(report, dict) and report.get("base_url")):
+        yield "email.attach: 'link' needs report.base_url (where the reports are served)"

@@ -9,6 +9,7 @@ from pipeline.config import spec
 from pipeline.formats import Format
 from pipeline.settings import (
     AgentSpec,
+    ChatChannel,
     GoalSpec,
     MailSettings,
     Reports,
@@ -35,6 +36,7 @@ def to_model(config: spec.Config, path: Path, digest: str, notes: tuple[str, ...
         report=report_settings(config.report, folder),
         schedule=schedule_settings(config.schedule or spec.ScheduleSettings(), folder),
         mail=mail_settings(config.email) if config.email else None,
+        notify=tuple(chat_channel(c) for c in config.notify),
         notes=notes,
     )
 
@@ -105,7 +107,9 @@ def agent_spec(agent: spec.AgentSettings) -> AgentSpec:
 def report_settings(settings: spec.ReportSettings, folder: Path) -> Reports:
     """The output folder (relative to the config's folder) and default formats."""
     return Reports(
-        output_dir=folder / settings.output_dir, formats=tuple(Format(f) for f in settings.formats)
+        output_dir=folder / settings.output_dir,
+        formats=tuple(Format(f) for f in settings.formats),
+        base_url=settings.base_url,
     )
 
 
@@ -120,6 +124,9 @@ def mail_settings(settings: spec.EmailSettings) -> MailSettings:
         sender=settings.from_,
         sender_address=settings.from_address,
         timeout_s=settings.timeout_s,
+        attach=settings.attach,
+        max_attachment_mb=settings.max_attachment_mb,
+        attach_csv=settings.attach_csv,
     )
 
 
@@ -128,6 +135,17 @@ def schedule_settings(settings: spec.ScheduleSettings, folder: Path) -> Schedule
     return Schedule(
         cron=settings.cron,
         email=settings.email,
+        notify=settings.notify,
         misfire_grace_s=settings.misfire_grace_s,
         jobstore=folder / settings.jobstore if settings.jobstore else None,
+    )
+
+
+def chat_channel(settings: spec.NotifySettings) -> ChatChannel:
+    """A chat channel; its URL stays named by its variable."""
+    return ChatChannel(
+        name=settings.channel,
+        url_env=settings.url_env,
+        agents=tuple(settings.agents),
+        timeout_s=settings.timeout_s,
     )

@@ -184,7 +184,20 @@ class AgentSettings(_Strict):
 
 class ReportSettings(_Strict):
     output_dir: str = "reports"
-    formats: list[Format] = Field([Format.MD, Format.PDF], min_length=1)
+    formats: list[Format] = Field([Format.MD, Format.HTML, Format.PDF], min_length=1)
+    base_url: str | None = None  # where the output folder is served: links in e-mail and chat
+
+    @field_validator("base_url")
+    @classmethod
+    def _site_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"'{url}' is not an http:// or https:// URL")
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise ValueError(f"'{url}': give the folder's address, without credentials or query")
+        return url if url.endswith("/") else f"{url}/"
 
 
 class EmailSettings(_Strict):
@@ -195,6 +208,9 @@ class EmailSettings(_Strict):
     password_env: str | None = None
     from_: str = Field(alias="from")
     timeout_s: float = Field(60, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+    attach: Literal["pdf", "link"] = "pdf"  # link: the report's address instead of files
+    max_attachment_mb: float = Field(10, gt=0, le=1024, allow_inf_nan=False)
+    attach_csv: bool = False
 
     _from = field_validator("from_")(_one_address)
     _header = field_validator("username")(header_text)
@@ -205,9 +221,24 @@ class EmailSettings(_Strict):
         return mail_address(self.from_)
 
 
+class NotifySettings(_Strict):
+    """A chat channel: an Apprise URL read from the environment (webhook URLs are secrets)."""
+
+    url_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    name: str | None = Field(None, pattern=_ID_PATTERN)  # default: url_env in lower case
+    agents: list[str] = []  # only these agents' results; empty: all
+    timeout_s: float = Field(30, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+
+    @property
+    def channel(self) -> str:
+        """The channel's name in messages and errors (never its URL)."""
+        return self.name or self.url_env.lower().replace("_", "-")
+
+
 class ScheduleSettings(_Strict):
     cron: str = "0 2 * * *"
     email: bool = True
+    notify: bool = True
     misfire_grace: str = "1h"
     jobstore: str | None = None
 
@@ -251,3 +282,4 @@ class Config(_Strict):
     report: ReportSettings = ReportSettings()
     email: EmailSettings | None = None
     schedule: ScheduleSettings | None = None
+    notify: list[NotifySettings] = []

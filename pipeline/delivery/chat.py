@@ -17,22 +17,11 @@ from pipeline.model import AgentResult, GoalResult, WeekResult
 from pipeline.outcomes import Status
 from pipeline.report import formatting as fmt
 from pipeline.report import narrative
+from pipeline.settings import ChatChannel
 from pipeline.text import cap, one_line
 from pipeline.trend import Trend
 
 log = logging.getLogger("pipeline")
-
-
-@dataclass(frozen=True)
-class Channel:
-    """One chat channel: its name (shown in messages and errors), the env var holding its
-    Apprise URL (a secret: webhook URLs carry tokens), and the agents whose results it carries
-    (empty: all)."""
-
-    name: str
-    url_env: str
-    agents: tuple[str, ...] = ()
-    timeout_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -52,7 +41,7 @@ class Notified:
 
 
 def channel_urls(
-    channels: Sequence[Channel], env: Mapping[str, str], config: str
+    channels: Sequence[ChatChannel], env: Mapping[str, str], config: str
 ) -> dict[str, str]:
     """Each channel's URL from its env var; ConfigError naming every one that is not set."""
     missing = [c for c in channels if not env.get(c.url_env)]
@@ -109,7 +98,7 @@ def _open_goal(goal: GoalResult) -> str:
 def notify_week(
     result: WeekResult,
     trend: Trend,
-    channels: Sequence[Channel],
+    channels: Sequence[ChatChannel],
     urls: Mapping[str, str],
     history: History,
     link: str | None,
@@ -143,6 +132,11 @@ def post(url: str, message: ChatMessage, timeout_s: float) -> str | None:
     parts never appear in it)."""
     import apprise  # only runs that notify pay for its import
 
+    # Apprise's own log lines may carry the URL: they go only to the callback below, never
+    # to stderr; at WARNING whatever the root logger's level.
+    quiet = logging.getLogger("apprise")
+    quiet.setLevel(logging.WARNING)
+    quiet.propagate = False
     sender = apprise.Apprise()
     if not sender.add(url):
         return "not a URL Apprise knows (check the scheme, e.g. slack://, msteams://, json://)"

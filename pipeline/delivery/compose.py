@@ -19,6 +19,14 @@ from pipeline.trend import Trend
 
 
 @dataclass(frozen=True)
+class Link:
+    """Where the agent's report is online, and why the e-mail links it instead of attaching."""
+
+    url: str
+    note: str | None = None  # None: linked beside the attachments
+
+
+@dataclass(frozen=True)
 class MailView:
     """What the body of an agent's e-mail says."""
 
@@ -36,6 +44,8 @@ class MailView:
     moved: tuple[str, ...]
     open_goals: tuple[str, ...]
     attachments: tuple[str, ...]
+    link: str | None = None  # the agent's report on the site (report.base_url)
+    note: str | None = None  # why the report is linked, not attached
 
 
 def subject(result: WeekResult, agent: AgentResult) -> str:
@@ -52,7 +62,11 @@ def subject(result: WeekResult, agent: AgentResult) -> str:
 
 
 def mail_view(
-    result: WeekResult, trend: Trend, agent: AgentResult, attachments: list[Path]
+    result: WeekResult,
+    trend: Trend,
+    agent: AgentResult,
+    attachments: list[Path],
+    link: Link | None = None,
 ) -> MailView:
     """The body's data: scores, what changed since last week (the report's sentences, as plain
     text), the agent's goals not met.
@@ -88,6 +102,8 @@ def mail_view(
         moved=tuple(moved),
         open_goals=tuple(open_goals),
         attachments=tuple(p.name for p in attachments),
+        link=link.url if link else None,
+        note=link.note if link else None,
     )
 
 
@@ -98,9 +114,10 @@ def compose(
     sender: str,
     recipients: list[str],
     attachments: list[Path],
+    link: Link | None = None,
 ) -> EmailMessage:
-    """The message for one agent, with its report files attached."""
-    view = mail_view(result, trend, agent, attachments)
+    """The message for one agent, with its report files attached, or linked."""
+    view = mail_view(result, trend, agent, attachments, link)
     env = environment()
     message = EmailMessage()
     message["Subject"] = subject(result, agent)
@@ -116,5 +133,6 @@ def compose(
             message.add_attachment(data, maintype="application", subtype="pdf", filename=path.name)
         else:
             text = path.read_text(encoding="utf-8")
-            message.add_attachment(text, subtype="markdown", charset="utf-8", filename=path.name)
+            kind = "csv" if path.suffix == ".csv" else "markdown"
+            message.add_attachment(text, subtype=kind, charset="utf-8", filename=path.name)
     return message

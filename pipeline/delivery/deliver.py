@@ -14,8 +14,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from pipeline.addresses import mail_address
+from pipeline.csvfiles import GOALS_CSV, SERIES_CSV
 from pipeline.delivery import smtp
-from pipeline.delivery.compose import compose
+from pipeline.delivery.compose import Link, compose
 from pipeline.errors import ConfigError
 from pipeline.history import History
 from pipeline.model import AgentResult, WeekResult
@@ -69,6 +70,7 @@ def deliver_week(
     history: History,
     agents: list[AgentResult],
     resend: bool = False,
+    base_url: str | None = None,
 ) -> list[Delivery]:
     """E-mail each agent the PDF and Markdown this run wrote for it (`files`: agent id ->
     format -> name in `folder`), never what else lies in the folder; never stop at one failure.
@@ -81,10 +83,10 @@ def deliver_week(
     outcomes = []
     for agent in agents:
         written = files.get(agent.id, {})
-        attachments = [folder / written[kind] for kind in ATTACHED if kind in written]
         if not agent.email:
             continue
-        if not attachments:
+        attachments, link = _package(agent.id, written, folder, settings, base_url)
+        if not attachments and link is None:
             log.warning("%s: not e-mailed: this run wrote no PDF or Markdown for it", agent.id)
             continue
         digest = hashlib.sha256(f"{fingerprint}:{agent.id}".encode()).hexdigest()
@@ -95,10 +97,40 @@ def deliver_week(
             log.info("%s: already sent to %s", agent.id, ", ".join(skipped))
             outcomes.append(Delivery(agent.id, (), skipped, None))
             continue
-        message = compose(result, trend, agent, settings.sender, todo, attachments)
+        message = compose(result, trend, agent, settings.sender, todo, attachments, link)
         sent, error = post.send(agent.id, digest, message, todo)
         outcomes.append(Delivery(agent.id, sent, skipped, error))
     return outcomes
+
+
+def _package(
+    agent_id: str,
+    written: Mapping[str, str],
+    folder: Path,
+    settings: MailSettings,
+    base_url: str | None,
+) -> tuple[list[Path], Link | None]:
+    """What one agent's e-mail carries: the report files (and CSV files with attach_csv), or,
+    with `attach: link` or when they are over max_attachment_mb, the report's address."""
+    reports = [folder / written[kind] for kind in ATTACHED if kind in written]
+    if reports and settings.attach_csv:
+        reports += [folder / GOALS_CSV, folder / SERIES_CSV]
+    if base_url is None:
+        return reports, None
+    page = written.get("html", "index.html")
+    url = f"{base_url}{folder.name}/{page}"
+    if settings.attach == "link":
+        return [], Link(url)
+    size = sum(p.stat().st_size for p in reports)
+    limit = settings.max_attachment_mb * 2**20
+    if size <= limit:
+        return reports, Link(url)
+    log.warning("%s: the attachments are over email.max_attachment_mb: linked instead", agent_id)
+    note = (
+        f"The report files ({size / 2**20:.1f} MB) are over the {settings.max_attachment_mb:g} MB "
+        "attachment limit (email.max_attachment_mb): open them online instead."
+    )
+    return [], Link(url, note)
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ def main() -> int:
         print("demo: Prometheus stopped")
     if code == 0:
         print(f"demo: reports are in {ROOT / 'reports'}")
+        print(f"demo: the report site is {ROOT / 'reports' / 'index.html'}")
     return code
 
 

@@ -6,12 +6,16 @@ WRITERS is the format registry: one entry per Format, in the order files are wri
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
+from pipeline.csvfiles import GOALS_CSV, SERIES_CSV, goals_csv, series_csv
+from pipeline.errors import OutputError
 from pipeline.formats import Format
 from pipeline.history import History
 from pipeline.model import AgentResult, QueryResult, WeekResult
@@ -25,6 +29,7 @@ from pipeline.report.charts import (
 )
 from pipeline.report.render import render_html, render_markdown
 from pipeline.report.view import ReportView, build_report
+from pipeline.site import INDEX, render_week_index, write_index
 from pipeline.summary import summary_json
 from pipeline.trend import Trend
 
@@ -103,8 +108,33 @@ def write_week(
             agent.id: write_agent(result, agent, charts, trend, formats, staging)
             for agent in chosen
         }
-        write_text(staging / "summary.json", summary_json(result, trend, files))
+        summary = summary_json(result, trend, files)
+        write_text(staging / "summary.json", summary)
+        write_tables(json.loads(summary), staging, _stamp(result))
+    _update_site(output_dir, _stamp(result))
     return output_dir / week_dir_name(week), files
+
+
+def write_tables(summary: Mapping[str, Any], folder: Path, generated: str) -> None:
+    """goals.csv, series.csv and the week's index.html, from summary.json's document."""
+    write_text(folder / GOALS_CSV, goals_csv(summary))
+    write_text(folder / SERIES_CSV, series_csv(summary))
+    write_text(folder / INDEX, render_week_index(summary, generated))
+
+
+def _update_site(output_dir: Path, generated: str) -> None:
+    """Rewrite the site's index.html; the week is in place already, so a failure here is a
+    warning, not the run's error."""
+    try:
+        path = write_index(output_dir, generated)
+    except OutputError as exc:
+        log.warning("the site's index was not updated: %s", exc)
+        return
+    log.info("site index: %s", path)
+
+
+def _stamp(result: WeekResult) -> str:
+    return f"{result.generated_at:%Y-%m-%d %H:%M} UTC"
 
 
 def draw_charts(

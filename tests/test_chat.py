@@ -1,0 +1,160 @@
+"""Chat notifications through Apprise to a real HTTP receiver on 127.0.0.1 (json:// and
+Mattermost's mmost://, which posts Slack-compatible payloads)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.demo.promserver import PrometheusServer
+from tests.chatserver import Receiver, chat_receiver
+from tests.conftest import shipped_config
+
+pytestmark = pytest.mark.prometheus
+TOKEN = "hooks-SECRET-7f3a9c"
+BASE = "https://reports.example.com/sprint/"
+
+
+@pytest.fixture
+def receivers() -> Iterator[tuple[Receiver, Receiver]]:
+    with chat_receiver() as json_hook, chat_receiver() as mattermost:
+        yield json_hook, mattermost
+
+
+def _config(tmp_path: Path, prom: PrometheusServer, timeout_s: float = 10) -> Path:
+    config = shipped_config(tmp_path, prom.url)
+    text = config.read_text().replace("report:\n", f"report:\n  base_url: {BASE}\n", 1) + (
+        "notify:\n"
+        f"  - {{name: team-json, url_env: CHAT_JSON_URL, timeout_s: {timeout_s}}}\n"
+        f"  - {{name: devops-mm, url_env: CHAT_MM_URL, agents: [devops], timeout_s: {timeout_s}}}\n"
+    )
+    config.write_text(text)
+    return config
+
+
+def _env(monkeypatch: pytest.MonkeyPatch, json_hook: Receiver, mattermost: Receiver) -> None:
+    monkeypatch.setenv("CHAT_JSON_URL", f"json://{json_hook.url}/{TOKEN}")
+    monkeypatch.setenv("CHAT_MM_URL", f"mmost://{mattermost.url}/{TOKEN}")
+
+
+def _run(config: Path, out: Path, week: int, *extra: str) -> int:
+    return main(["--week", str(week), "--config", str(config), "--output", str(out), *extra])
+
+
+def test_each_channel_gets_the_verdicts_changes_open_goals_and_link(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    receivers: tuple[Receiver, Receiver],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    json_hook, mattermost = receivers
+    _env(monkeypatch, json_hook, mattermost)
+    config, out = _config(tmp_path, prometheus), tmp_path / "out"
+    assert _run(config, out, 2, "-q") == 0
+    assert json_hook.posts == [] and mattermost.posts == []  # only with --notify
+    assert _run(config, out, 3, "-q", "--notify") == 0
+    [posted] = json_hook.posts
+    payload = posted.json()
+    assert payload["title"] == "UnMoGrowP Attribution Platform · week 3: ACHIEVED 94.0/100"
+    message = payload["message"]
+    for agent in ("Product Manager Agent", "DevOps Agent: MISSED 70.0/100", "Go Code Agent"):
+        assert agent in message
+    assert "What changed since last week:\n- " in message
+    assert "Goals not met:\n- Time to Launch: at risk, 15 days against < 14 days" in message
+    assert message.endswith(f"Report: {BASE}week-03/index.html")
+    [mm] = mattermost.posts
+    text = mm.json()["text"]
+    assert "DevOps Agent: MISSED 70.0/100" in text and "Go Code Agent" not in text
+    assert "Time to Launch" in text and "P95 Latency" not in text  # devops's goals only
+
+
+def test_a_rerun_posts_nothing_new_unless_resent(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    receivers: tuple[Receiver, Receiver],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    json_hook, mattermost = receivers
+    _env(monkeypatch, json_hook, mattermost)
+    config, out = _config(tmp_path, prometheus), tmp_path / "out"
+    assert _run(config, out, 3, "-q", "--notify") == 0
+    assert _run(config, out, 3, "-q", "--notify") == 0
+    assert (len(json_hook.posts), len(mattermost.posts)) == (1, 1)
+    assert _run(config, out, 3, "-q", "--notify", "--resend") == 0
+    assert (len(json_hook.posts), len(mattermost.posts)) == (2, 2)
+
+
+def test_one_failing_channel_does_not_stop_the_other_and_exits_4(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    receivers: tuple[Receiver, Receiver],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    json_hook, mattermost = receivers
+    _env(monkeypatch, json_hook, mattermost)
+    config, out = _config(tmp_path, prometheus), tmp_path / "out"
+    json_hook.status = 500
+    assert _run(config, out, 3, "--notify") == 4
+    err = capsys.readouterr().err
+    assert "team-json" in err and "error=500" in err and "devops-mm" not in err.split("error:")[1]
+    assert len(mattermost.posts) == 1 and (out / "week-03" / "devops.md").is_file()
+    json_hook.status = 200
+    assert _run(config, out, 3, "-q", "--notify") == 0  # the failed one is retried, alone
+    assert (len(json_hook.posts), len(mattermost.posts)) == (2, 1)
+
+
+def test_a_stalled_channel_ends_within_its_timeout(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    receivers: tuple[Receiver, Receiver],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    json_hook, mattermost = receivers
+    _env(monkeypatch, json_hook, mattermost)
+    json_hook.delay_s = 30
+    config = _config(tmp_path, prometheus, timeout_s=1)
+    assert _run(config, tmp_path / "out", 3, "-q", "--notify") == 4
+    assert "team-json: no answer within 1 s" in capsys.readouterr().err
+    assert len(mattermost.posts) == 1
+
+
+def test_the_secret_url_appears_in_no_output(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    receivers: tuple[Receiver, Receiver],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    json_hook, mattermost = receivers
+    _env(monkeypatch, json_hook, mattermost)
+    json_hook.status = 403
+    config, out = _config(tmp_path, prometheus), tmp_path / "out"
+    assert _run(config, out, 3, "--notify") == 4
+    monkeypatch.setenv("CHAT_MM_URL", f"mmost://127.0.0.1:1/{TOKEN}")  # refused connection
+    assert _run(config, out, 3, "--notify", "--resend") == 4
+    captured = capsys.readouterr()
+    assert TOKEN not in captured.out + captured.err
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+    with sqlite3.connect(out / "history.sqlite") as db:
+        assert TOKEN not in str(db.execute("SELECT * FROM deliveries").fetchall())
+
+
+def test_an_unset_url_variable_is_a_config_error_before_anything_is_written(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("CHAT_JSON_URL", raising=False)
+    monkeypatch.setenv("CHAT_MM_URL", "json://127.0.0.1:1/x")
+    assert _run(_config(tmp_path, prometheus), tmp_path / "out", 3, "--notify") == 2
+    assert "CHAT_JSON_URL" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "week-03").exists()
