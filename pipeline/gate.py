@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.delivery.compose import open_goal_lines
 from pipeline.errors import PipelineError
 from pipeline.model import GoalResult, WeekResult
 from pipeline.outcomes import NoDataPolicy, Status, Verdict
 from pipeline.report import formatting as fmt
-from pipeline.text import one_line
 
 
 class GateFailed(PipelineError):
@@ -59,15 +59,4 @@ def gate_message(result: WeekResult, gate: GateResult) -> str:
     )
     if not gate.failed:
         return head
-    return f"{head}; failed goals: " + "; ".join(_goal_line(g) for g in gate.failed)
-
-
-def _goal_line(goal: GoalResult) -> str:
-    spec = goal.spec
-    name = one_line(spec.name)
-    if goal.value is None:
-        return f"{name} ({goal.status.text.lower()}: {one_line(goal.message or 'no value')})"
-    value = fmt.goal_quantity(goal.value, spec)
-    return (
-        f"{name} ({goal.status.text.lower()}, {value} against {fmt.target(spec.target, spec.unit)})"
-    )
+    return f"{head}; failed goals: " + "; ".join(open_goal_lines(gate.failed))

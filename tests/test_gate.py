@@ -35,7 +35,7 @@ def test_a_missed_week_fails_the_gate_naming_the_failed_goals(
     failed = [g["name"] for g in summary["goals"] if g["status"] == "missed"]
     assert failed == ["Customer Satisfaction", "Success Rate"]
     for name in failed:
-        assert f"{name} (missed, " in err
+        assert f"{name}: missed, " in err
     assert "System Uptime" not in err  # at risk: it costs points, but it did not fail
 
 

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pipeline.delivery.compose import moved_lines, open_goal_lines
 from pipeline.delivery.deliver import week_fingerprint
 from pipeline.errors import ConfigError
 from pipeline.history import History
 from pipeline.model import AgentResult, GoalResult, WeekResult
-from pipeline.outcomes import Status
 from pipeline.report import formatting as fmt
-from pipeline.report import narrative
 from pipeline.settings import ChatChannel
 from pipeline.text import cap, one_line
 from pipeline.trend import Trend
@@ -68,12 +67,12 @@ def chat_message(
         for a in agents
     ]
     goals = _goals_of(result, agents)
-    moved = [fmt.md_plain(s) for s in narrative.changes(trend, goals)]
+    moved = moved_lines(trend, goals)
     if moved:
         lines += ["", "What changed since last week:", *(f"- {m}" for m in moved)]
-    open_goals = [g for g in goals if g.status is not Status.MET]
+    open_goals = open_goal_lines(goals)
     if open_goals:
-        lines += ["", "Goals not met:", *(f"- {_open_goal(g)}" for g in open_goals)]
+        lines += ["", "Goals not met:", *(f"- {g}" for g in open_goals)]
     if link:
         lines += ["", f"Report: {link}"]
     return ChatMessage(title, cap("\n".join(lines), 3500))
@@ -82,17 +81,6 @@ def chat_message(
 def _goals_of(result: WeekResult, agents: Sequence[AgentResult]) -> list[GoalResult]:
     ids = dict.fromkeys(g for a in agents for g in a.goal_ids)
     return [result.goal(g) for g in ids]
-
-
-def _open_goal(goal: GoalResult) -> str:
-    spec = goal.spec
-    name = one_line(spec.name)
-    if goal.value is None:
-        return f"{name}: {goal.status.text.lower()}"
-    return (
-        f"{name}: {goal.status.text.lower()}, {fmt.goal_quantity(goal.value, spec)} "
-        f"against {fmt.target(spec.target, spec.unit)}"
-    )
 
 
 def notify_week(

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from pipeline.addresses import mail_address
-from pipeline.model import AgentResult, WeekResult
+from pipeline.model import AgentResult, GoalResult, WeekResult
 from pipeline.outcomes import Status
 from pipeline.report import formatting as fmt
 from pipeline.report import narrative
 from pipeline.report.render import environment
 from pipeline.report.spans import to_plain
-from pipeline.text import one_line
+from pipeline.text import cap, one_line
 from pipeline.trend import Trend
 
 
@@ -61,6 +62,26 @@ def subject(result: WeekResult, agent: AgentResult) -> str:
     )
 
 
+def moved_lines(trend: Trend, goals: Sequence[GoalResult]) -> list[str]:
+    """What changed since last week among `goals`: the report's sentences, as plain text."""
+    return [to_plain(line) for line in narrative.changes(trend, goals)]
+
+
+def open_goal_lines(goals: Sequence[GoalResult]) -> list[str]:
+    """`Time to Launch: at risk, 15 days against < 14 days`, for each goal not met; for one
+    without a value, why (`Pilot Customers: no data, the query returned no samples ...`)."""
+    return [_open_goal(goal) for goal in goals if goal.status is not Status.MET]
+
+
+def _open_goal(goal: GoalResult) -> str:
+    spec = goal.spec
+    head = f"{one_line(spec.name)}: {goal.status.text.lower()}"
+    if goal.value is None:
+        return f"{head}, {one_line(cap(goal.message or 'no value'))}"
+    value = fmt.goal_quantity(goal.value, spec)
+    return f"{head}, {value} against {fmt.target(spec.target, spec.unit)}"
+
+
 def mail_view(
     result: WeekResult,
     trend: Trend,
@@ -74,16 +95,8 @@ def mail_view(
     Names are made one line here; the templates drop any other control character.
     """
     goals = [result.goal(g) for g in agent.goal_ids]
-    moved = [to_plain(line) for line in narrative.changes(trend, goals)]
-    open_goals = []
-    for goal in goals:
-        unit = goal.spec.unit
-        if goal.status != Status.MET:
-            open_goals.append(
-                f"{one_line(goal.spec.name)}: {goal.status.text.lower()}, "
-                f"{fmt.goal_quantity(goal.value, goal.spec)} against "
-                f"{fmt.target(goal.spec.target, unit)}"
-            )
+    moved = moved_lines(trend, goals)
+    open_goals = open_goal_lines(goals)
     window = result.window
     return MailView(
         sprint=one_line(result.sprint),
