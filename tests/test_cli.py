@@ -25,7 +25,8 @@ def test_week_1_writes_reports_and_summary(
     folder = tmp_path / "out" / "week-01"
     assert out == f"week 1: MISSED (46.0/100); reports in {folder}\n"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [f"{a}.{ext}" for a in AGENTS for ext in ("md", "pdf")] + ["charts", "summary.json"]
+        [f"{a}.{ext}" for a in AGENTS for ext in ("md", "html", "pdf")]
+        + ["charts", "summary.json", "goals.csv", "series.csv", "index.html"]
     )
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["schema"] == 1 and summary["week"] == 1

@@ -71,7 +71,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert (cfg.sprint.week_days, cfg.sprint.timezone, cfg.sprint.step_s) == (7, "UTC", 60)
     assert (cfg.scoring.pass_score, cfg.scoring.warning_score) == (90, 75)
     assert cfg.scoring.no_data == "fail"
-    assert cfg.report.formats == ("md", "pdf")
+    assert cfg.report.formats == ("md", "html", "pdf")
     assert cfg.report.output_dir == tmp_path / "reports"
     assert cfg.goals[0].weight == 1 and cfg.goals[0].key is False and cfg.goals[0].unit == ""
 

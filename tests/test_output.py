@@ -90,5 +90,6 @@ def test_two_processes_for_one_week_both_end_complete(
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         ".week-01.lock",
         "history.sqlite",
+        "index.html",  # the site's index: rewritten by both, whole, no temporary file left
         "week-01",
     ]

@@ -154,15 +154,12 @@ def _missing_secrets(raw: dict[str, Any], env: Mapping[str, str]) -> Iterator[st
 
 def _notify_channels(raw: dict[str, Any]) -> Iterator[str]:
     """Channel names are unique, and their agents exist."""
-    agent_ids = {a.get("id") for _, a in _items(raw, "agents")}
+    agent_ids = {a.get("id") for _, a in _items(raw, "agents") if isinstance(a.get("id"), str)}
     seen: dict[str, int] = {}
     for i, channel in _items(raw, "notify"):
         name, env = channel.get("name"), channel.get("url_env")
-        shown = (
-            name
-            if isinstance(name, str)
-            else (env.lower().replace("_", "-") if isinstance(env, str) else None)
-        )
+        shown = name if isinstance(name, str) else env if isinstance(env, str) else None
+        shown = shown if shown is None or shown == name else shown.lower().replace("_", "-")
         if shown in seen:
             yield f"notify[{i}]: channel '{shown}' is also notify[{seen[shown]}]; give each a name"
         elif shown is not None:
