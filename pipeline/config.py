@@ -157,6 +157,12 @@ def _check_target(text: str | None) -> str | None:
     return text
 
 
+def _check_duration(text: str | None) -> str | None:
+    if text is not None:
+        parse_duration(text)
+    return text
+
+
 class GoalSettings(_Strict):
     id: str = Field(pattern=_ID_PATTERN)
     name: str
@@ -169,8 +175,12 @@ class GoalSettings(_Strict):
     warning: str | None = None
     weight: float = Field(1, gt=0, le=MAX_GOAL_WEIGHT, allow_inf_nan=False)
     key: bool = False
+    # `python -m pipeline rules`: this goal's `for:` [rules.for], or no alerts at all
+    rules_for: str | None = None
+    alert: bool = True
 
     _targets = field_validator("sample_target", "target", "warning")(_check_target)
+    _rules_for = field_validator("rules_for")(_check_duration)
 
     @model_validator(mode="after")
     def _compliance_needs_sample_target(self) -> GoalSettings:
@@ -257,6 +267,55 @@ class ScheduleSettings(_Strict):
         return int(parse_duration(self.misfire_grace))
 
 
+_LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+RULE_LABELS = ("sprint", "goal", "category", "severity", "agent")  # set by the rules themselves
+
+
+class RulesSettings(_Strict):
+    """`python -m pipeline rules`: what every generated alert carries."""
+
+    for_: str = Field("5m", alias="for")
+    labels: dict[Annotated[str, Field(pattern=_LABEL_NAME)], str] = {}
+    runbook_url: str | None = None
+    record: bool = False
+    stale_after: str = "26h"  # the stale-run alert: no successful run pushed for this long
+
+    _durations = field_validator("for_", "stale_after")(_check_duration)
+
+    @field_validator("labels")
+    @classmethod
+    def _not_ours(cls, labels: dict[str, str]) -> dict[str, str]:
+        taken = [k for k in labels if k in RULE_LABELS or k.startswith("__")]
+        if taken:
+            raise ValueError(
+                f"'{taken[0]}' is set by the generated rules; choose another label name"
+            )
+        return labels
+
+
+class MetricsSettings(_Strict):
+    """Where each run pushes the week's results (a Prometheus Pushgateway)."""
+
+    pushgateway_url: str | None = None
+    job: str = Field("sprint_convergence", min_length=1)
+    timeout_s: float = Field(30, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+    bearer_token_env: str | None = None
+    basic_auth: BasicAuth | None = None
+
+    @field_validator("pushgateway_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError(f"'{url}' is not an http:// or https:// URL")
+        return url.rstrip("/") if url else url
+
+    @model_validator(mode="after")
+    def _one_auth(self) -> MetricsSettings:
+        if self.bearer_token_env and self.basic_auth:
+            raise ValueError("set bearer_token_env or basic_auth, not both")
+        return self
+
+
 class Config(_Strict):
     prometheus: PrometheusSettings = PrometheusSettings()
     sprint: SprintSettings
@@ -266,6 +325,8 @@ class Config(_Strict):
     report: ReportSettings = ReportSettings()
     email: EmailSettings | None = None
     schedule: ScheduleSettings | None = None
+    rules: RulesSettings = RulesSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
 
 @dataclass(frozen=True)
@@ -283,6 +344,8 @@ class GoalSpec:
     sample_target: Target | None
     weight: float
     key: bool
+    rules_for: str | None = None  # None: rules.for
+    alert: bool = True
 
 
 @dataclass(frozen=True)
@@ -317,6 +380,8 @@ def _goal_spec(goal: GoalSettings) -> GoalSpec:
         sample_target=parse_target(goal.sample_target) if goal.sample_target else None,
         weight=goal.weight,
         key=goal.key,
+        rules_for=goal.rules_for,
+        alert=goal.alert,
     )
 
 
@@ -466,4 +531,20 @@ def _cross_checks(raw: dict[str, Any], env: Any) -> list[str]:
         for where, name in secrets:
             if isinstance(name, str) and not env.get(name):
                 problems.append(f"{where}: environment variable '{name}' is not set")
+    problems.extend(_metrics_secrets(raw.get("metrics"), env))
     return problems
+
+
+def _metrics_secrets(metrics: Any, env: Any) -> list[str]:
+    """The Pushgateway's credentials must be in the environment when it is used."""
+    if not isinstance(metrics, dict) or not metrics.get("pushgateway_url"):
+        return []
+    names = [("metrics.bearer_token_env", metrics.get("bearer_token_env"))]
+    auth = metrics.get("basic_auth")
+    if isinstance(auth, dict):
+        names.append(("metrics.basic_auth.password_env", auth.get("password_env")))
+    return [
+        f"{where}: environment variable '{name}' is not set"
+        for where, name in names
+        if isinstance(name, str) and not env.get(name)
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pipeline.delivery.deliver import check_email, deliver_week
 from pipeline.errors import DeliveryError, UsageError
 from pipeline.history import FILE_NAME as HISTORY_FILE
 from pipeline.history import History, Past
+from pipeline.metrics import publish_week
 from pipeline.model import AgentResult, GoalResult, QueryResult, Scorecard, WeekResult, Window
 from pipeline.output import staged_week_dir, week_dir_name, week_lock, write_text
 from pipeline.report.charts import (
@@ -47,6 +49,7 @@ class RunRequest:
     dry_run: bool = False
     email: bool = False
     resend: bool = False
+    metrics_file: Path | None = None  # also write the week's metrics there (textfile format)
 
 
 AgentFiles = Mapping[str, Mapping[str, str]]  # agent id -> format -> file name in the folder
@@ -143,6 +146,7 @@ def run_week(
 ) -> RunOutcome:
     """Query, score and (unless dry_run) write one week's reports and summary.json."""
     cfg = loaded.config
+    started = time.monotonic()
     now = now or datetime.now(UTC)
     unknown = [a for a in request.agents if a not in {x.id for x in cfg.agents}]
     if unknown:
@@ -168,20 +172,23 @@ def run_week(
     chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
     # One week lock over writing and mailing: a second run of this week (a racing scheduler,
     # a manual run) sees this run's deliveries recorded before it checks what was sent.
+    deliveries = []
     with week_lock(request.output_dir, week):
         folder, files = write_week(result, results, trend, chosen, request, history)
-        if not (request.email and cfg.email):
-            return RunOutcome(result, trend, folder, files)
-        deliveries = deliver_week(
-            result, trend, files, folder, cfg.email, password, history, chosen, request.resend
-        )
+        if request.email and cfg.email:
+            deliveries = deliver_week(
+                result, trend, files, folder, cfg.email, password, history, chosen, request.resend
+            )
+    problems = publish_week(result, cfg.metrics, request.metrics_file, env, started)
     failed = [d for d in deliveries if d.error]
     if failed:
-        raise DeliveryError(
+        problems.insert(
+            0,
             f"e-mail failed for {len(failed)} of {len(deliveries)} agents: "
-            + "; ".join(f"{d.agent_id}: {d.error}" for d in failed)
-            + f" (the reports are in {folder})"
+            + "; ".join(f"{d.agent_id}: {d.error}" for d in failed),
         )
+    if problems:
+        raise DeliveryError("; ".join(problems) + f" (the reports are in {folder})")
     return RunOutcome(result, trend, folder, files)
 
 
