@@ -105,13 +105,10 @@ def build_groups(loaded: LoadedConfig) -> tuple[RuleGroup, ...]:
                 sprint = {"sprint": cfg.sprint.name}
                 rules.append(RecordingRule(record_name(spec.id), spec.query, sprint))
                 value = f"{record_name(spec.id)}{{sprint={promql.string(cfg.sprint.name)}}}"
-            labels = {
-                "sprint": cfg.sprint.name,
-                "goal": spec.id,
-                "category": spec.category,
-                "agent": agents[spec.id],
-                **settings.labels,
-            }
+            labels = {"sprint": cfg.sprint.name, "goal": spec.id, "category": spec.category}
+            if agents[spec.id]:  # an empty label is no label: leave it out
+                labels["agent"] = agents[spec.id]
+            labels |= settings.labels
             rules.extend(goal_alerts(spec, value, labels, settings))
         if rules:
             groups.append(RuleGroup(f"sprint_convergence_{category}", tuple(rules)))
@@ -268,5 +265,5 @@ def promtool_check(text: str) -> tuple[bool | None, str]:
         done = subprocess.run(
             [promtool, "check", "rules", str(path)], capture_output=True, text=True, check=False
         )
-    output = (done.stdout + done.stderr).replace(str(path), "rules.yml").strip()
-    return done.returncode == 0, output
+    output = (done.stdout + done.stderr).replace(str(path), "rules.yml")
+    return done.returncode == 0, output.replace("Checking rules.yml", "", 1).strip()

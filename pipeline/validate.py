@@ -32,7 +32,7 @@ def validate(config_path: Path, console: Console) -> int:
     cfg = loaded.config
     console.print(cell(f"{loaded.path}: valid ({len(cfg.goals)} goals, {len(cfg.agents)} agents)"))
     rules_ok, rules_said = promtool_check(rules_yaml(loaded))
-    console.print(cell(f"generated rules: {rules_said}"), markup=False)
+    console.print(cell(f"generated rules: {rules_said}"), soft_wrap=True)
     source = PrometheusSource(cfg.prometheus, os.environ)
     answers = {q: source.instant_series(q) for q in dict.fromkeys(g.query for g in cfg.goals)}
     checks = [
