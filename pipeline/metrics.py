@@ -136,11 +136,11 @@ def push(
     env: Mapping[str, str],
 ) -> str | None:
     """PUT the registry to the Pushgateway; None, or what went wrong (naming the gateway)."""
-    assert settings.pushgateway_url
-    where = f"Pushgateway at {shown_url(settings.pushgateway_url)}"
+    url = settings.pushgateway_url or ""
+    where = f"Pushgateway at {shown_url(url)}"
     try:
         push_to_gateway(
-            settings.pushgateway_url,
+            url,
             job=settings.job,
             registry=registry,
             grouping_key=grouping_key(result),
@@ -154,7 +154,7 @@ def push(
         return f"{where}: {one_line(cap(str(exc.reason)))}"
     except (OSError, ValueError) as exc:
         return f"{where}: {one_line(cap(str(exc) or type(exc).__name__))}"
-    log.info("pushed the week's metrics to %s", shown_url(settings.pushgateway_url))
+    log.info("pushed the week's metrics to %s", shown_url(url))
     return None
 
 

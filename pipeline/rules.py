@@ -128,6 +128,29 @@ def _check_record_names(loaded: LoadedConfig, specs: tuple[GoalSpec, ...]) -> No
         seen[name] = spec.id
 
 
+def _alert(
+    spec: GoalSpec,
+    state: str,
+    expr: str,
+    severity: Severity,
+    texts: tuple[str, str],
+    labels: Mapping[str, str],
+    settings: RulesSettings,
+) -> AlertingRule:
+    """One alert of a goal; `texts` is its summary (a template) and where the value has been."""
+    summary, where = texts
+    for_ = spec.rules_for or settings.for_
+    described = (
+        f"{spec.query} has been {where} for {for_}. This alert judges the query's current "
+        f"value; the weekly report judges the {_aggregate(spec)}."
+    )
+    annotations = {"summary": summary, "description": literal(described)}
+    if settings.runbook_url:
+        annotations["runbook_url"] = literal(settings.runbook_url)
+    severity_label = {**labels, "severity": str(severity)}
+    return AlertingRule(alert_name(spec.id, state), expr, for_, severity_label, annotations)
+
+
 def goal_alerts(
     spec: GoalSpec, value: str, labels: Mapping[str, str], settings: RulesSettings
 ) -> list[AlertingRule]:
@@ -136,59 +159,39 @@ def goal_alerts(
     A compliance goal's target counts samples, so its alert is on each sample's own target:
     `<Goal>AtRisk` while the current value is outside `sample_target`.
     """
-    worst = Severity.CRITICAL
     mild = Severity.CRITICAL if spec.key else Severity.WARNING
-    for_ = spec.rules_for or settings.for_
-
-    def rule(state: str, expr: str, severity: Severity, summary: str, where: str) -> AlertingRule:
-        described = (
-            f"{spec.query} has been {where} for {for_}. This alert judges the query's current "
-            f"value; the weekly report judges the {_aggregate(spec)}."
-        )
-        annotations = {"summary": summary, "description": literal(described)}
-        if settings.runbook_url:
-            annotations["runbook_url"] = literal(settings.runbook_url)
-        return AlertingRule(
-            alert_name(spec.id, state),
-            expr,
-            for_,
-            {**labels, "severity": str(severity)},
-            annotations,
-        )
-
     shown = _with_unit(VALUE, literal(spec.unit))
     name = literal(spec.name)
     if spec.sample_target is not None:
         where = f"outside the samples' target {spec.sample_target}"
-        text = f"{name}: {shown}, {literal(where)}"
-        return [rule("AtRisk", promql.outside(value, spec.sample_target), mild, text, where)]
+        expr = promql.outside(value, spec.sample_target)
+        texts = (f"{name}: {shown}, {literal(where)}", where)
+        return [_alert(spec, "AtRisk", expr, mild, texts, labels, settings)]
     target, warning = spec.target, spec.warning
     if warning is None:
-        missed = promql.outside(value, target)
-        where = f"outside the target {target}"
-        text = f"{name} missed: {shown} (target {literal(str(target))})"
-        return [rule("Missed", missed, worst, text, where)]
+        texts = (
+            f"{name} missed: {shown} (target {literal(str(target))})",
+            f"outside the target {target}",
+        )
+        expr = promql.outside(value, target)
+        return [_alert(spec, "Missed", expr, Severity.CRITICAL, texts, labels, settings)]
     bounds = literal(f"target {target}, warning {warning}")
     at_risk = promql.inside(f"({promql.outside(value, target)})", warning)
     if promql.contains(warning, target):
         missed = promql.outside(value, warning)
     else:
         missed = f"({promql.outside(value, target)}) and ({promql.outside(value, warning)})"
+    risk_texts = (
+        f"{name} at risk: {shown} ({bounds})",
+        f"outside the target {target} but within the warning {warning}",
+    )
+    missed_texts = (
+        f"{name} missed: {shown} ({bounds})",
+        f"outside both the target {target} and the warning {warning}",
+    )
     return [
-        rule(
-            "AtRisk",
-            at_risk,
-            mild,
-            f"{name} at risk: {shown} ({bounds})",
-            f"outside the target {target} but within the warning {warning}",
-        ),
-        rule(
-            "Missed",
-            missed,
-            worst,
-            f"{name} missed: {shown} ({bounds})",
-            f"outside both the target {target} and the warning {warning}",
-        ),
+        _alert(spec, "AtRisk", at_risk, mild, risk_texts, labels, settings),
+        _alert(spec, "Missed", missed, Severity.CRITICAL, missed_texts, labels, settings),
     ]
 
 
