@@ -61,6 +61,17 @@ def _selector(sprint: str, **labels: str) -> str:
     return "{" + ",".join(f"{k}={promql.string(v)}" for k, v in pairs) + ',week="$week"}'
 
 
+def _instant(ref: str, expr: str, legend: str) -> dict[str, Any]:
+    """A query of a stat panel, evaluated once at the dashboard's time."""
+    return {
+        "refId": ref,
+        "datasource": DATASOURCE,
+        "expr": expr,
+        "legendFormat": legend,
+        "instant": True,
+    }
+
+
 def score_panel(
     title: str, score: str, verdict: str, pass_score: float, warning_score: float
 ) -> dict[str, Any]:
@@ -76,20 +87,8 @@ def score_panel(
         "title": title,
         "datasource": DATASOURCE,
         "targets": [
-            {
-                "refId": "A",
-                "datasource": DATASOURCE,
-                "expr": score,
-                "legendFormat": "score",
-                "instant": True,
-            },
-            {
-                "refId": "B",
-                "datasource": DATASOURCE,
-                "expr": f"{verdict} == 1",
-                "legendFormat": "{{verdict}}",
-                "instant": True,
-            },
+            _instant("A", score, "score"),
+            _instant("B", f"{verdict} == 1", "{{verdict}}"),
         ],
         "options": {
             "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
