@@ -16,6 +16,7 @@ from rich.progress import Progress
 from pipeline.config import load_config
 from pipeline.errors import PipelineError, UsageError
 from pipeline.formats import Format, parse_formats
+from pipeline.generate import GENERATORS, generate, generator_parser
 from pipeline.report import formatting as fmt
 from pipeline.run import RunRequest, run_week
 from pipeline.table import scores_table
@@ -55,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m pipeline",
         description="Sprint convergence reports.",
         epilog="Also: 'python -m pipeline schedule [--config C]' runs the nightly scheduler, "
-        "'python -m pipeline validate [--config C]' checks the config and its queries.",
+        "'python -m pipeline validate [--config C]' checks the config and its queries, "
+        "'python -m pipeline rules|dashboard [--config C] [--output F]' write alert rules or a "
+        "Grafana dashboard from the goals.",
     )
     parser.add_argument("--week", type=_week, required=True, help="week number, or 'current'")
     parser.add_argument("--config", default="config.yaml", type=Path)
@@ -67,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--resend", action="store_true", help="with --email: send even if already sent"
     )
     parser.add_argument("--dry-run", action="store_true", help="query and score, write nothing")
+    parser.add_argument(
+        "--metrics-file", type=Path, help="also write the week's metrics there (textfile format)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
     return parser
 
@@ -97,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args_list and args_list[0] == "validate":
             args = _command_parser("validate").parse_args(args_list[1:])
             return validate(args.config, _console())
+        if args_list and args_list[0] in GENERATORS:
+            command = args_list[0]
+            args = generator_parser(command).parse_args(args_list[1:])
+            return generate(command, load_config(args.config), args)
         return _report(build_parser().parse_args(args_list))
     except PipelineError as exc:
         print(f"error: {strip_controls(str(exc))}", file=sys.stderr)
@@ -135,6 +145,8 @@ def _report(args: argparse.Namespace) -> int:
     setup_logging(quiet=args.quiet)
     if args.resend and not args.email:
         raise UsageError("--resend only makes sense with --email")
+    if args.metrics_file and args.dry_run:
+        raise UsageError("--metrics-file writes a file: not with --dry-run")
     loaded = load_config(args.config)
     output = args.output or loaded.output_dir
     request = RunRequest(
@@ -145,6 +157,7 @@ def _report(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         email=args.email,
         resend=args.resend,
+        metrics_file=args.metrics_file,
     )
     queries = len({g.query for g in loaded.goals})
     err = Console(stderr=True)

@@ -1,10 +1,12 @@
 """The one place that knows the order of the stages: config -> window -> query -> score -> write
--> deliver. Each stage lives in its own module; this one only hands results from one to the next."""
+-> deliver -> publish (the week's metrics). Each stage lives in its own module; this one only
+hands results from one to the next."""
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,12 +17,13 @@ from pipeline.errors import DeliveryError, UsageError
 from pipeline.formats import Format
 from pipeline.history import FILE_NAME as HISTORY_FILE
 from pipeline.history import History, Past
-from pipeline.model import WeekResult
+from pipeline.metrics import publish_week
+from pipeline.model import QueryResult, WeekResult
 from pipeline.output import week_lock
 from pipeline.query import query_all
 from pipeline.report.write import AgentFiles, write_week
 from pipeline.scoring import score_week
-from pipeline.settings import Settings
+from pipeline.settings import MailSettings, Settings
 from pipeline.source import MetricsSource, PrometheusSource, require_usable
 from pipeline.trend import Trend, build_trend
 from pipeline.window import current_week, week_window
@@ -39,6 +42,7 @@ class RunRequest:
     dry_run: bool = False
     email: bool = False
     resend: bool = False
+    metrics_file: Path | None = None  # also write the week's metrics there (textfile format)
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,10 @@ def run_week(
     env: Mapping[str, str] | None = None,
     on_query_done: Callable[[str], None] = lambda q: None,
 ) -> RunOutcome:
-    """Query, score and (unless dry_run) write one week's reports and summary.json."""
+    """Query, score and (unless dry_run) write one week's reports and summary.json, e-mail them
+    and publish the week's metrics; a failed e-mail or publish is a DeliveryError raised after
+    everything else was done."""
+    started = time.monotonic()
     now = now or datetime.now(UTC)
     _check_agents(loaded, request.agents)
     env = os.environ if env is None else env
@@ -80,26 +87,13 @@ def run_week(
         return RunOutcome(result, build_trend(result, Past(weeks=(), goals={})), None)
     history = History(request.output_dir / HISTORY_FILE)
     trend = build_trend(result, history.before(week))
-    chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
-    # One week lock over writing and mailing: a second run of this week (a racing scheduler,
-    # a manual run) sees this run's deliveries recorded before it checks what was sent.
-    with week_lock(request.output_dir, week):
-        folder, files = write_week(
-            result,
-            results,
-            trend,
-            chosen,
-            request.formats,
-            request.output_dir,
-            history,
-            keep_previous=bool(request.agents),
-        )
-        if not (request.email and loaded.mail):
-            return RunOutcome(result, trend, folder, files)
-        deliveries = deliver_week(
-            result, trend, files, folder, loaded.mail, password, history, chosen, request.resend
-        )
-    _raise_failed(deliveries, folder)
+    folder, files, deliveries = _write_and_deliver(
+        result, results, trend, request, history, loaded.mail, password
+    )
+    problems = _failed_mail(deliveries)
+    problems += publish_week(result, loaded.metrics, request.metrics_file, env, started)
+    if problems:
+        raise DeliveryError("; ".join(problems) + f" (the reports are in {folder})")
     return RunOutcome(result, trend, folder, files)
 
 
@@ -111,12 +105,45 @@ def _check_agents(loaded: Settings, wanted: Sequence[str]) -> None:
         raise UsageError(f"--agent {unknown[0]}: no such agent in {loaded.path} (agents: {known})")
 
 
-def _raise_failed(deliveries: Sequence[Delivery], folder: Path) -> None:
-    """DeliveryError when any agent's e-mail failed; the reports are written all the same."""
-    failed = [d for d in deliveries if d.error]
-    if failed:
-        raise DeliveryError(
-            f"e-mail failed for {len(failed)} of {len(deliveries)} agents: "
-            + "; ".join(f"{d.agent_id}: {d.error}" for d in failed)
-            + f" (the reports are in {folder})"
+def _write_and_deliver(
+    result: WeekResult,
+    results: Mapping[str, QueryResult],
+    trend: Trend,
+    request: RunRequest,
+    history: History,
+    mail: MailSettings | None,
+    password: str | None,
+) -> tuple[Path, AgentFiles, Sequence[Delivery]]:
+    """Write the chosen agents' reports, then e-mail them when asked: the folder, its files and
+    each e-mail's outcome."""
+    chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
+    # One week lock over writing and mailing: a second run of this week (a racing scheduler,
+    # a manual run) sees this run's deliveries recorded before it checks what was sent.
+    with week_lock(request.output_dir, result.window.week):
+        folder, files = write_week(
+            result,
+            results,
+            trend,
+            chosen,
+            request.formats,
+            request.output_dir,
+            history,
+            keep_previous=bool(request.agents),
         )
+        if not (request.email and mail):
+            return folder, files, ()
+        deliveries = deliver_week(
+            result, trend, files, folder, mail, password, history, chosen, request.resend
+        )
+    return folder, files, deliveries
+
+
+def _failed_mail(deliveries: Sequence[Delivery]) -> list[str]:
+    """What to say about the agents whose e-mail failed (the reports are written all the same)."""
+    failed = [d for d in deliveries if d.error]
+    if not failed:
+        return []
+    return [
+        f"e-mail failed for {len(failed)} of {len(deliveries)} agents: "
+        + "; ".join(f"{d.agent_id}: {d.error}" for d in failed)
+    ]

@@ -78,6 +78,7 @@ def cross_checks(raw: dict[str, Any], env: Mapping[str, str]) -> list[str]:
         *_category_weights(raw),
         *_unknown_categories(raw),
         *_missing_secrets(raw, env),
+        *_metrics_secrets(raw, env),
     ]
 
 
@@ -146,5 +147,19 @@ def _missing_secrets(raw: dict[str, Any], env: Mapping[str, str]) -> Iterator[st
     if isinstance(auth, dict):
         secrets.append(("prometheus.basic_auth.password_env", auth.get("password_env")))
     for where, name in secrets:
+        if isinstance(name, str) and not env.get(name):
+            yield f"{where}: environment variable '{name}' is not set"
+
+
+def _metrics_secrets(raw: dict[str, Any], env: Mapping[str, str]) -> Iterator[str]:
+    """The Pushgateway's credentials must be in the environment when it is used."""
+    metrics = raw.get("metrics")
+    if not isinstance(metrics, dict) or not metrics.get("pushgateway_url"):
+        return
+    names = [("metrics.bearer_token_env", metrics.get("bearer_token_env"))]
+    auth = metrics.get("basic_auth")
+    if isinstance(auth, dict):
+        names.append(("metrics.basic_auth.password_env", auth.get("password_env")))
+    for where, name in names:
         if isinstance(name, str) and not env.get(name):
             yield f"{where}: environment variable '{name}' is not set"

@@ -11,7 +11,9 @@ from pipeline.settings import (
     AgentSpec,
     GoalSpec,
     MailSettings,
+    PushSettings,
     Reports,
+    Rules,
     Schedule,
     ScoringRules,
     Settings,
@@ -34,6 +36,8 @@ def to_model(config: spec.Config, path: Path, digest: str, notes: tuple[str, ...
         agents=tuple(agent_spec(a) for a in config.agents),
         report=report_settings(config.report, folder),
         schedule=schedule_settings(config.schedule or spec.ScheduleSettings(), folder),
+        rules=rules(config.rules),
+        metrics=push_settings(config.metrics),
         mail=mail_settings(config.email) if config.email else None,
         notes=notes,
     )
@@ -92,6 +96,8 @@ def goal_spec(goal: spec.GoalSettings) -> GoalSpec:
         sample_target=parse_target(goal.sample_target) if goal.sample_target else None,
         weight=goal.weight,
         key=goal.key,
+        rules_for=goal.rules_for,
+        alert=goal.alert,
     )
 
 
@@ -130,4 +136,28 @@ def schedule_settings(settings: spec.ScheduleSettings, folder: Path) -> Schedule
         email=settings.email,
         misfire_grace_s=settings.misfire_grace_s,
         jobstore=folder / settings.jobstore if settings.jobstore else None,
+    )
+
+
+def rules(settings: spec.RulesSettings) -> Rules:
+    """What the generated alerts carry; the stale-run alert's delay also in seconds."""
+    return Rules(
+        for_=settings.for_,
+        labels=dict(settings.labels),
+        runbook_url=settings.runbook_url,
+        record=settings.record,
+        stale_after=settings.stale_after,
+        stale_after_s=parse_duration(settings.stale_after),
+    )
+
+
+def push_settings(settings: spec.MetricsSettings) -> PushSettings:
+    """The Pushgateway; credentials stay named by their variables."""
+    auth = settings.basic_auth
+    return PushSettings(
+        url=settings.pushgateway_url,
+        job=settings.job,
+        timeout_s=settings.timeout_s,
+        bearer_token_env=settings.bearer_token_env,
+        basic_auth=(auth.username, auth.password_env) if auth else None,
     )
