@@ -17,6 +17,7 @@ from pipeline.config import load_config
 from pipeline.errors import PipelineError, UsageError
 from pipeline.formats import Format, parse_formats
 from pipeline.gate import GateFailed, gate_message, judge_gate
+from pipeline.generate import GENERATORS, generate, generator_parser
 from pipeline.report import formatting as fmt
 from pipeline.run import RunRequest, run_week
 from pipeline.table import scores_table
@@ -66,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m pipeline",
         description="Sprint convergence reports.",
         epilog="Also: 'python -m pipeline schedule [--config C]' runs the nightly scheduler, "
-        "'python -m pipeline validate [--config C]' checks the config and its queries.",
+        "'python -m pipeline validate [--config C]' checks the config and its queries, "
+        "'python -m pipeline rules|dashboard [--config C] [--output F]' write alert rules or a "
+        "Grafana dashboard from the goals.",
     )
     parser.add_argument("--week", type=_week, required=True, help="week number, or 'current'")
     parser.add_argument("--config", default="config.yaml", type=Path)
@@ -86,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-under", type=_score, metavar="SCORE", help="with --gate: also exit 5 below SCORE"
     )
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write the goals as JUnit XML")
+    parser.add_argument(
+        "--metrics-file", type=Path, help="also write the week's metrics there (textfile format)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
     return parser
 
@@ -116,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args_list and args_list[0] == "validate":
             args = _command_parser("validate").parse_args(args_list[1:])
             return validate(args.config, _console())
+        if args_list and args_list[0] in GENERATORS:
+            command = args_list[0]
+            args = generator_parser(command).parse_args(args_list[1:])
+            return generate(command, load_config(args.config), args)
         return _report(build_parser().parse_args(args_list))
     except PipelineError as exc:
         print(f"error: {strip_controls(str(exc))}", file=sys.stderr)
@@ -158,6 +168,8 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError("--fail-under only makes sense with --gate")
     if args.junit and args.dry_run:
         raise UsageError("--junit writes a file, and --dry-run writes nothing")
+    if args.metrics_file and args.dry_run:
+        raise UsageError("--metrics-file writes a file: not with --dry-run")
     loaded = load_config(args.config)
     output = args.output or loaded.output_dir
     request = RunRequest(
@@ -170,6 +182,7 @@ def _report(args: argparse.Namespace) -> int:
         notify=args.notify,
         resend=args.resend,
         junit=args.junit,
+        metrics_file=args.metrics_file,
     )
     queries = len({g.query for g in loaded.goals})
     err = Console(stderr=True)

@@ -1,10 +1,12 @@
 """The one place that knows the order of the stages: config -> window -> query -> score -> write
--> deliver. Each stage lives in its own module; this one only hands results from one to the next."""
+-> deliver (e-mail, chat) -> publish (the week's metrics). Each stage lives in its own module;
+this one only hands results from one to the next."""
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +19,8 @@ from pipeline.formats import Format
 from pipeline.history import FILE_NAME as HISTORY_FILE
 from pipeline.history import History, Past
 from pipeline.junit import junit_xml
-from pipeline.model import WeekResult
+from pipeline.metrics import publish_week
+from pipeline.model import QueryResult, WeekResult
 from pipeline.output import replace_text, week_lock
 from pipeline.query import query_all
 from pipeline.report.write import AgentFiles, write_week
@@ -42,7 +45,8 @@ class RunRequest:
     email: bool = False
     notify: bool = False  # post to the config's chat channels
     resend: bool = False
-    junit: Path | None = None  # also write the goals as JUnit XML here
+    metrics_file: Path | None = None  # also write the week's metrics there (textfile format)
+    junit: Path | None = None  # also write the goals as JUnit XML there
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,10 @@ def run_week(
     env: Mapping[str, str] | None = None,
     on_query_done: Callable[[str], None] = lambda q: None,
 ) -> RunOutcome:
-    """Query, score and (unless dry_run) write one week's reports and summary.json."""
+    """Query, score and (unless dry_run) write one week's reports and summary.json, deliver them
+    and publish the week's metrics; a failed delivery or publish is a DeliveryError raised after
+    everything else was done."""
+    started = time.monotonic()
     now = now or datetime.now(UTC)
     _check_agents(loaded, request.agents)
     env = os.environ if env is None else env
@@ -82,25 +89,20 @@ def run_week(
         return RunOutcome(result, build_trend(result, Past(weeks=(), goals={})), None)
     history = History(request.output_dir / HISTORY_FILE)
     trend = build_trend(result, history.before(week))
-    chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
-    # One week lock over writing and delivering: a second run of this week (a racing scheduler,
-    # a manual run) sees this run's deliveries recorded before it checks what was sent.
-    with week_lock(request.output_dir, week):
-        folder, files = write_week(
-            result,
-            results,
-            trend,
-            chosen,
-            request.formats,
-            request.output_dir,
-            history,
-            keep_previous=bool(request.agents),
-        )
-        if request.junit:
-            replace_text(request.junit, junit_xml(result))
-        sent = _deliver(loaded, request, secrets, Written(result, trend, folder, files), history)
-    _raise_failed(*sent, folder)
-    return RunOutcome(result, trend, folder, files)
+    week_data = (result, results, trend)
+    written, problems = _write_and_deliver(loaded, request, secrets, week_data, history)
+    problems += publish_week(result, loaded.metrics, request.metrics_file, env, started)
+    if problems:
+        raise DeliveryError("; ".join(problems) + f" (the reports are in {written.folder})")
+    return RunOutcome(result, trend, written.folder, written.files)
+
+
+def _check_agents(loaded: Settings, wanted: Sequence[str]) -> None:
+    """UsageError naming the first agent asked for that the config does not have."""
+    unknown = [a for a in wanted if a not in {x.id for x in loaded.agents}]
+    if unknown:
+        known = ", ".join(a.id for a in loaded.agents)
+        raise UsageError(f"--agent {unknown[0]}: no such agent in {loaded.path} (agents: {known})")
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,37 @@ class Written:
     trend: Trend
     folder: Path
     files: AgentFiles
+
+
+def _write_and_deliver(
+    loaded: Settings,
+    request: RunRequest,
+    secrets: _Secrets,
+    week: tuple[WeekResult, Mapping[str, QueryResult], Trend],
+    history: History,
+) -> tuple[Written, list[str]]:
+    """Write the chosen agents' reports (and the JUnit file when asked), then e-mail and post
+    them when asked: what was written, and what to say about failed deliveries."""
+    result, results, trend = week
+    chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
+    # One week lock over writing and delivering: a second run of this week (a racing scheduler,
+    # a manual run) sees this run's deliveries recorded before it checks what was sent.
+    with week_lock(request.output_dir, result.window.week):
+        folder, files = write_week(
+            result,
+            results,
+            trend,
+            chosen,
+            request.formats,
+            request.output_dir,
+            history,
+            keep_previous=bool(request.agents),
+        )
+        if request.junit:
+            replace_text(request.junit, junit_xml(result))
+        written = Written(result, trend, folder, files)
+        deliveries, posts = _deliver(loaded, request, secrets, written, history)
+    return written, _failed(deliveries, posts)
 
 
 def _deliver(
@@ -162,17 +195,9 @@ def _site_link(base_url: str | None, folder: Path) -> str | None:
     return f"{base_url}{folder.name}/index.html" if base_url else None
 
 
-def _check_agents(loaded: Settings, wanted: Sequence[str]) -> None:
-    """UsageError naming the first agent asked for that the config does not have."""
-    unknown = [a for a in wanted if a not in {x.id for x in loaded.agents}]
-    if unknown:
-        known = ", ".join(a.id for a in loaded.agents)
-        raise UsageError(f"--agent {unknown[0]}: no such agent in {loaded.path} (agents: {known})")
-
-
-def _raise_failed(deliveries: Sequence[Delivery], posts: Sequence[Notified], folder: Path) -> None:
-    """DeliveryError when any agent's e-mail or any chat post failed; the reports are written
-    all the same."""
+def _failed(deliveries: Sequence[Delivery], posts: Sequence[Notified]) -> list[str]:
+    """What to say about the agents whose e-mail and the channels whose post failed (the
+    reports are written all the same)."""
     problems = []
     failed = [d for d in deliveries if d.error]
     if failed:
@@ -186,5 +211,4 @@ def _raise_failed(deliveries: Sequence[Delivery], posts: Sequence[Notified], fol
             f"chat failed for {len(unposted)} of {len(posts)} channels: "
             + "; ".join(f"{p.channel}: {p.error}" for p in unposted)
         )
-    if problems:
-        raise DeliveryError("; ".join(problems) + f" (the reports are in {folder})")
+    return problems

@@ -34,6 +34,8 @@ class GoalSpec:
     sample_target: Target | None
     weight: float
     key: bool
+    rules_for: str | None = None  # its alerts' `for:` (a Prometheus duration); None: rules.for
+    alert: bool = True  # False: `python -m pipeline rules` makes no alert for it
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,29 @@ class ChatChannel:
 
 
 @dataclass(frozen=True)
+class Rules:
+    """What every generated alert carries (`python -m pipeline rules`)."""
+
+    for_: str  # a Prometheus duration, as written
+    labels: Mapping[str, str]  # added to every alert, in file order
+    runbook_url: str | None
+    record: bool  # recording rules for the goals whose query is not a bare selector
+    stale_after: str  # the stale-run alert fires when no run succeeded for this long
+    stale_after_s: float
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """Where each run pushes the week's results; `url` None: nowhere."""
+
+    url: str | None
+    job: str
+    timeout_s: float
+    bearer_token_env: str | None
+    basic_auth: tuple[str, str] | None  # (username, name of the password's variable)
+
+
+@dataclass(frozen=True)
 class Settings:
     """A loaded config as the run sees it, with where it came from and a short hash of its bytes
     for the footer."""
@@ -151,6 +176,8 @@ class Settings:
     agents: tuple[AgentSpec, ...]
     report: Reports
     schedule: Schedule
+    rules: Rules
+    metrics: PushSettings
     mail: MailSettings | None = None
     notify: tuple[ChatChannel, ...] = ()
     notes: tuple[str, ...] = ()  # harmless oddities, e.g. a recipient listed twice

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.config import load_config
+from pipeline.rules import promtool_check, rules_yaml
 from pipeline.source import PrometheusSource, require_usable
 from pipeline.table import cell
 from pipeline.text import cap
@@ -30,6 +31,8 @@ def validate(config_path: Path, console: Console) -> int:
     loaded = load_config(config_path)  # ConfigError (exit 2) lists every problem
     goals = loaded.goals
     console.print(cell(f"{loaded.path}: valid ({len(goals)} goals, {len(loaded.agents)} agents)"))
+    rules_ok, rules_said = promtool_check(rules_yaml(loaded))
+    console.print(cell(f"generated rules: {rules_said}"), soft_wrap=True)
     source = PrometheusSource(loaded.source, os.environ)
     answers = {q: source.instant_series(q) for q in dict.fromkeys(g.query for g in goals)}
     checks = [
@@ -53,4 +56,4 @@ def validate(config_path: Path, console: Console) -> int:
     if bad:
         console.print(f"{len(bad)} of {len(checks)} queries are invalid", markup=False)
         return 2
-    return 0
+    return 2 if rules_ok is False else 0

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v prometheus >/dev/null || need+=(prometheus)
 command -v promtool >/dev/null || need+=(prometheus)
+# the metrics tests push to a real Pushgateway
+command -v prometheus-pushgateway >/dev/null || need+=(prometheus-pushgateway)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v openssl >/dev/null || need+=(openssl)  # the e-mail tests make a certificate
 command -v chromium >/dev/null || need+=(chromium)  # the report site's tests load it in a browser
@@ -21,10 +23,13 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
-  # The Debian package may start a system Prometheus on :9090; the demo and tests run their own.
-  if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
-    $sudo systemctl stop prometheus || true
-  fi
+  # The Debian packages may start a system Prometheus (:9090) and Pushgateway (:9091); the demo
+  # and tests run their own.
+  for service in prometheus prometheus-pushgateway; do
+    if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then
+      $sudo systemctl stop "$service" || true
+    fi
+  done
 fi
 
 python=${PYTHON:-python3}

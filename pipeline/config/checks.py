@@ -80,6 +80,7 @@ def cross_checks(raw: dict[str, Any], env: Mapping[str, str]) -> list[str]:
         *_missing_secrets(raw, env),
         *_notify_channels(raw),
         *_link_needs_base_url(raw),
+        *_metrics_secrets(raw, env),
     ]
 
 
@@ -175,3 +176,17 @@ def _link_needs_base_url(raw: dict[str, Any]) -> Iterator[str]:
     linked = isinstance(email, dict) and email.get("attach") == "link"
     if linked and not (isinstance(report, dict) and report.get("base_url")):
         yield "email.attach: 'link' needs report.base_url (where the reports are served)"
+
+
+def _metrics_secrets(raw: dict[str, Any], env: Mapping[str, str]) -> Iterator[str]:
+    """The Pushgateway's credentials must be in the environment when it is used."""
+    metrics = raw.get("metrics")
+    if not isinstance(metrics, dict) or not metrics.get("pushgateway_url"):
+        return
+    names = [("metrics.bearer_token_env", metrics.get("bearer_token_env"))]
+    auth = metrics.get("basic_auth")
+    if isinstance(auth, dict):
+        names.append(("metrics.basic_auth.password_env", auth.get("password_env")))
+    for where, name in names:
+        if isinstance(name, str) and not env.get(name):
+            yield f"{where}: environment variable '{name}' is not set"

@@ -12,7 +12,9 @@ from pipeline.settings import (
     ChatChannel,
     GoalSpec,
     MailSettings,
+    PushSettings,
     Reports,
+    Rules,
     Schedule,
     ScoringRules,
     Settings,
@@ -35,6 +37,8 @@ def to_model(config: spec.Config, path: Path, digest: str, notes: tuple[str, ...
         agents=tuple(agent_spec(a) for a in config.agents),
         report=report_settings(config.report, folder),
         schedule=schedule_settings(config.schedule or spec.ScheduleSettings(), folder),
+        rules=rules(config.rules),
+        metrics=push_settings(config.metrics),
         mail=mail_settings(config.email) if config.email else None,
         notify=tuple(chat_channel(c) for c in config.notify),
         notes=notes,
@@ -94,6 +98,8 @@ def goal_spec(goal: spec.GoalSettings) -> GoalSpec:
         sample_target=parse_target(goal.sample_target) if goal.sample_target else None,
         weight=goal.weight,
         key=goal.key,
+        rules_for=goal.rules_for,
+        alert=goal.alert,
     )
 
 
@@ -148,4 +154,28 @@ def chat_channel(settings: spec.NotifySettings) -> ChatChannel:
         url_env=settings.url_env,
         agents=tuple(settings.agents),
         timeout_s=settings.timeout_s,
+    )
+
+
+def rules(settings: spec.RulesSettings) -> Rules:
+    """What the generated alerts carry; the stale-run alert's delay also in seconds."""
+    return Rules(
+        for_=settings.for_,
+        labels=dict(settings.labels),
+        runbook_url=settings.runbook_url,
+        record=settings.record,
+        stale_after=settings.stale_after,
+        stale_after_s=parse_duration(settings.stale_after),
+    )
+
+
+def push_settings(settings: spec.MetricsSettings) -> PushSettings:
+    """The Pushgateway; credentials stay named by their variables."""
+    auth = settings.basic_auth
+    return PushSettings(
+        url=settings.pushgateway_url,
+        job=settings.job,
+        timeout_s=settings.timeout_s,
+        bearer_token_env=settings.bearer_token_env,
+        basic_auth=(auth.username, auth.password_env) if auth else None,
     )

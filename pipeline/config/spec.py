@@ -24,6 +24,7 @@ from pipeline.addresses import header_text, mail_address
 from pipeline.cron import cron_trigger
 from pipeline.formats import Format
 from pipeline.outcomes import NoDataPolicy
+from pipeline.rules import RULE_LABELS
 from pipeline.targets import parse_duration, parse_target
 
 Aggregate = Literal[
@@ -140,6 +141,12 @@ def _check_target(text: str | None) -> str | None:
     return text
 
 
+def _check_duration(text: str | None) -> str | None:
+    if text is not None:
+        parse_duration(text)
+    return text
+
+
 class GoalSettings(_Strict):
     id: str = Field(pattern=_ID_PATTERN)
     name: str
@@ -152,8 +159,12 @@ class GoalSettings(_Strict):
     warning: str | None = None
     weight: float = Field(1, gt=0, le=MAX_GOAL_WEIGHT, allow_inf_nan=False)
     key: bool = False
+    # `python -m pipeline rules`: this goal's `for:` [rules.for], or no alerts at all
+    rules_for: str | None = None
+    alert: bool = True
 
     _targets = field_validator("sample_target", "target", "warning")(_check_target)
+    _rules_for = field_validator("rules_for")(_check_duration)
 
     @model_validator(mode="after")
     def _compliance_needs_sample_target(self) -> GoalSettings:
@@ -271,6 +282,54 @@ class ScheduleSettings(_Strict):
         return int(parse_duration(self.misfire_grace))
 
 
+_LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+
+
+class RulesSettings(_Strict):
+    """`python -m pipeline rules`: what every generated alert carries."""
+
+    for_: str = Field("5m", alias="for")
+    labels: dict[Annotated[str, Field(pattern=_LABEL_NAME)], str] = {}
+    runbook_url: str | None = None
+    record: bool = False
+    stale_after: str = "26h"  # the stale-run alert: no successful run pushed for this long
+
+    _durations = field_validator("for_", "stale_after")(_check_duration)
+
+    @field_validator("labels")
+    @classmethod
+    def _not_ours(cls, labels: dict[str, str]) -> dict[str, str]:
+        taken = [k for k in labels if k in RULE_LABELS or k.startswith("__")]
+        if taken:
+            raise ValueError(
+                f"'{taken[0]}' is set by the generated rules; choose another label name"
+            )
+        return labels
+
+
+class MetricsSettings(_Strict):
+    """Where each run pushes the week's results (a Prometheus Pushgateway)."""
+
+    pushgateway_url: str | None = None
+    job: str = Field("sprint_convergence", min_length=1)
+    timeout_s: float = Field(30, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
+    bearer_token_env: str | None = None
+    basic_auth: BasicAuth | None = None
+
+    @field_validator("pushgateway_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError(f"'{url}' is not an http:// or https:// URL")
+        return url.rstrip("/") if url else url
+
+    @model_validator(mode="after")
+    def _one_auth(self) -> MetricsSettings:
+        if self.bearer_token_env and self.basic_auth:
+            raise ValueError("set bearer_token_env or basic_auth, not both")
+        return self
+
+
 class Config(_Strict):
     """The whole file: one field per top-level section."""
 
@@ -283,3 +342,5 @@ class Config(_Strict):
     email: EmailSettings | None = None
     schedule: ScheduleSettings | None = None
     notify: list[NotifySettings] = []
+    rules: RulesSettings = RulesSettings()
+    metrics: MetricsSettings = MetricsSettings()

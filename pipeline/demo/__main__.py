@@ -1,7 +1,8 @@
 """`python -m pipeline.demo [--week N ...]`: run the pipeline on the bundled demo sprint.
 
 Generates the demo data (cached in .demo/), backfills it with promtool, starts Prometheus on
-127.0.0.1, runs `python -m pipeline --week N` for each week, and stops Prometheus again.
+127.0.0.1, runs `python -m pipeline --week N` for each week (each writing its metrics file), stops
+Prometheus again, then writes the goals' alert rules and Grafana dashboard next to the reports.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from pipeline.demo.promserver import PrometheusServer, backfill, free_port
 from pipeline.errors import PipelineError
 
 ROOT = Path(__file__).resolve().parents[2]
+RULES = ROOT / "reports" / "rules.yml"
+DASHBOARD = ROOT / "reports" / "dashboard.json"
+METRICS = ROOT / "reports" / "sprint_convergence.prom"
 
 
 def build_demo_tsdb(cache: Path) -> Path:
@@ -63,13 +67,27 @@ def main() -> int:
             code = 0
             for week in args.week or ["1", "2", "3"]:
                 cmd = [sys.executable, "-m", "pipeline", "--week", week, "--config", str(config)]
-                cmd += ["--output", str(ROOT / "reports"), *rest]
+                cmd += ["--output", str(ROOT / "reports"), "--metrics-file", str(METRICS), *rest]
                 print("demo: $", " ".join(cmd[1:]))
                 code = subprocess.run(cmd, cwd=ROOT, check=False).returncode or code
         print("demo: Prometheus stopped")
+    code = generate_files(args.config) or code
     if code == 0:
         print(f"demo: reports are in {ROOT / 'reports'}")
         print(f"demo: the report site is {ROOT / 'reports' / 'index.html'}")
+        print(f"demo: alert rules in {RULES}, Grafana dashboard in {DASHBOARD}")
+        print(f"demo: the last week's metrics (textfile format) in {METRICS}")
+    return code
+
+
+def generate_files(config: Path) -> int:
+    """The alert rules and the dashboard of the demo's goals, written next to the reports."""
+    code = 0
+    for command, path in (("rules", RULES), ("dashboard", DASHBOARD)):
+        cmd = [sys.executable, "-m", "pipeline", command, "--config", str(config)]
+        cmd += ["--output", str(path)]
+        print("demo: $", " ".join(cmd[1:]))
+        code = subprocess.run(cmd, cwd=ROOT, check=False).returncode or code
     return code
 
 

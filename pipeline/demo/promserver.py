@@ -58,8 +58,15 @@ def free_port() -> int:
 class PrometheusServer:
     """A Prometheus process over a TSDB folder, on 127.0.0.1, started and stopped with `with`."""
 
-    def __init__(self, tsdb: Path, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        tsdb: Path,
+        port: int | None = None,
+        log_path: Path | None = None,
+        scrape_configs: str = "",
+    ) -> None:
         self.tsdb = tsdb
+        self.scrape_configs = scrape_configs  # YAML text of a `scrape_configs:` section
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or tsdb.parent / "prometheus.log"
@@ -68,7 +75,8 @@ class PrometheusServer:
     def start(self, timeout_s: float = 60.0) -> None:
         """Start Prometheus and wait until it answers /-/ready."""
         config = self.tsdb.parent / "prometheus-demo.yml"
-        config.write_text("global:\n  scrape_interval: 1m\n")  # scrapes nothing: data is backfilled
+        # scrapes nothing unless told: the demo's data is backfilled
+        config.write_text("global:\n  scrape_interval: 1m\n" + self.scrape_configs)
         log = open(self.log_path, "wb")  # noqa: SIM115
         self._process = subprocess.Popen(
             [

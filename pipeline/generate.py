@@ -1,0 +1,78 @@
+"""`python -m pipeline rules|dashboard`: write a file generated from the goals (or print it).
+
+cli.py parses the arguments with generator_parser() and loads the config; this module sees only
+the settings."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.dashboard import dashboard_json
+from pipeline.errors import OutputError, UsageError
+from pipeline.rules import rules_yaml
+from pipeline.settings import Settings
+
+
+def _rules(loaded: Settings, args: argparse.Namespace) -> str:
+    return rules_yaml(loaded, operator=args.format == "operator")
+
+
+def _dashboard(loaded: Settings, args: argparse.Namespace) -> str:
+    return dashboard_json(loaded)
+
+
+GENERATORS: dict[str, Callable[[Settings, argparse.Namespace], str]] = {
+    "rules": _rules,
+    "dashboard": _dashboard,
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see --help)")
+
+
+def generator_parser(command: str) -> argparse.ArgumentParser:
+    """The parser of `python -m pipeline rules|dashboard ...` (after the command)."""
+    parser = _Parser(prog=f"python -m pipeline {command}")
+    parser.add_argument("--config", default="config.yaml", type=Path)
+    parser.add_argument("--output", type=Path, help="write it there [stdout]")
+    if command == "rules":
+        parser.add_argument(
+            "--format",
+            choices=["rules", "operator"],
+            default="rules",
+            help="a rule file [rules], or a PrometheusRule for the Prometheus Operator",
+        )
+    return parser
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it over `path`."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def generate(command: str, loaded: Settings, args: argparse.Namespace) -> int:
+    """Generate `command`'s file from the goals; return the exit code.
+
+    `args` are generator_parser(command)'s."""
+    text = GENERATORS[command](loaded, args)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    write_atomically(args.output, text)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
