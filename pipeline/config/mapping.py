@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.config import spec
+from pipeline.config import outputs, spec
 from pipeline.formats import Format
 from pipeline.settings import (
     AgentSpec,
@@ -36,7 +36,7 @@ def to_model(config: spec.Config, path: Path, digest: str, notes: tuple[str, ...
         goals=tuple(goal_spec(g) for g in config.goals),
         agents=tuple(agent_spec(a) for a in config.agents),
         report=report_settings(config.report, folder),
-        schedule=schedule_settings(config.schedule or spec.ScheduleSettings(), folder),
+        schedule=schedule_settings(config.schedule or outputs.ScheduleSettings(), folder),
         rules=rules(config.rules),
         metrics=push_settings(config.metrics),
         mail=mail_settings(config.email) if config.email else None,
@@ -119,7 +119,7 @@ def report_settings(settings: spec.ReportSettings, folder: Path) -> Reports:
     )
 
 
-def mail_settings(settings: spec.EmailSettings) -> MailSettings:
+def mail_settings(settings: outputs.EmailSettings) -> MailSettings:
     """The SMTP server and sender; the password stays named by its variable."""
     return MailSettings(
         smtp_host=settings.smtp_host,
@@ -136,7 +136,7 @@ def mail_settings(settings: spec.EmailSettings) -> MailSettings:
     )
 
 
-def schedule_settings(settings: spec.ScheduleSettings, folder: Path) -> Schedule:
+def schedule_settings(settings: outputs.ScheduleSettings, folder: Path) -> Schedule:
     """The nightly run; its job store relative to the config's folder."""
     return Schedule(
         cron=settings.cron,
@@ -147,7 +147,7 @@ def schedule_settings(settings: spec.ScheduleSettings, folder: Path) -> Schedule
     )
 
 
-def chat_channel(settings: spec.NotifySettings) -> ChatChannel:
+def chat_channel(settings: outputs.NotifySettings) -> ChatChannel:
     """A chat channel; its URL stays named by its variable."""
     return ChatChannel(
         name=settings.channel,
@@ -157,7 +157,7 @@ def chat_channel(settings: spec.NotifySettings) -> ChatChannel:
     )
 
 
-def rules(settings: spec.RulesSettings) -> Rules:
+def rules(settings: outputs.RulesSettings) -> Rules:
     """What the generated alerts carry; the stale-run alert's delay also in seconds."""
     return Rules(
         for_=settings.for_,
@@ -169,7 +169,7 @@ def rules(settings: spec.RulesSettings) -> Rules:
     )
 
 
-def push_settings(settings: spec.MetricsSettings) -> PushSettings:
+def push_settings(settings: outputs.MetricsSettings) -> PushSettings:
     """The Pushgateway; credentials stay named by their variables."""
     auth = settings.basic_auth
     return PushSettings(

@@ -6,47 +6,47 @@ values of pipeline.settings.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 
 from pipeline.addresses import header_text, mail_address
-from pipeline.cron import cron_trigger
+from pipeline.config.base import (
+    ID_PATTERN,
+    MAX_GOAL_WEIGHT,
+    MAX_TIMEOUT_S,
+    MAX_WEEK_DAYS,
+    BasicAuth,
+    Strict,
+    check_duration,
+    check_target,
+    one_address,
+)
+from pipeline.config.outputs import (
+    EmailSettings,
+    MetricsSettings,
+    NotifySettings,
+    RulesSettings,
+    ScheduleSettings,
+)
 from pipeline.formats import Format
 from pipeline.outcomes import NoDataPolicy
-from pipeline.rules import RULE_LABELS
-from pipeline.targets import parse_duration, parse_target
+from pipeline.targets import parse_duration
 
 Aggregate = Literal[
     "last", "min", "max", "mean", "median", "p50", "p90", "p95", "p99", "compliance"
 ]
-_ID_PATTERN = r"^[a-z0-9_-]+$"
-MAX_TIMEOUT_S = 86400  # a day: beyond this a timer or socket timeout overflows, or never ends
-MAX_WEEK_DAYS = 366
-MAX_GOAL_WEIGHT = 1e6  # weights are relative; a bound keeps their sums finite
-CRON_HORIZON_YEARS = 5
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class BasicAuth(_Strict):
-    username: str
-    password_env: str
-
-
-class PrometheusSettings(_Strict):
+class PrometheusSettings(Strict):
     url: str = "http://127.0.0.1:9090"
     timeout_s: float = Field(30, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
     retries: int = Field(3, ge=0, le=10)
@@ -85,7 +85,7 @@ class PrometheusSettings(_Strict):
         return self
 
 
-class SprintSettings(_Strict):
+class SprintSettings(Strict):
     name: str
     start: date
     week_days: int = Field(7, ge=1, le=MAX_WEEK_DAYS)
@@ -113,11 +113,11 @@ class SprintSettings(_Strict):
         return text
 
 
-class Category(_Strict):
+class Category(Strict):
     weight: float = Field(ge=0, le=1)
 
 
-class ScoringSettings(_Strict):
+class ScoringSettings(Strict):
     categories: dict[str, Category]
     pass_score: float = Field(90, ge=0, le=100)
     warning_score: float = Field(75, ge=0, le=100)
@@ -130,25 +130,8 @@ class ScoringSettings(_Strict):
         return self
 
 
-def _one_address(value: str) -> str:
-    mail_address(value)
-    return value
-
-
-def _check_target(text: str | None) -> str | None:
-    if text is not None:
-        parse_target(text)
-    return text
-
-
-def _check_duration(text: str | None) -> str | None:
-    if text is not None:
-        parse_duration(text)
-    return text
-
-
-class GoalSettings(_Strict):
-    id: str = Field(pattern=_ID_PATTERN)
+class GoalSettings(Strict):
+    id: str = Field(pattern=ID_PATTERN)
     name: str
     category: str
     query: str = Field(min_length=1)
@@ -163,8 +146,8 @@ class GoalSettings(_Strict):
     rules_for: str | None = None
     alert: bool = True
 
-    _targets = field_validator("sample_target", "target", "warning")(_check_target)
-    _rules_for = field_validator("rules_for")(_check_duration)
+    _targets = field_validator("sample_target", "target", "warning")(check_target)
+    _rules_for = field_validator("rules_for")(check_duration)
 
     @model_validator(mode="after")
     def _compliance_needs_sample_target(self) -> GoalSettings:
@@ -175,11 +158,11 @@ class GoalSettings(_Strict):
         return self
 
 
-class AgentSettings(_Strict):
-    id: str = Field(pattern=_ID_PATTERN)
+class AgentSettings(Strict):
+    id: str = Field(pattern=ID_PATTERN)
     name: str
     goals: list[str] = Field(min_length=1)
-    email: list[Annotated[str, AfterValidator(_one_address)]] = []
+    email: list[Annotated[str, AfterValidator(one_address)]] = []
 
     _header = field_validator("name")(header_text)
 
@@ -193,7 +176,7 @@ class AgentSettings(_Strict):
         return list(kept.values())
 
 
-class ReportSettings(_Strict):
+class ReportSettings(Strict):
     output_dir: str = "reports"
     formats: list[Format] = Field([Format.MD, Format.HTML, Format.PDF], min_length=1)
     base_url: str | None = None  # where the output folder is served: links in e-mail and chat
@@ -211,126 +194,7 @@ class ReportSettings(_Strict):
         return url if url.endswith("/") else f"{url}/"
 
 
-class EmailSettings(_Strict):
-    smtp_host: str
-    smtp_port: int = Field(587, ge=1, le=65535)
-    security: Literal["none", "starttls", "ssl"] = "starttls"
-    username: str | None = None
-    password_env: str | None = None
-    from_: str = Field(alias="from")
-    timeout_s: float = Field(60, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
-    attach: Literal["pdf", "link"] = "pdf"  # link: the report's address instead of files
-    max_attachment_mb: float = Field(10, gt=0, le=1024, allow_inf_nan=False)
-    attach_csv: bool = False
-
-    _from = field_validator("from_")(_one_address)
-    _header = field_validator("username")(header_text)
-
-    @property
-    def from_address(self) -> str:
-        """The bare address of `from` (the envelope sender)."""
-        return mail_address(self.from_)
-
-
-class NotifySettings(_Strict):
-    """A chat channel: an Apprise URL read from the environment (webhook URLs are secrets)."""
-
-    url_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    name: str | None = Field(None, pattern=_ID_PATTERN)  # default: url_env in lower case
-    agents: list[str] = []  # only these agents' results; empty: all
-    timeout_s: float = Field(30, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
-
-    @property
-    def channel(self) -> str:
-        """The channel's name in messages and errors (never its URL)."""
-        return self.name or self.url_env.lower().replace("_", "-")
-
-
-class ScheduleSettings(_Strict):
-    cron: str = "0 2 * * *"
-    email: bool = True
-    notify: bool = True
-    misfire_grace: str = "1h"
-    jobstore: str | None = None
-
-    @field_validator("cron")
-    @classmethod
-    def _crontab(cls, text: str) -> str:
-        try:
-            trigger = cron_trigger(text, ZoneInfo("UTC"))
-        except ValueError as exc:
-            raise ValueError(f"cannot parse cron '{text}': {exc}") from None
-        now = datetime.now(UTC)
-        fire = trigger.get_next_fire_time(None, now)
-        if fire is None or fire > now + timedelta(days=365 * CRON_HORIZON_YEARS + 2):
-            raise ValueError(
-                f"cron '{text}' does not fire in the next {CRON_HORIZON_YEARS} years "
-                "(a date that does not exist, such as February 31?)"
-            )
-        return text
-
-    @field_validator("misfire_grace")
-    @classmethod
-    def _grace(cls, text: str) -> str:
-        if parse_duration(text) > MAX_WEEK_DAYS * 86400:
-            raise ValueError(f"misfire_grace '{text}' is longer than {MAX_WEEK_DAYS} days")
-        return text
-
-    @property
-    def misfire_grace_s(self) -> int:
-        """How late a missed run may still start, in seconds."""
-        return int(parse_duration(self.misfire_grace))
-
-
-_LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
-
-
-class RulesSettings(_Strict):
-    """`python -m pipeline rules`: what every generated alert carries."""
-
-    for_: str = Field("5m", alias="for")
-    labels: dict[Annotated[str, Field(pattern=_LABEL_NAME)], str] = {}
-    runbook_url: str | None = None
-    record: bool = False
-    stale_after: str = "26h"  # the stale-run alert: no successful run pushed for this long
-
-    _durations = field_validator("for_", "stale_after")(_check_duration)
-
-    @field_validator("labels")
-    @classmethod
-    def _not_ours(cls, labels: dict[str, str]) -> dict[str, str]:
-        taken = [k for k in labels if k in RULE_LABELS or k.startswith("__")]
-        if taken:
-            raise ValueError(
-                f"'{taken[0]}' is set by the generated rules; choose another label name"
-            )
-        return labels
-
-
-class MetricsSettings(_Strict):
-    """Where each run pushes the week's results (a Prometheus Pushgateway)."""
-
-    pushgateway_url: str | None = None
-    job: str = Field("sprint_convergence", min_length=1)
-    timeout_s: float = Field(30, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
-    bearer_token_env: str | None = None
-    basic_auth: BasicAuth | None = None
-
-    @field_validator("pushgateway_url")
-    @classmethod
-    def _http_url(cls, url: str | None) -> str | None:
-        if url is not None and not url.startswith(("http://", "https://")):
-            raise ValueError(f"'{url}' is not an http:// or https:// URL")
-        return url.rstrip("/") if url else url
-
-    @model_validator(mode="after")
-    def _one_auth(self) -> MetricsSettings:
-        if self.bearer_token_env and self.basic_auth:
-            raise ValueError("set bearer_token_env or basic_auth, not both")
-        return self
-
-
-class Config(_Strict):
+class Config(Strict):
     """The whole file: one field per top-level section."""
 
     prometheus: PrometheusSettings = PrometheusSettings()

@@ -1,0 +1,40 @@
+"""What every section of the config shares: strict models, limits and small validators."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.addresses import mail_address
+from pipeline.targets import parse_duration, parse_target
+
+ID_PATTERN = r"^[a-z0-9_-]+$"
+MAX_TIMEOUT_S = 86400  # a day: beyond this a timer or socket timeout overflows, or never ends
+MAX_WEEK_DAYS = 366
+MAX_GOAL_WEIGHT = 1e6  # weights are relative; a bound keeps their sums finite
+CRON_HORIZON_YEARS = 5
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class BasicAuth(Strict):
+    username: str
+    password_env: str
+
+
+def one_address(value: str) -> str:
+    mail_address(value)
+    return value
+
+
+def check_target(text: str | None) -> str | None:
+    if text is not None:
+        parse_target(text)
+    return text
+
+
+def check_duration(text: str | None) -> str | None:
+    if text is not None:
+        parse_duration(text)
+    return text
