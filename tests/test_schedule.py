@@ -56,21 +56,65 @@ def test_a_sunday_cron_fires_on_sunday_in_the_sprint_zone() -> None:
     assert fire.strftime("%A") == "Sunday"
     following = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
     assert following == datetime(2026, 12, 6, 2, tzinfo=PARIS)
-    # across the end of DST: still 02:00 local time
+    # the start of summer time: 02:00 does not exist in Paris that night, so it fires when the
+    # clocks jump, 03:00 local, 01:00 UTC
     march = trigger.get_next_fire_time(None, datetime(2027, 3, 22, tzinfo=PARIS))
-    assert march == datetime(2027, 3, 28, 2, tzinfo=PARIS) or march.hour == 3
+    assert march is not None
+    assert march.astimezone(UTC) == datetime(2027, 3, 28, 1, tzinfo=UTC)
 
 
 def test_latest_fire_time() -> None:
-    trigger = cron_trigger("0 2 * * *", UTC)
     now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
-    assert latest_fire_time(trigger, now, timedelta(days=1)) == datetime(
-        2026, 11, 26, 2, tzinfo=UTC
-    )
+    day = timedelta(days=1)
+    assert latest_fire_time("0 2 * * *", UTC, now, day) == datetime(2026, 11, 26, 2, tzinfo=UTC)
     early = datetime(2026, 11, 26, 1, tzinfo=UTC)
-    assert latest_fire_time(trigger, early, timedelta(days=1)) == datetime(
-        2026, 11, 25, 2, tzinfo=UTC
-    )
+    assert latest_fire_time("0 2 * * *", UTC, early, day) == datetime(2026, 11, 25, 2, tzinfo=UTC)
+    on_the_slot = datetime(2026, 11, 26, 2, tzinfo=UTC)
+    assert latest_fire_time("0 2 * * *", UTC, on_the_slot, day) == on_the_slot
+    assert latest_fire_time("0 2 * * 0", UTC, now, day) is None  # last Sunday is 4 days back
+
+
+def test_latest_fire_time_after_the_clocks_go_back() -> None:
+    # 02:00 happens twice in Paris on 2027-10-31; the later one is the slot. The hand-written
+    # forward walk this replaced never left 02:00+01:00 and hung the scheduled run.
+    now = datetime(2027, 10, 31, 9, tzinfo=PARIS)
+    slot = latest_fire_time("0 2 * * *", PARIS, now, timedelta(days=1))
+    assert slot is not None
+    assert slot.astimezone(UTC) == datetime(2027, 10, 31, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "0 2 * * *",
+        "0 2 * * 0",
+        "0 2 * * 7",
+        "30 3 * * 1-5",
+        "15 */6 * * 5-7",
+        "0 1-3 * * sun",
+        "0 2 1-7 * 3",
+        "*/20 4 * * *",
+        "*/2 * * * * *",
+        "30 0 2 * * *",
+    ],
+)
+def test_latest_fire_time_is_the_triggers_last_fire(expression: str) -> None:
+    # croniter (backwards) and the APScheduler trigger (forwards) read the line alike: the slot
+    # is one of the trigger's fires (same instant) and its next fire is after `now`. Equality in
+    # UTC: two datetimes in one zone compare their wall clocks, and 02:00 may not exist.
+    for zone in (UTC, PARIS, ZoneInfo("America/New_York")):
+        trigger = cron_trigger(expression, zone)
+        for days in range(0, 400, 37):
+            now = datetime(2027, 1, 1, 11, 7, 13, tzinfo=UTC).astimezone(zone) + timedelta(
+                days=days
+            )
+            slot = latest_fire_time(expression, zone, now, timedelta(days=60))
+            assert slot is not None and slot <= now
+            second, instant = timedelta(seconds=1), slot.astimezone(UTC)
+            fire = trigger.get_next_fire_time(None, instant - second)
+            assert fire is not None and fire.astimezone(UTC) == instant, (now, slot)
+            after = trigger.get_next_fire_time(None, instant + second)
+            assert after is not None and after > now, (now, slot)
 
 
 def _config(tmp_path: Path, url: str, cron: str, smtp_port: int, grace: str = "1h") -> Path:
