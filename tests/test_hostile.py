@@ -17,7 +17,7 @@ from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from tests.conftest import pipeline_command, write_config
 from tests.faultproxy import Answer, Faults, fault_proxy
-from tests.handmade import DAY_START, MINUTES
+from tests.handmade import DAY_START, HANDMADE, MINUTES
 from tests.hostile import (
     api_error,
     document,
@@ -29,7 +29,6 @@ from tests.hostile import (
     status,
 )
 from tests.smtp import Inbox, SmtpServer, self_signed_cert
-from tests.test_prometheus import HANDMADE
 from tests.test_schedule import _config as mail_config
 
 pytestmark = pytest.mark.prometheus
