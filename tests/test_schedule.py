@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -25,6 +24,8 @@ from pipeline.schedule import JOB_ID
 from tests.conftest import shipped_config
 from tests.faultproxy import Faults, fault_proxy
 from tests.hostile import drip
+from tests.scheduler import Scheduler
+from tests.setups import schedule_config
 from tests.smtp import Inbox, SmtpServer
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -117,62 +118,6 @@ def test_latest_fire_time_is_the_triggers_last_fire(expression: str) -> None:
             assert after is not None and after > now, (now, slot)
 
 
-def _config(tmp_path: Path, url: str, cron: str, smtp_port: int, grace: str = "1h") -> Path:
-    config = shipped_config(tmp_path, url)
-    text = re.sub(
-        r"email:\n(  .*\n)+",
-        f"email:\n  smtp_host: 127.0.0.1\n  smtp_port: {smtp_port}\n  security: none\n"
-        "  from: reports@example.com\n",
-        config.read_text(),
-    )
-    text = re.sub(
-        r"schedule:\n(  .*\n)+",
-        f'schedule:\n  cron: "{cron}"\n  email: true\n  misfire_grace: {grace}\n',
-        text,
-    )
-    text = text.replace("formats: [md, pdf]", "formats: [md, pdf]")
-    config.write_text(text)
-    return config
-
-
-class Scheduler:
-    """`python -m pipeline schedule` in a subprocess, its stderr in a file."""
-
-    def __init__(self, config: Path, log: Path) -> None:
-        self.log = log
-        self.handle = open(log, "a")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "schedule", "--config", str(config)],
-            stdout=self.handle,
-            stderr=subprocess.STDOUT,
-        )
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-    def wait_for(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.output():
-            assert self.process.poll() is None, self.output()
-            assert time.monotonic() < deadline, f"no '{text}' in:\n{self.output()}"
-            time.sleep(0.2)
-
-    def wait_for_count(self, text: str, count: int, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while self.output().count(text) < count:
-            assert self.process.poll() is None, self.output()
-            assert time.monotonic() < deadline, f"fewer than {count} '{text}' in:\n{self.output()}"
-            time.sleep(0.05)
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        code = self.process.wait(timeout=60)
-        if not self.handle.closed:
-            self.handle.close()
-        return code
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
     box = Inbox()
@@ -202,7 +147,7 @@ def test_a_scheduled_run_writes_reports_and_mails_them(
 ) -> None:
     box, port = inbox
     # every 2 seconds: the first run comes a moment after start, however slow the start
-    config = _config(tmp_path, prometheus.url, EVERY_2_S, port)
+    config = schedule_config(tmp_path, prometheus.url, EVERY_2_S, port)
     scheduler = Scheduler(config, tmp_path / "scheduler.log")
     try:
         scheduler.wait_for("scheduler started")
@@ -228,7 +173,9 @@ def test_sigterm_during_a_run_lets_it_finish(
     tmp_path: Path, prometheus: PrometheusServer, inbox: tuple[Inbox, int]
 ) -> None:
     box, port = inbox
-    scheduler = Scheduler(_config(tmp_path, prometheus.url, EVERY_2_S, port), tmp_path / "s.log")
+    scheduler = Scheduler(
+        schedule_config(tmp_path, prometheus.url, EVERY_2_S, port), tmp_path / "s.log"
+    )
     scheduler.wait_for("scheduler started")
     scheduler.wait_for("samples per series")  # the run has started querying
     assert scheduler.stop(signal.SIGTERM) == 0
@@ -243,7 +190,7 @@ def test_a_restart_after_two_missed_nights_runs_once(
     tmp_path: Path, prometheus: PrometheusServer, inbox: tuple[Inbox, int]
 ) -> None:
     _, port = inbox
-    config = _config(tmp_path, prometheus.url, "0 2 * * *", port, grace="3d")
+    config = schedule_config(tmp_path, prometheus.url, "0 2 * * *", port, grace="3d")
     store = tmp_path / "reports" / "scheduler.sqlite"
     first = Scheduler(config, tmp_path / "first.log")
     first.wait_for("scheduler started")
@@ -273,7 +220,7 @@ def test_a_failed_run_is_logged_and_the_scheduler_goes_on(
 ) -> None:
     _, port = inbox
     dead = f"http://127.0.0.1:{free_port()}"
-    text_config = _config(tmp_path, dead, "*/2 * * * * *", port)
+    text_config = schedule_config(tmp_path, dead, "*/2 * * * * *", port)
     text_config.write_text(text_config.read_text().replace("retries: 3", "retries: 0"))
     scheduler = Scheduler(text_config, tmp_path / "scheduler.log")
     try:
@@ -315,7 +262,7 @@ def test_a_stalled_source_ends_each_run_in_time_the_next_slot_runs_and_sigterm_s
     timeout_s, retries = 1, 0
     bound = (2 * retries + 1) * timeout_s + 15  # README's worst case, plus start-up and slack
     with fault_proxy(prometheus.url, Faults(answer=drip(0.2))) as url:
-        config = _config(tmp_path, url, EVERY_2_S, port)
+        config = schedule_config(tmp_path, url, EVERY_2_S, port)
         text = config.read_text().replace("timeout_s: 30", f"timeout_s: {timeout_s}")
         config.write_text(text.replace("retries: 3", f"retries: {retries}"))
         scheduler = Scheduler(config, tmp_path / "s.log")
@@ -343,7 +290,7 @@ def test_a_stalled_source_ends_each_run_in_time_the_next_slot_runs_and_sigterm_s
 def test_sigterm_delivered_to_another_thread_still_stops_the_scheduler(tmp_path: Path) -> None:
     """The kernel may hand SIGTERM to any thread (a run's HTTP or watchdog threads); Python then
     only flags it, and the main thread must wake up to run the handler."""
-    config = _config(tmp_path, "http://127.0.0.1:9", "0 2 * * *", 25)
+    config = schedule_config(tmp_path, "http://127.0.0.1:9", "0 2 * * *", 25)
     script = (
         "import signal, sys, threading, time\n"
         "from pathlib import Path\n"
