@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint unit golden bench clean
+.PHONY: setup demo test lint unit golden schema bench clean
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -27,6 +27,11 @@ unit: setup
 
 golden: setup
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_golden.py
+
+# docs/summary.schema.json from the summary model (tests/test_summary_schema.py checks it)
+schema: setup
+	$(PY) -c "from pipeline.summary_model import schema_text; print(schema_text(), end='')" \
+		> docs/summary.schema.json
 
 bench: setup
 	$(PY) bench/run_bench.py

@@ -8,6 +8,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -109,8 +110,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
+    """Run the command line; return the exit code. `now`: the clock (tests fix it)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         if args_list and args_list[0] == "schedule":
@@ -126,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             command = args_list[0]
             args = generator_parser(command).parse_args(args_list[1:])
             return generate(command, load_config(args.config), args)
-        return _report(build_parser().parse_args(args_list))
+        return _report(build_parser().parse_args(args_list), now)
     except PipelineError as exc:
         print(f"error: {strip_controls(str(exc))}", file=sys.stderr)
         return exc.exit_code
@@ -160,7 +161,7 @@ class _Stderr(logging.Handler):
         print(strip_controls(record.getMessage()), file=sys.stderr)
 
 
-def _report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace, now: datetime | None) -> int:
     setup_logging(quiet=args.quiet)
     if args.resend and not (args.email or args.notify):
         raise UsageError("--resend only makes sense with --email or --notify")
@@ -188,7 +189,7 @@ def _report(args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     with Progress(console=err, transient=True, disable=args.quiet or not err.is_terminal) as bar:
         task = bar.add_task("querying Prometheus", total=queries)
-        outcome = run_week(loaded, request, on_query_done=lambda q: bar.advance(task))
+        outcome = run_week(loaded, request, now, on_query_done=lambda q: bar.advance(task))
     result = outcome.result
     if request.dry_run:
         _console().print(scores_table(result))

@@ -3,14 +3,18 @@
 APScheduler 3 numbers weekdays from Monday (0 = mon), crontab from Sunday (0 or 7 = sun), so
 `0 2 * * 0` would mean Monday there. Weekday numbers are translated to names here. A sixth
 field in front, seconds, is accepted as an extension (`30 0 2 * * *` = 02:00:30).
+
+Going backwards (the slot a late run reports as) is croniter's `get_prev`: APScheduler 3 only
+walks forwards.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
+from croniter import croniter
 
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _ITEM = re.compile(r"^(\*|\w+)(?:-(\w+))?(?:/(\d+))?$")
@@ -69,11 +73,19 @@ def cron_trigger(expression: str, zone: tzinfo) -> CronTrigger:
     )
 
 
-def latest_fire_time(trigger: CronTrigger, now: datetime, lookback: timedelta) -> datetime | None:
-    """The last time at or before `now` (within `lookback`) that the trigger fired."""
-    fire = trigger.get_next_fire_time(None, now - lookback)
-    latest = None
-    while fire is not None and fire <= now:
-        latest = fire
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-    return latest
+def latest_fire_time(
+    expression: str, zone: tzinfo, now: datetime, lookback: timedelta
+) -> datetime | None:
+    """The last time at or before `now` (within `lookback`) that `expression` fired in `zone`.
+
+    croniter walks backwards with the trigger's reading of the line: crontab weekday numbers,
+    seconds first when there are six fields, and day-of-month AND day-of-week when both are
+    given (APScheduler's rule; crontab's own is OR). Time is whole seconds, so starting one
+    second after `now` makes `now` itself count.
+    """
+    start = (now.astimezone(UTC).replace(microsecond=0) + timedelta(seconds=1)).astimezone(zone)
+    fields = len(expression.split())
+    fire: datetime = croniter(
+        expression, start, day_or=False, second_at_beginning=fields == 6
+    ).get_prev(datetime)
+    return fire if fire >= now - lookback else None

@@ -45,11 +45,10 @@ def scheduled_run(config_path: str) -> None:
         loaded = load_config(config_path)
         settings = loaded.schedule
         now = datetime.now(loaded.sprint.zone)
-        trigger = cron_trigger(settings.cron, loaded.sprint.zone)
         lookback = timedelta(seconds=settings.misfire_grace_s) + timedelta(days=1)
         # Report as of the slot, not the minute it ran: a rerun of one slot then says the
         # same thing and its e-mail is recognised as already sent.
-        slot = latest_fire_time(trigger, now, lookback) or now
+        slot = latest_fire_time(settings.cron, loaded.sprint.zone, now, lookback) or now
         request = RunRequest(
             week=None,
             output_dir=loaded.output_dir,

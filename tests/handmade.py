@@ -8,6 +8,34 @@ from __future__ import annotations
 DAY_START = 1793577600  # 2026-11-02T00:00:00Z
 MINUTES = 1440
 
+# A config over the handmade series: one-day weeks from 2026-11-02, a goal for each oddity.
+HANDMADE = """
+prometheus: {url: "http://127.0.0.1:9090", retries: 1}
+sprint: {name: Handmade, start: 2026-11-02, week_days: 1, step: 1m}
+scoring:
+  categories: {technical: {weight: 0.4}, customer: {weight: 0.6}}
+  no_data: fail
+goals:
+  - {id: ramp_mean, name: Ramp mean, category: technical, query: tst_ramp, aggregate: mean,
+     target: ">= 700"}
+  - {id: ramp_p90, name: Ramp p90, category: technical, query: tst_ramp, aggregate: p90,
+     target: "< 1000", warning: "< 1300"}
+  - {id: ramp_compliance, name: Ramp compliance, category: technical, query: tst_ramp,
+     aggregate: compliance, sample_target: "< 720", target: ">= 99"}
+  - {id: const_min, name: Const, category: customer, query: tst_const, aggregate: min,
+     target: ">= 15", warning: ">= 5", key: true}
+  - {id: gap, name: Gap, category: customer, query: tst_gap, aggregate: last, target: "== 1"}
+  - {id: nan, name: NaN, category: customer, query: tst_nan, aggregate: mean, target: "== 3"}
+  - {id: absent, name: Absent, category: customer, query: tst_absent_metric, aggregate: last,
+     target: ">= 1"}
+  - {id: broken, name: Broken, category: customer, query: "sum(tst_ramp", aggregate: last,
+     target: ">= 1"}
+agents:
+  - {id: one, name: Agent One, goals: [ramp_mean, const_min]}
+  - {id: two, name: Agent Two, goals: [gap, nan, absent, broken]}
+report: {formats: [md]}
+"""
+
 
 def handmade_openmetrics() -> str:
     """OpenMetrics text for the handmade series (no `# EOF`: the demo file's end is used)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
 from tests.conftest import pipeline_command, shipped_config
+
+NOW = datetime(2026, 11, 26, tzinfo=UTC)  # the CLI's clock where a test depends on it
 
 AGENTS = ["product-manager", "devops", "testing", "go-code"]
 
@@ -136,15 +139,14 @@ def test_invalid_config_exits_2_with_every_problem(
             "error: --agent nobody: no such agent in "
             "{config} (agents: product-manager, devops, testing, go-code)\n",
         ),
-        # far enough ahead not to turn true with the wall clock (issue 11 injects the clock)
-        (["--week", "2000"], "error: week 2000 starts on 2065-02-23, which is in the future\n"),
+        (["--week", "9"], "error: week 9 starts on 2026-12-28, which is in the future\n"),
     ],
 )
 def test_bad_usage_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     config = shipped_config(tmp_path)
-    assert main([*args, "--config", str(config)]) == 2
+    assert main([*args, "--config", str(config)], now=NOW) == 2
     assert capsys.readouterr().err == message.format(config=config)
 
 

@@ -14,33 +14,10 @@ import yaml
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from tests.logs import pipeline_log
+from tests.setups import VALID
 
 ROOT = Path(__file__).resolve().parent.parent
 
-VALID: dict[str, Any] = {
-    "sprint": {"name": "S", "start": "2026-11-02"},
-    "scoring": {"categories": {"technical": {"weight": 0.4}, "customer": {"weight": 0.6}}},
-    "goals": [
-        {
-            "id": "a",
-            "name": "A",
-            "category": "technical",
-            "query": "up",
-            "aggregate": "min",
-            "target": ">= 1",
-        },
-        {
-            "id": "b",
-            "name": "B",
-            "category": "customer",
-            "query": "up",
-            "aggregate": "last",
-            "target": "30..50",
-            "warning": "25..55",
-        },
-    ],
-    "agents": [{"id": "pm", "name": "PM", "goals": ["a", "b"]}],
-}
 EMAIL = {"smtp_host": "127.0.0.1", "from": "reports@example.com"}
 
 

@@ -13,22 +13,11 @@ import pytest
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from tests.conftest import pipeline_command
+from tests.setups import AGENT_MAIL, TIMEOUT_S, timed_email_config
 from tests.smtp import Inbox, SmtpServer, self_signed_cert
 from tests.smtp_faults import DripServer, SlowInbox
-from tests.test_email import AGENT_MAIL
-from tests.test_email import _config as email_config
 
 pytestmark = pytest.mark.prometheus
-TIMEOUT_S = 3  # email.timeout_s in these tests
-
-
-def _config(tmp_path: Path, prom: PrometheusServer, port: int, security: str = "none") -> Path:
-    config = email_config(tmp_path, prom, port, security)
-    text = config.read_text().replace(
-        "  from: reports@example.com\n", f"  from: reports@example.com\n  timeout_s: {TIMEOUT_S}\n"
-    )
-    config.write_text(text)
-    return config
 
 
 def _deliveries(out: Path) -> list[tuple[str, str]]:
@@ -44,7 +33,7 @@ def test_a_dripping_server_is_given_up_at_the_deadline(
     # exchange ends it. Without one, the greeting alone takes ~40 s and EHLO's reply longer.
     inbox = Inbox()
     with DripServer(inbox, drip_s=1.0) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port)
+        config = timed_email_config(tmp_path, prometheus, smtp.port)
         out = tmp_path / "out"
         cmd = pipeline_command(1, config, out, "-q", "--email", "--agent", "go-code")
         started = time.monotonic()
@@ -69,7 +58,7 @@ def test_a_stall_after_data_fails_that_agent_and_the_others_are_served(
 ) -> None:
     inbox = SlowInbox(stall_for=frozenset({"go-team@example.com"}))
     with SmtpServer(inbox) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port)
+        config = timed_email_config(tmp_path, prometheus, smtp.port)
         out = tmp_path / "out"
         started = time.monotonic()
         assert main(["--week", "1", "--config", str(config), "--output", str(out), "-q",
@@ -101,7 +90,7 @@ def test_a_non_ascii_password_logs_in(
     monkeypatch.setenv("SMTP_PASSWORD", secret)
     inbox = Inbox()
     with SmtpServer(inbox, tls=(cert, key), password=secret) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port, security="starttls")
+        config = timed_email_config(tmp_path, prometheus, smtp.port, security="starttls")
         out = tmp_path / "out"
         args = ["--week", "1", "--config", str(config), "--output", str(out), "--email"]
         assert main([*args, "--agent", "go-code", "--format", "md"]) == 0
@@ -118,7 +107,7 @@ def test_mail_attaches_only_what_this_run_wrote(
 ) -> None:
     inbox = Inbox()
     with SmtpServer(inbox) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port)
+        config = timed_email_config(tmp_path, prometheus, smtp.port)
         out = tmp_path / "out"
         args = ["--week", "1", "--config", str(config), "--output", str(out), "-q"]
         assert main([*args, "--agent", "go-code", "--format", "pdf"]) == 0  # no e-mail
@@ -136,7 +125,7 @@ def test_a_recipient_listed_twice_gets_one_message(
 ) -> None:
     inbox = Inbox()
     with SmtpServer(inbox) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port)
+        config = timed_email_config(tmp_path, prometheus, smtp.port)
         text = config.read_text().replace(
             "[go-team@example.com]", "[go-team@example.com, Go Team <GO-TEAM@example.com>]"
         )
@@ -157,7 +146,7 @@ def test_a_line_break_in_an_agent_name_is_a_config_error_before_anything_is_writ
 ) -> None:
     inbox = Inbox()
     with SmtpServer(inbox) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port)
+        config = timed_email_config(tmp_path, prometheus, smtp.port)
         text = config.read_text().replace("name: Go Code Agent", 'name: "Go\\r\\nBcc: x@evil.org"')
         config.write_text(text)
         out = tmp_path / "out"
@@ -175,7 +164,7 @@ def test_two_runs_racing_send_each_message_once(
     # A slow server: the first run is still sending when the second has written its reports.
     inbox = SlowInbox(delay_s=1.0)
     with SmtpServer(inbox) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port)
+        config = timed_email_config(tmp_path, prometheus, smtp.port)
         out = tmp_path / "out"
         cmd = [*pipeline_command(1, config, out, "-q", "--email"), "--format", "md"]
         runs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) for _ in range(2)]

@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
-from tests.conftest import shipped_config
+from tests.setups import AGENT_MAIL, email_config
 from tests.smtp import Inbox, SmtpServer, self_signed_cert
 
 pytestmark = pytest.mark.prometheus
 SECRET = "s3cr3t-smtp-pa55"
-AGENT_MAIL = {
-    "product-manager": ["product@example.com"],
-    "devops": ["devops@example.com"],
-    "testing": ["testing@example.com"],
-    "go-code": ["go-team@example.com"],
-}
-
-
-def _config(
-    tmp_path: Path,
-    prom: PrometheusServer,
-    port: int,
-    security: str = "none",
-    extra_recipient: str | None = None,
-) -> Path:
-    email = (
-        f"email:\n  smtp_host: 127.0.0.1\n  smtp_port: {port}\n  security: {security}\n"
-        f"  from: reports@example.com\n"
-    )
-    if security != "none":
-        email += "  username: reports@example.com\n  password_env: SMTP_PASSWORD\n"
-    config = shipped_config(tmp_path, prom.url)
-    text = re.sub(r"email:\n(  .*\n)+", email, config.read_text())
-    if extra_recipient:
-        text = text.replace("[go-team@example.com]", f"[go-team@example.com, {extra_recipient}]")
-    config.write_text(text)
-    return config
 
 
 def _tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trusted: bool) -> tuple[Path, Path]:
@@ -64,7 +36,7 @@ def _run(config: Path, out: Path, *extra: str) -> int:
 def test_each_agent_gets_its_pdf(tmp_path: Path, prometheus: PrometheusServer) -> None:
     inbox = Inbox()
     with SmtpServer(inbox) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port)
+        config = email_config(tmp_path, prometheus, smtp.port)
         assert _run(config, tmp_path / "out") == 0
     folder = tmp_path / "out" / "week-01"
     summary = json.loads((folder / "summary.json").read_text())
@@ -96,7 +68,7 @@ def test_a_rerun_does_not_send_the_same_report_again(
 ) -> None:
     inbox = Inbox()
     with SmtpServer(inbox) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port)
+        config = email_config(tmp_path, prometheus, smtp.port)
         out = tmp_path / "out"
         assert _run(config, out, "--agent", "go-code", "--format", "pdf") == 0
         assert _run(config, out, "--agent", "go-code", "--format", "pdf") == 0
@@ -114,7 +86,7 @@ def test_starttls_and_login(
     cert, key = _tls(tmp_path, monkeypatch, trusted=True)
     inbox = Inbox()
     with SmtpServer(inbox, tls=(cert, key), password=SECRET) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port, security="starttls")
+        config = email_config(tmp_path, prometheus, smtp.port, security="starttls")
         out = tmp_path / "out"
         assert _run(config, out, "--agent", "go-code", "--format", "pdf") == 0
         assert len(inbox.messages) == 1
@@ -134,7 +106,7 @@ def test_implicit_tls_and_login(
     cert, key = _tls(tmp_path, monkeypatch, trusted=True)
     inbox = Inbox()
     with SmtpServer(inbox, tls=(cert, key), password=SECRET, implicit=True) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port, security="ssl")
+        config = email_config(tmp_path, prometheus, smtp.port, security="ssl")
         assert _run(config, tmp_path / "out", "--agent", "testing", "--format", "pdf") == 0
     assert [r for r, _ in inbox.messages] == [["testing@example.com"]]
 
@@ -148,7 +120,7 @@ def test_an_untrusted_certificate_is_refused(
     cert, key = _tls(tmp_path, monkeypatch, trusted=False)
     inbox = Inbox()
     with SmtpServer(inbox, tls=(cert, key), password=SECRET) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port, security="starttls")
+        config = email_config(tmp_path, prometheus, smtp.port, security="starttls")
         assert _run(config, tmp_path / "out", "--agent", "testing", "--format", "pdf") == 4
     assert "TLS failed: CERTIFICATE_VERIFY_FAILED" in capsys.readouterr().err
     assert inbox.messages == []
@@ -159,7 +131,7 @@ def test_one_refused_recipient_does_not_stop_the_others(
 ) -> None:
     inbox = Inbox(refuse={"gone@example.com"})
     with SmtpServer(inbox) as smtp:
-        config = _config(tmp_path, prometheus, smtp.port, extra_recipient="gone@example.com")
+        config = email_config(tmp_path, prometheus, smtp.port, extra_recipient="gone@example.com")
         assert _run(config, tmp_path / "out", "--format", "pdf") == 4
     err = capsys.readouterr().err
     assert err.startswith(
@@ -174,7 +146,7 @@ def test_smtp_down_exits_4_and_keeps_the_reports(
     tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     port = free_port()
-    config = _config(tmp_path, prometheus, port)
+    config = email_config(tmp_path, prometheus, port)
     assert _run(config, tmp_path / "out", "--agent", "go-code") == 4
     err = capsys.readouterr().err
     assert err == (
@@ -191,7 +163,7 @@ def test_missing_smtp_password_is_a_config_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.delenv("SMTP_PASSWORD", raising=False)
-    config = _config(tmp_path, prometheus, free_port(), security="starttls")
+    config = email_config(tmp_path, prometheus, free_port(), security="starttls")
     assert _run(config, tmp_path / "out") == 2
     assert capsys.readouterr().err == (
         f"error: {config}: email.password_env: environment variable 'SMTP_PASSWORD' is not set\n"

@@ -19,7 +19,7 @@ from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from tests.conftest import pipeline_command, shipped_config, write_config
 from tests.faultproxy import Faults, fault_proxy
-from tests.test_prometheus import HANDMADE
+from tests.handmade import HANDMADE
 
 pytestmark = pytest.mark.prometheus
 NOW = datetime(2026, 11, 26, tzinfo=UTC)

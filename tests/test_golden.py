@@ -1,14 +1,19 @@
-"""Golden Markdown reports of the demo's week 1.
+"""Golden files: the demo's week 1, and week 3 after weeks 1 and 2 ran into the same folder.
 
-Refresh after an intended change with `make golden` (UPDATE_GOLDEN=1), then review the diff.
+Each week's Markdown reports and summary.json are compared with tests/golden/week-NN/ after
+blanking what changes from run to run. A mismatch saves what the run wrote beside the golden
+file as `<name>.actual` (git-ignored) and names it. Refresh after an intended change with
+`make golden` (UPDATE_GOLDEN=1), then review the diff.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,32 +23,77 @@ from pipeline.run import RunRequest, run_week
 from tests.conftest import shipped_config
 
 pytestmark = pytest.mark.prometheus
-GOLDEN = Path(__file__).parent / "golden" / "week-01"
+GOLDEN = Path(__file__).parent / "golden"
 AGENTS = ["product-manager", "devops", "testing", "go-code"]
+WEEKS = [1, 3]  # week 3 has two recorded weeks behind it: trend, last week, change
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
 
-def scrub(text: str) -> str:
+def scrub_markdown(text: str) -> str:
     """Blank what changes from run to run: generation time, the config's hash, the port."""
     text = re.sub(r"Generated \S+", "Generated <TIME>", text)
     text = re.sub(r"//127\.0\.0\.1:\d+/", "//127.0.0.1:<PORT>/", text)
     return re.sub(r"config [0-9a-f]{12}", "config <DIGEST>", text)
 
 
-@pytest.fixture(scope="module")
-def week1(tmp_path_factory: pytest.TempPathFactory, prometheus: PrometheusServer) -> Path:
-    tmp = tmp_path_factory.mktemp("golden")
-    config = shipped_config(tmp, prometheus.url)
-    request = RunRequest(week=1, output_dir=tmp / "out", formats=("md",))
-    outcome = run_week(load_config(config, env={}), request, now=datetime(2026, 11, 26, tzinfo=UTC))
-    assert outcome.folder is not None
-    return outcome.folder
+def scrub_summary(text: str) -> str:
+    """summary.json with its generation time and the config's hash blanked, keys in order."""
+    document: dict[str, Any] = json.loads(text)
+    assert set(document) >= {"generated_at", "config_digest"}
+    document["generated_at"] = "<TIME>"
+    document["config_digest"] = "<DIGEST>"
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-@pytest.mark.parametrize("agent", AGENTS)
-def test_markdown_matches_golden(week1: Path, agent: str) -> None:
-    actual = scrub((week1 / f"{agent}.md").read_text())
-    golden = GOLDEN / f"{agent}.md"
+def compare(actual: str, golden: Path) -> None:
+    """Assert `actual` is the golden file's text; on a mismatch save it as `<golden>.actual`."""
+    saved = golden.with_name(golden.name + ".actual")
     if os.environ.get("UPDATE_GOLDEN") == "1":
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(actual)
-    assert actual == golden.read_text(), f"refresh with `make golden` if intended: {golden}"
+    if golden.exists() and actual == golden.read_text():
+        saved.unlink(missing_ok=True)
+        return
+    saved.write_text(actual)
+    pytest.fail(
+        f"{golden} differs from this run's output, saved as {saved}: "
+        f"`diff {golden} {saved}`; refresh with `make golden` if the change is intended"
+    )
+
+
+@pytest.fixture(scope="module")
+def weeks(tmp_path_factory: pytest.TempPathFactory, prometheus: PrometheusServer) -> Path:
+    """Weeks 1, 2 and 3 of the demo, run in order into one output folder."""
+    tmp = tmp_path_factory.mktemp("golden")
+    loaded = load_config(shipped_config(tmp, prometheus.url), env={})
+    for week in (1, 2, 3):
+        request = RunRequest(week=week, output_dir=tmp / "out", formats=("md",))
+        outcome = run_week(loaded, request, now=NOW)
+        assert outcome.folder == tmp / "out" / f"week-{week:02d}"
+    return tmp / "out"
+
+
+@pytest.mark.parametrize("week", WEEKS)
+@pytest.mark.parametrize("agent", AGENTS)
+def test_markdown_matches_golden(weeks: Path, week: int, agent: str) -> None:
+    name = f"week-{week:02d}/{agent}.md"
+    compare(scrub_markdown((weeks / name).read_text()), GOLDEN / name)
+
+
+@pytest.mark.parametrize("week", WEEKS)
+def test_summary_matches_golden(weeks: Path, week: int) -> None:
+    name = f"week-{week:02d}/summary.json"
+    compare(scrub_summary((weeks / name).read_text()), GOLDEN / name)
+
+
+def test_a_mismatch_saves_the_actual_output_beside_the_golden_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("UPDATE_GOLDEN", raising=False)
+    golden = tmp_path / "report.md"
+    golden.write_text("golden\n")
+    with pytest.raises(pytest.fail.Exception, match=r"report\.md\.actual"):
+        compare("changed\n", golden)
+    assert (tmp_path / "report.md.actual").read_text() == "changed\n"
+    compare("golden\n", golden)
+    assert not (tmp_path / "report.md.actual").exists()

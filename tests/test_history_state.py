@@ -14,8 +14,8 @@ import pipeline.output
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.history import SCHEMA_VERSION, History
+from tests.setups import timed_email_config
 from tests.smtp import Inbox, SmtpServer
-from tests.test_delivery_faults import _config as mail_config
 
 pytestmark = pytest.mark.prometheus
 
@@ -64,7 +64,7 @@ def test_a_locked_history_fails_before_anything_is_replaced_or_sent(
     monkeypatch.setattr(pipeline.history, "BUSY_TIMEOUT_S", 1.0)
     inbox = Inbox()
     with SmtpServer(inbox) as smtp:
-        config = mail_config(tmp_path, prometheus, smtp.port)
+        config = timed_email_config(tmp_path, prometheus, smtp.port)
         out = tmp_path / "out"
         assert _run(config, out, 1, "-q") == 0  # a first run: history and week-01 exist
         report = out / "week-01" / "go-code.md"

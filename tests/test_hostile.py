@@ -17,7 +17,7 @@ from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from tests.conftest import pipeline_command, write_config
 from tests.faultproxy import Answer, Faults, fault_proxy
-from tests.handmade import DAY_START, MINUTES
+from tests.handmade import DAY_START, HANDMADE, MINUTES
 from tests.hostile import (
     api_error,
     document,
@@ -28,9 +28,8 @@ from tests.hostile import (
     stall,
     status,
 )
+from tests.setups import schedule_config
 from tests.smtp import Inbox, SmtpServer, self_signed_cert
-from tests.test_prometheus import HANDMADE
-from tests.test_schedule import _config as mail_config
 
 pytestmark = pytest.mark.prometheus
 START_UP_S = 20.0  # generous: a Python start-up and a scoring on a busy 2-core machine
@@ -183,11 +182,11 @@ def test_nothing_is_sent_when_the_source_is_unusable(
         SmtpServer(box) as smtp,
         fault_proxy(prometheus.url, Faults(answer=status(401, ""))) as url,
     ):
-        good = mail_config(tmp_path, prometheus.url, "0 2 * * *", smtp.port)
+        good = schedule_config(tmp_path, prometheus.url, "0 2 * * *", smtp.port)
         assert _run(good, tmp_path / "out", "--email", "--format", "md") == 0
         sent = len(box.messages)
         before = _snapshot(tmp_path / "out")
-        bad = mail_config(tmp_path, url, "0 2 * * *", smtp.port)
+        bad = schedule_config(tmp_path, url, "0 2 * * *", smtp.port)
         assert _run(bad, tmp_path / "out", "--email", "--resend", "--format", "md") == 3
     assert sent == 4 and len(box.messages) == sent  # the good night mailed, the bad one did not
     assert _snapshot(tmp_path / "out") == before

@@ -23,7 +23,7 @@ from pipeline.report.charts import goal_figure
 from pipeline.report.pdf import write_pdf
 from pipeline.run import RunRequest, run_week
 from tests.conftest import shipped_config, write_config
-from tests.test_report import FakeSource
+from tests.fakes import FakeSource
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 AGENTS = {
@@ -298,11 +298,17 @@ def _one_goal(tmp_path: Path) -> tuple[object, QueryResult, object]:
     return outcome.result.goal("fifty"), data, outcome.result.window
 
 
-def test_page_one_png_is_not_blank(demo_week: Path) -> None:
-    png = demo_week / "go-code-page-1.png"
-    if not png.exists():
+@pytest.mark.prometheus
+def test_page_one_png_is_not_blank(demo_week: Path, tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm not installed")
     from matplotlib.image import imread
 
-    pixels = imread(io.BytesIO(png.read_bytes()), format="png")
+    page = tmp_path / "page-1"
+    pdf = demo_week / "go-code.pdf"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(page)],
+        check=True,
+    )
+    pixels = imread(io.BytesIO(page.with_suffix(".png").read_bytes()), format="png")
     assert float(np.std(pixels)) > 0.05

@@ -18,37 +18,10 @@ from pipeline.run import RunRequest, run_week
 from pipeline.source import PrometheusSource, chunk_bounds
 from pipeline.window import week_window
 from tests.conftest import write_config
-from tests.handmade import DAY_START, MINUTES
+from tests.handmade import DAY_START, HANDMADE, MINUTES
 
 pytestmark = pytest.mark.prometheus
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
-
-HANDMADE = """
-prometheus: {url: "http://127.0.0.1:9090", retries: 1}
-sprint: {name: Handmade, start: 2026-11-02, week_days: 1, step: 1m}
-scoring:
-  categories: {technical: {weight: 0.4}, customer: {weight: 0.6}}
-  no_data: fail
-goals:
-  - {id: ramp_mean, name: Ramp mean, category: technical, query: tst_ramp, aggregate: mean,
-     target: ">= 700"}
-  - {id: ramp_p90, name: Ramp p90, category: technical, query: tst_ramp, aggregate: p90,
-     target: "< 1000", warning: "< 1300"}
-  - {id: ramp_compliance, name: Ramp compliance, category: technical, query: tst_ramp,
-     aggregate: compliance, sample_target: "< 720", target: ">= 99"}
-  - {id: const_min, name: Const, category: customer, query: tst_const, aggregate: min,
-     target: ">= 15", warning: ">= 5", key: true}
-  - {id: gap, name: Gap, category: customer, query: tst_gap, aggregate: last, target: "== 1"}
-  - {id: nan, name: NaN, category: customer, query: tst_nan, aggregate: mean, target: "== 3"}
-  - {id: absent, name: Absent, category: customer, query: tst_absent_metric, aggregate: last,
-     target: ">= 1"}
-  - {id: broken, name: Broken, category: customer, query: "sum(tst_ramp", aggregate: last,
-     target: ">= 1"}
-agents:
-  - {id: one, name: Agent One, goals: [ramp_mean, const_min]}
-  - {id: two, name: Agent Two, goals: [gap, nan, absent, broken]}
-report: {formats: [md]}
-"""
 
 
 def _source(**settings: Any) -> PrometheusSource:

@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from pipeline.config import load_config
-from pipeline.model import QueryResult, Series
 from pipeline.outcomes import Status, Verdict
 from pipeline.report.badge import Badge
 from pipeline.report.render import render_markdown
 from pipeline.report.view import build_report
 from pipeline.run import RunRequest, run_week
 from tests.conftest import write_config
+from tests.fakes import FakeSource
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 CONFIG = """
@@ -29,27 +27,6 @@ agents:
   - {id: one, name: Agent One, goals: [labels, many]}
   - {id: two, name: Agent Two, goals: [many]}
 """
-
-
-class FakeSource:
-    """Answers from a dict of query -> series values (24 hourly samples each)."""
-
-    def __init__(self, answers: dict[str, list[tuple[dict[str, str], float]]]) -> None:
-        self.answers = answers
-        self.calls: list[str] = []
-
-    def query_range(
-        self, query: str, first_ts: float, last_ts: float, step_s: float
-    ) -> QueryResult:
-        self.calls.append(query)
-        ts = np.arange(first_ts, last_ts + step_s, step_s)
-        return QueryResult(
-            query,
-            tuple(
-                Series(tuple(sorted(labels.items())), ts, np.full(ts.size, value))
-                for labels, value in self.answers[query]
-            ),
-        )
 
 
 def _report(tmp_path: Path, answers: dict[str, list[tuple[dict[str, str], float]]]) -> str:

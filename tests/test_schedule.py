@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -25,6 +24,8 @@ from pipeline.schedule import JOB_ID
 from tests.conftest import shipped_config
 from tests.faultproxy import Faults, fault_proxy
 from tests.hostile import drip
+from tests.scheduler import Scheduler
+from tests.setups import schedule_config
 from tests.smtp import Inbox, SmtpServer
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -56,77 +57,65 @@ def test_a_sunday_cron_fires_on_sunday_in_the_sprint_zone() -> None:
     assert fire.strftime("%A") == "Sunday"
     following = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
     assert following == datetime(2026, 12, 6, 2, tzinfo=PARIS)
-    # across the end of DST: still 02:00 local time
+    # the start of summer time: 02:00 does not exist in Paris that night, so it fires when the
+    # clocks jump, 03:00 local, 01:00 UTC
     march = trigger.get_next_fire_time(None, datetime(2027, 3, 22, tzinfo=PARIS))
-    assert march == datetime(2027, 3, 28, 2, tzinfo=PARIS) or march.hour == 3
+    assert march is not None
+    assert march.astimezone(UTC) == datetime(2027, 3, 28, 1, tzinfo=UTC)
 
 
 def test_latest_fire_time() -> None:
-    trigger = cron_trigger("0 2 * * *", UTC)
     now = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
-    assert latest_fire_time(trigger, now, timedelta(days=1)) == datetime(
-        2026, 11, 26, 2, tzinfo=UTC
-    )
+    day = timedelta(days=1)
+    assert latest_fire_time("0 2 * * *", UTC, now, day) == datetime(2026, 11, 26, 2, tzinfo=UTC)
     early = datetime(2026, 11, 26, 1, tzinfo=UTC)
-    assert latest_fire_time(trigger, early, timedelta(days=1)) == datetime(
-        2026, 11, 25, 2, tzinfo=UTC
-    )
+    assert latest_fire_time("0 2 * * *", UTC, early, day) == datetime(2026, 11, 25, 2, tzinfo=UTC)
+    on_the_slot = datetime(2026, 11, 26, 2, tzinfo=UTC)
+    assert latest_fire_time("0 2 * * *", UTC, on_the_slot, day) == on_the_slot
+    assert latest_fire_time("0 2 * * 0", UTC, now, day) is None  # last Sunday is 4 days back
 
 
-def _config(tmp_path: Path, url: str, cron: str, smtp_port: int, grace: str = "1h") -> Path:
-    config = shipped_config(tmp_path, url)
-    text = re.sub(
-        r"email:\n(  .*\n)+",
-        f"email:\n  smtp_host: 127.0.0.1\n  smtp_port: {smtp_port}\n  security: none\n"
-        "  from: reports@example.com\n",
-        config.read_text(),
-    )
-    text = re.sub(
-        r"schedule:\n(  .*\n)+",
-        f'schedule:\n  cron: "{cron}"\n  email: true\n  misfire_grace: {grace}\n',
-        text,
-    )
-    text = text.replace("formats: [md, pdf]", "formats: [md, pdf]")
-    config.write_text(text)
-    return config
+def test_latest_fire_time_after_the_clocks_go_back() -> None:
+    # 02:00 happens twice in Paris on 2027-10-31; the later one is the slot. The hand-written
+    # forward walk this replaced never left 02:00+01:00 and hung the scheduled run.
+    now = datetime(2027, 10, 31, 9, tzinfo=PARIS)
+    slot = latest_fire_time("0 2 * * *", PARIS, now, timedelta(days=1))
+    assert slot is not None
+    assert slot.astimezone(UTC) == datetime(2027, 10, 31, 1, tzinfo=UTC)
 
 
-class Scheduler:
-    """`python -m pipeline schedule` in a subprocess, its stderr in a file."""
-
-    def __init__(self, config: Path, log: Path) -> None:
-        self.log = log
-        self.handle = open(log, "a")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "schedule", "--config", str(config)],
-            stdout=self.handle,
-            stderr=subprocess.STDOUT,
-        )
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-    def wait_for(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.output():
-            assert self.process.poll() is None, self.output()
-            assert time.monotonic() < deadline, f"no '{text}' in:\n{self.output()}"
-            time.sleep(0.2)
-
-    def wait_for_count(self, text: str, count: int, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while self.output().count(text) < count:
-            assert self.process.poll() is None, self.output()
-            assert time.monotonic() < deadline, f"fewer than {count} '{text}' in:\n{self.output()}"
-            time.sleep(0.05)
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        code = self.process.wait(timeout=60)
-        if not self.handle.closed:
-            self.handle.close()
-        return code
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "0 2 * * *",
+        "0 2 * * 0",
+        "0 2 * * 7",
+        "30 3 * * 1-5",
+        "15 */6 * * 5-7",
+        "0 1-3 * * sun",
+        "0 2 1-7 * 3",
+        "*/20 4 * * *",
+        "*/2 * * * * *",
+        "30 0 2 * * *",
+    ],
+)
+def test_latest_fire_time_is_the_triggers_last_fire(expression: str) -> None:
+    # croniter (backwards) and the APScheduler trigger (forwards) read the line alike: the slot
+    # is one of the trigger's fires (same instant) and its next fire is after `now`. Equality in
+    # UTC: two datetimes in one zone compare their wall clocks, and 02:00 may not exist.
+    for zone in (UTC, PARIS, ZoneInfo("America/New_York")):
+        trigger = cron_trigger(expression, zone)
+        for days in range(0, 400, 37):
+            now = datetime(2027, 1, 1, 11, 7, 13, tzinfo=UTC).astimezone(zone) + timedelta(
+                days=days
+            )
+            slot = latest_fire_time(expression, zone, now, timedelta(days=60))
+            assert slot is not None and slot <= now
+            second, instant = timedelta(seconds=1), slot.astimezone(UTC)
+            fire = trigger.get_next_fire_time(None, instant - second)
+            assert fire is not None and fire.astimezone(UTC) == instant, (now, slot)
+            after = trigger.get_next_fire_time(None, instant + second)
+            assert after is not None and after > now, (now, slot)
 
 
 @pytest.fixture
@@ -158,7 +147,7 @@ def test_a_scheduled_run_writes_reports_and_mails_them(
 ) -> None:
     box, port = inbox
     # every 2 seconds: the first run comes a moment after start, however slow the start
-    config = _config(tmp_path, prometheus.url, EVERY_2_S, port)
+    config = schedule_config(tmp_path, prometheus.url, EVERY_2_S, port)
     scheduler = Scheduler(config, tmp_path / "scheduler.log")
     try:
         scheduler.wait_for("scheduler started")
@@ -184,7 +173,9 @@ def test_sigterm_during_a_run_lets_it_finish(
     tmp_path: Path, prometheus: PrometheusServer, inbox: tuple[Inbox, int]
 ) -> None:
     box, port = inbox
-    scheduler = Scheduler(_config(tmp_path, prometheus.url, EVERY_2_S, port), tmp_path / "s.log")
+    scheduler = Scheduler(
+        schedule_config(tmp_path, prometheus.url, EVERY_2_S, port), tmp_path / "s.log"
+    )
     scheduler.wait_for("scheduler started")
     scheduler.wait_for("samples per series")  # the run has started querying
     assert scheduler.stop(signal.SIGTERM) == 0
@@ -199,7 +190,7 @@ def test_a_restart_after_two_missed_nights_runs_once(
     tmp_path: Path, prometheus: PrometheusServer, inbox: tuple[Inbox, int]
 ) -> None:
     _, port = inbox
-    config = _config(tmp_path, prometheus.url, "0 2 * * *", port, grace="3d")
+    config = schedule_config(tmp_path, prometheus.url, "0 2 * * *", port, grace="3d")
     store = tmp_path / "reports" / "scheduler.sqlite"
     first = Scheduler(config, tmp_path / "first.log")
     first.wait_for("scheduler started")
@@ -229,7 +220,7 @@ def test_a_failed_run_is_logged_and_the_scheduler_goes_on(
 ) -> None:
     _, port = inbox
     dead = f"http://127.0.0.1:{free_port()}"
-    text_config = _config(tmp_path, dead, "*/2 * * * * *", port)
+    text_config = schedule_config(tmp_path, dead, "*/2 * * * * *", port)
     text_config.write_text(text_config.read_text().replace("retries: 3", "retries: 0"))
     scheduler = Scheduler(text_config, tmp_path / "scheduler.log")
     try:
@@ -271,7 +262,7 @@ def test_a_stalled_source_ends_each_run_in_time_the_next_slot_runs_and_sigterm_s
     timeout_s, retries = 1, 0
     bound = (2 * retries + 1) * timeout_s + 15  # README's worst case, plus start-up and slack
     with fault_proxy(prometheus.url, Faults(answer=drip(0.2))) as url:
-        config = _config(tmp_path, url, EVERY_2_S, port)
+        config = schedule_config(tmp_path, url, EVERY_2_S, port)
         text = config.read_text().replace("timeout_s: 30", f"timeout_s: {timeout_s}")
         config.write_text(text.replace("retries: 3", f"retries: {retries}"))
         scheduler = Scheduler(config, tmp_path / "s.log")
@@ -299,7 +290,7 @@ def test_a_stalled_source_ends_each_run_in_time_the_next_slot_runs_and_sigterm_s
 def test_sigterm_delivered_to_another_thread_still_stops_the_scheduler(tmp_path: Path) -> None:
     """The kernel may hand SIGTERM to any thread (a run's HTTP or watchdog threads); Python then
     only flags it, and the main thread must wake up to run the handler."""
-    config = _config(tmp_path, "http://127.0.0.1:9", "0 2 * * *", 25)
+    config = schedule_config(tmp_path, "http://127.0.0.1:9", "0 2 * * *", 25)
     script = (
         "import signal, sys, threading, time\n"
         "from pathlib import Path\n"

@@ -16,8 +16,8 @@ from pipeline.errors import SourceUnavailable
 from pipeline.schedule import scheduled_run
 from tests.conftest import shipped_config
 from tests.logs import pipeline_log
-from tests.test_schedule import Scheduler
-from tests.test_schedule import _config as schedule_config
+from tests.scheduler import Scheduler
+from tests.setups import schedule_config
 
 
 def test_a_second_scheduler_on_the_same_job_store_exits_2_naming_the_first(

@@ -9,7 +9,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
 from tests.conftest import shipped_config, write_config
-from tests.test_prometheus import HANDMADE
+from tests.handmade import HANDMADE
 
 
 @pytest.mark.prometheus

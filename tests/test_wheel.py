@@ -1,4 +1,5 @@
-"""The package as users install it: a wheel, run from another folder, renders every format."""
+"""The package as users install it: a wheel in a fresh venv, run from another folder, renders
+every format."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -28,9 +30,9 @@ _NOT_SOURCES = (
 
 
 @pytest.fixture(scope="module")
-def wheel_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's wheel, built from a copy of the sources (setuptools leaves a build/ behind
-    that a later build would reuse) and unpacked: what `pip install` puts in site-packages."""
+    that a later build would reuse)."""
     source = tmp_path_factory.mktemp("src") / "project"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*_NOT_SOURCES))
     dist = tmp_path_factory.mktemp("dist")
@@ -39,33 +41,56 @@ def wheel_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
         capture_output=True,
     )
-    [wheel] = dist.glob("*.whl")
-    tree = tmp_path_factory.mktemp("site")
+    [built] = dist.glob("*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
+    """A fresh venv outside the repository with the wheel installed: its `bin/python`.
+
+    Third-party packages come from this checkout's venv through a .pth line, so nothing is
+    downloaded; a plain path line does not run that folder's own .pth files, so the checkout's
+    editable install stays out. The wheel goes in with pip, without dependencies or an index.
+    """
+    root = tmp_path_factory.mktemp("venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True)
+    python = root / "bin" / "python"
+    [site] = root.glob("lib/python*/site-packages")
+    (site / "third_party.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    install = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q"]
+    install += ["--no-deps", "--no-index", str(wheel)]
+    subprocess.run(install, check=True, capture_output=True)
+    return python
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment without anything that would put the checkout on the path."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+
+def test_the_wheel_carries_the_templates(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(tree)
-    return tree
-
-
-def test_the_wheel_carries_the_templates(wheel_tree: Path) -> None:
-    templates = wheel_tree / "pipeline" / "report_templates"
+        names = set(archive.namelist())
+    templates = "pipeline/report_templates/"
     for name in ("report.md.j2", "report.html.j2", "email.txt.j2", "assets/report.css"):
-        assert (templates / name).is_file(), name
-    assert (templates / "partials" / "goal_table.md.j2").is_file()
+        assert templates + name in names, name
+    assert templates + "partials/goal_table.md.j2" in names
 
 
 def test_a_wheel_install_writes_md_html_and_pdf_from_another_folder(
-    wheel_tree: Path, tmp_path: Path, prometheus: PrometheusServer
+    venv: Path, tmp_path: Path, prometheus: PrometheusServer
 ) -> None:
     config = shipped_config(tmp_path, prometheus.url)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(wheel_tree)}  # ahead of the checkout's own install
+    env = _clean_env()
     where = subprocess.run(
         [
-            sys.executable,
+            str(venv),
             "-c",
-            "import pipeline.report.render as r; "
-            "print(r.__file__, r.environment().loader._template_root)",
+            "import pipeline, pipeline.report.render as r; "
+            "print(pipeline.__file__, r.environment().loader._template_root)",
         ],
         cwd=elsewhere,
         env=env,
@@ -73,11 +98,11 @@ def test_a_wheel_install_writes_md_html_and_pdf_from_another_folder(
         text=True,
         check=True,
     )
-    assert where.stdout.split() == [
-        str(wheel_tree / "pipeline" / "report" / "render.py"),
-        str(wheel_tree / "pipeline" / "report_templates") + "/",
-    ]
-    command = [sys.executable, "-m", "pipeline", "--week", "1", "--config", str(config)]
+    [package, templates] = [Path(p) for p in where.stdout.split()]
+    prefix = venv.parent.parent
+    assert package.is_relative_to(prefix) and not package.is_relative_to(ROOT), package
+    assert templates == package.parent / "report_templates"
+    command = [str(venv), "-m", "pipeline", "--week", "1", "--config", str(config)]
     command += ["--output", "out", "--format", "md,html,pdf", "--agent", "go-code", "-q"]
     done = subprocess.run(command, cwd=elsewhere, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
