@@ -6,14 +6,13 @@ the settings."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.dashboard import dashboard_json
-from pipeline.errors import OutputError, UsageError
+from pipeline.errors import UsageError
+from pipeline.output import replace_text
 from pipeline.rules import rules_yaml
 from pipeline.settings import Settings
 
@@ -52,19 +51,6 @@ def generator_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it over `path`."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
 def generate(command: str, loaded: Settings, args: argparse.Namespace) -> int:
     """Generate `command`'s file from the goals; return the exit code.
 
@@ -73,6 +59,6 @@ def generate(command: str, loaded: Settings, args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    write_atomically(args.output, text)
+    replace_text(args.output, text)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
