@@ -42,7 +42,11 @@ def test_week_1_writes_reports_and_summary(
     assert summary["overall"]["vetoed_by"] == ["customer_satisfaction"]
     assert set(summary["categories"]) == {"technical", "customer"}
     assert [a["id"] for a in summary["agents"]] == AGENTS
-    assert summary["agents"][3]["files"] == {"md": "go-code.md", "pdf": "go-code.pdf"}
+    assert summary["agents"][3]["files"] == {
+        "md": "go-code.md",
+        "html": "go-code.html",
+        "pdf": "go-code.pdf",
+    }
     for goal in summary["goals"]:
         assert goal["status"] in ("met", "at_risk", "missed", "no_data", "error")
         assert 0 <= goal["score"] <= 100 and 0 <= goal["coverage"] <= 1
