@@ -54,6 +54,7 @@ def test_week_1_writes_reports_and_summary(
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         ".week-01.lock",
         "history.sqlite",
+        "index.html",
         "week-01",
     ]
 
