@@ -64,6 +64,9 @@ def test_each_channel_gets_the_verdicts_changes_open_goals_and_link(
     for agent in ("Product Manager Agent", "DevOps Agent: MISSED 70.0/100", "Go Code Agent"):
         assert agent in message
     assert "What changed since last week:\n- " in message
+    # the report names the series (customer="initech"); a chat message carries no label values
+    assert "Customer Satisfaction: at risk → met (87.4 % → 90.99 %)." in message
+    assert "initech" not in message
     assert "Goals not met:\n- Time to Launch: at risk, 15 days against < 14 days" in message
     assert message.endswith(f"Report: {BASE}week-03/index.html")
     [mm] = mattermost.posts

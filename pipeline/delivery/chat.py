@@ -67,7 +67,7 @@ def chat_message(
         for a in agents
     ]
     goals = _goals_of(result, agents)
-    moved = moved_lines(trend, goals)
+    moved = moved_lines(trend, goals, series=False)  # labels are data: no mentions in chat
     if moved:
         lines += ["", "What changed since last week:", *(f"- {m}" for m in moved)]
     open_goals = open_goal_lines(goals)

@@ -62,9 +62,10 @@ def subject(result: WeekResult, agent: AgentResult) -> str:
     )
 
 
-def moved_lines(trend: Trend, goals: Sequence[GoalResult]) -> list[str]:
-    """What changed since last week among `goals`: the report's sentences, as plain text."""
-    return [to_plain(line) for line in narrative.changes(trend, goals)]
+def moved_lines(trend: Trend, goals: Sequence[GoalResult], series: bool = True) -> list[str]:
+    """What changed since last week among `goals`: the report's sentences, as plain text;
+    `series`: with the labels of the series each value came from."""
+    return [to_plain(line) for line in narrative.changes(trend, goals, series)]
 
 
 def open_goal_lines(goals: Sequence[GoalResult]) -> list[str]:

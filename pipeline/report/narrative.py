@@ -144,9 +144,9 @@ def _verdict_rule(card: Scorecard, pass_score: float, warning_score: float) -> S
     return None
 
 
-def changes(trend: Trend, goals: Sequence[GoalResult]) -> tuple[Sentence, ...]:
+def changes(trend: Trend, goals: Sequence[GoalResult], series: bool = True) -> tuple[Sentence, ...]:
     """What changed since last week among `goals`: each whose status moved (in the order given),
-    then the largest moves of the others."""
+    then the largest moves of the others; `series`: name the series each value came from."""
     moved, still = [], []
     for goal in goals:
         previous = trend.goals[goal.spec.id].previous
@@ -157,7 +157,7 @@ def changes(trend: Trend, goals: Sequence[GoalResult]) -> tuple[Sentence, ...]:
                 sentence(
                     strong(goal.spec.name),
                     f": {previous.status.text.lower()} → {goal.status.text.lower()}"
-                    f" ({_from_to(goal, trend)}).",
+                    f" ({_from_to(goal, trend, series)}).",
                 )
             )
         elif _relative_move(goal, trend.goals[goal.spec.id]) > 0:
@@ -167,18 +167,20 @@ def changes(trend: Trend, goals: Sequence[GoalResult]) -> tuple[Sentence, ...]:
         sentence(
             strong(g.spec.name),
             f" moved {fmt.goal_change(trend.goals[g.spec.id].change, g.value, g.spec)}: "
-            f"{_from_to(g, trend)}.",
+            f"{_from_to(g, trend, series)}.",
         )
         for g in still[:LARGEST_MOVES]
     ]
     return (*moved, *largest)
 
 
-def _from_to(goal: GoalResult, trend: Trend) -> str:
-    """`87.4 % → 90.99 %`, each naming its series when the goal has several."""
+def _from_to(goal: GoalResult, trend: Trend, series: bool = True) -> str:
+    """`87.4 % → 90.99 %`, each naming its series when the goal has several (and `series`)."""
     previous = trend.goals[goal.spec.id].previous
     before = fmt.goal_quantity(previous.value if previous else None, goal.spec)
     now = fmt.goal_quantity(goal.value, goal.spec)
+    if not series:
+        return f"{before} → {now}"
     if previous and previous.labels is not None:
         before = ", ".join(filter(None, [before, fmt.series_name(goal, previous.labels)]))
     if goal.series:
