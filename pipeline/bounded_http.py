@@ -232,6 +232,8 @@ class BoundedAdapter(HTTPAdapter):
                     request, stream=True, timeout=(t, t), verify=verify, cert=cert, proxies=proxies
                 )
                 response._content = read_body(response, self.limits.max_bytes)
+                if watch.fired:  # cut off mid-headers or mid-body: what arrived is not all
+                    raise DeadlineExceeded(f"no complete answer within {t:g}s")
             except (requests.exceptions.RequestException, OSError) as exc:
                 if isinstance(exc, ResponseTooLarge) or not watch.fired:
                     raise

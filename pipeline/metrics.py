@@ -11,14 +11,16 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit, urlunsplit
 
+import requests
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import default_handler, push_to_gateway, write_to_textfile
+from prometheus_client.exposition import push_to_gateway, write_to_textfile
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from pipeline.bounded_http import BoundedAdapter, Limits
+from pipeline.http_reasons import failure_reason, tls_reason
 from pipeline.model import Scorecard, WeekResult
 from pipeline.outcomes import Status, Verdict
 from pipeline.settings import PushSettings
@@ -27,6 +29,7 @@ from pipeline.text import cap, one_line
 PREFIX = "sprint_convergence_"
 log = logging.getLogger("pipeline")
 Handler = Callable[..., Callable[[], None]]
+MAX_REPLY_BYTES = 64 * 1024  # a Pushgateway's reply is a line or two
 
 
 class _Families(Collector):
@@ -106,23 +109,52 @@ def shown_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def auth_handler(settings: PushSettings, env: Mapping[str, str]) -> Handler:
-    """prometheus_client's default handler, adding the configured credentials."""
-    header: str | None = None
-    if settings.bearer_token_env:
-        header = "Bearer " + env.get(settings.bearer_token_env, "")
-    elif settings.basic_auth:
-        username, password_env = settings.basic_auth
-        pair = f"{username}:{env.get(password_env, '')}"
-        header = "Basic " + base64.b64encode(pair.encode()).decode()
+class PushRejected(Exception):
+    """The Pushgateway answered, but not with a success."""
+
+    def __init__(self, response: requests.Response) -> None:
+        body = response.content.decode("utf-8", "replace").strip()
+        reply = f"{response.status_code} {response.reason}"
+        super().__init__(reply + (f": {one_line(cap(body))}" if body else ""))
+
+
+def bounded_handler(settings: PushSettings, env: Mapping[str, str]) -> Handler:
+    """A handler for push_to_gateway that sends with the configured credentials and ends on
+    time: one deadline of timeout_s for the whole exchange, a capped reply (bounded_http), no
+    redirects. Raises PushRejected for an answer that is not a success."""
+    auth = {"Authorization": header} if (header := _auth_header(settings, env)) else {}
+    limits = Limits(timeout_s=settings.timeout_s, retries=0, max_bytes=MAX_REPLY_BYTES)
 
     def handler(
         url: str, method: str, timeout: float | None, headers: list[tuple[str, str]], data: bytes
     ) -> Callable[[], None]:
-        sent = [*headers, ("Authorization", header)] if header else headers
-        return default_handler(url, method, timeout, sent, data)
+        def send() -> None:
+            with requests.Session() as session:
+                session.mount("http://", BoundedAdapter(limits))
+                session.mount("https://", BoundedAdapter(limits))
+                response = session.request(
+                    method,
+                    url,
+                    data=data,
+                    headers={**dict(headers), **auth},
+                    allow_redirects=False,
+                )
+            if not 200 <= response.status_code < 300:
+                raise PushRejected(response)
+
+        return send
 
     return handler
+
+
+def _auth_header(settings: PushSettings, env: Mapping[str, str]) -> str | None:
+    if settings.bearer_token_env:
+        return "Bearer " + env.get(settings.bearer_token_env, "")
+    if settings.basic_auth:
+        username, password_env = settings.basic_auth
+        pair = f"{username}:{env.get(password_env, '')}"
+        return "Basic " + base64.b64encode(pair.encode()).decode()
+    return None
 
 
 def grouping_key(result: WeekResult) -> dict[str, str]:
@@ -146,13 +178,14 @@ def push(
             registry=registry,
             grouping_key=grouping_key(result),
             timeout=settings.timeout_s,
-            handler=auth_handler(settings, env),
+            handler=bounded_handler(settings, env),
         )
-    except HTTPError as exc:
-        body = exc.read().decode("utf-8", "replace").strip()
-        return f"{where}: {exc.code} {exc.reason}" + (f": {one_line(cap(body))}" if body else "")
-    except URLError as exc:
-        return f"{where}: {one_line(cap(str(exc.reason)))}"
+    except PushRejected as exc:
+        return f"{where}: {exc}"
+    except requests.exceptions.SSLError as exc:
+        return f"{where}: {tls_reason(exc)}"
+    except requests.exceptions.RequestException as exc:
+        return f"{where}: {failure_reason(exc, settings.timeout_s)}"
     except (OSError, ValueError) as exc:
         return f"{where}: {one_line(cap(str(exc) or type(exc).__name__))}"
     log.info("pushed the week's metrics to %s", shown_url(url))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -18,11 +17,11 @@ from pipeline.bounded_http import (
     Abort,
     Aborted,
     BoundedAdapter,
-    DeadlineExceeded,
     Limits,
     ResponseTooLarge,
 )
 from pipeline.errors import SourceUnavailable
+from pipeline.http_reasons import failure_reason, tls_reason
 from pipeline.model import QueryResult, Series
 from pipeline.parse import Grid, Malformed, TooManySeries, parse_range
 from pipeline.settings import SourceSettings
@@ -231,9 +230,9 @@ class PrometheusSource:
         except requests.exceptions.TooManyRedirects as exc:
             raise self._unusable(_redirected(exc.response)) from None
         except requests.exceptions.SSLError as exc:
-            raise self._unusable(_tls_reason(exc)) from None
+            raise self._unusable(tls_reason(exc)) from None
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
-            reason = _reason(exc, self.settings.timeout_s)
+            reason = failure_reason(exc, self.settings.timeout_s)
             raise self._unusable(f"{reason} ({adapter.tries} tries)") from None
         except requests.exceptions.ContentDecodingError:
             raise self._unusable("the answer could not be decompressed") from None
@@ -277,32 +276,6 @@ def _redirected(response: requests.Response | None) -> str:
         f"{status_text(response)}, redirected to {where or 'nowhere'} "
         "(redirects are not followed: set prometheus.url to the final address)"
     )
-
-
-def _tls_reason(exc: requests.exceptions.SSLError) -> str:
-    text = str(exc)
-    found = re.search(r"certificate verify failed: ([^(\]'\"]+)", text)
-    if found:
-        return f"certificate verify failed: {found.group(1).strip()}"
-    return f"TLS failed: {one_line(cap(text, 200))}"
-
-
-def _reason(exc: requests.exceptions.RequestException, timeout_s: float) -> str:
-    text = str(exc)
-    if isinstance(exc, DeadlineExceeded | requests.exceptions.ReadTimeout):
-        return f"no complete answer within {timeout_s:g}s"
-    if isinstance(exc, requests.exceptions.ProxyError):
-        return f"the proxy refused the connection: {one_line(cap(text, 200))}"
-    for needle, reason in (
-        ("Connection refused", "connection refused"),
-        ("Name or service not known", "host name does not resolve"),
-        ("Temporary failure in name resolution", "host name does not resolve"),
-        ("nodename nor servname", "host name does not resolve"),
-        ("timed out", "connection timed out"),
-    ):
-        if needle in text:
-            return reason
-    return "connection failed"
 
 
 def _warnings(seen: list[requests.Response]) -> list[str]:

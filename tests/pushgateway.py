@@ -148,6 +148,7 @@ class RecordingGateway:
     reply: bytes = b""
     pushes: list[Push] = field(default_factory=list)
     url: str = ""
+    drip_s: float = 0.0  # > 0: send a header line this often, for 60 s, and never finish
 
 
 @pytest.fixture(name="recording_gateway")
@@ -160,6 +161,16 @@ def recording_gateway_fixture() -> Iterator[RecordingGateway]:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             gateway.pushes.append(Push("PUT", self.path, dict(self.headers.items()), body))
+            if gateway.drip_s:  # each line comes before a socket time-out would fire
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(int(60 / gateway.drip_s)):
+                    time.sleep(gateway.drip_s)
+                    try:
+                        self.wfile.write(b"X-Drip: 1\r\n")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                return
             self.send_response(gateway.status)
             self.send_header("Content-Length", str(len(gateway.reply)))
             self.end_headers()

@@ -170,6 +170,25 @@ def test_an_unreachable_gateway_exits_4_and_keeps_the_reports(
 
 
 @pytest.mark.prometheus
+def test_a_gateway_that_drips_its_reply_ends_at_timeout_s(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    recording_gateway: RecordingGateway,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # a header line every 0.3 s: socket time-outs alone (urllib's) would wait the full minute
+    recording_gateway.drip_s = 0.3
+    metrics = f"  pushgateway_url: {recording_gateway.url}\n  timeout_s: 2\n"
+    config = _config(tmp_path, prometheus.url, "Drip", metrics)
+    started = time.monotonic()
+    assert _run(config, tmp_path / "out", 1) == 4
+    assert time.monotonic() - started < 30
+    err = capsys.readouterr().err
+    assert f"error: Pushgateway at {recording_gateway.url}: no complete answer within 2s" in err
+    assert (tmp_path / "out" / "week-01" / "summary.json").exists()
+
+
+@pytest.mark.prometheus
 def test_a_refused_push_names_the_gateway_and_its_reply_and_never_the_token(
     tmp_path: Path,
     prometheus: PrometheusServer,

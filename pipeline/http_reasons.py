@@ -1,0 +1,38 @@
+"""Why an HTTP request failed, in a few words a user can act on (no exception dump)."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+
+from pipeline.bounded_http import DeadlineExceeded
+from pipeline.text import cap, one_line
+
+
+def tls_reason(exc: requests.exceptions.SSLError) -> str:
+    """`certificate verify failed: ...`: what went wrong with TLS, in one line."""
+    text = str(exc)
+    found = re.search(r"certificate verify failed: ([^(\]'\"]+)", text)
+    if found:
+        return f"certificate verify failed: {found.group(1).strip()}"
+    return f"TLS failed: {one_line(cap(text, 200))}"
+
+
+def failure_reason(exc: requests.exceptions.RequestException, timeout_s: float) -> str:
+    """Why a request failed, in a few words: `connection refused`, `no complete answer ...`."""
+    text = str(exc)
+    if isinstance(exc, DeadlineExceeded | requests.exceptions.ReadTimeout):
+        return f"no complete answer within {timeout_s:g}s"
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return f"the proxy refused the connection: {one_line(cap(text, 200))}"
+    for needle, reason in (
+        ("Connection refused", "connection refused"),
+        ("Name or service not known", "host name does not resolve"),
+        ("Temporary failure in name resolution", "host name does not resolve"),
+        ("nodename nor servname", "host name does not resolve"),
+        ("timed out", "connection timed out"),
+    ):
+        if needle in text:
+            return reason
+    return "connection failed"
