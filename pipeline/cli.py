@@ -169,6 +169,8 @@ def _report(args: argparse.Namespace, now: datetime | None) -> int:
         raise UsageError("--fail-under only makes sense with --gate")
     if args.junit and args.dry_run:
         raise UsageError("--junit writes a file, and --dry-run writes nothing")
+    if args.gate and args.dry_run:
+        raise UsageError("--gate judges a written week: not with --dry-run")
     if args.metrics_file and args.dry_run:
         raise UsageError("--metrics-file writes a file: not with --dry-run")
     loaded = load_config(args.config)

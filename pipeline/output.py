@@ -18,12 +18,21 @@ def week_dir_name(week: int) -> str:
     return f"week-{week:02d}"
 
 
-@contextmanager
-def week_lock(output_dir: Path, week: int) -> Iterator[None]:
+def week_lock(output_dir: Path, week: int) -> AbstractContextManager[None]:
     """Hold an exclusive lock for one week; a second run for the same week waits for it."""
+    return _lock(output_dir, f".{week_dir_name(week)}.lock")
+
+
+def site_lock(output_dir: Path) -> AbstractContextManager[None]:
+    """Hold the lock of the site's index (taken inside a week lock, never the other way)."""
+    return _lock(output_dir, ".site.lock")
+
+
+@contextmanager
+def _lock(output_dir: Path, name: str) -> Iterator[None]:
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(output_dir / f".{week_dir_name(week)}.lock", "a+")  # noqa: SIM115
+        handle = open(output_dir / name, "a+")  # noqa: SIM115
     except OSError as exc:
         raise OutputError(f"cannot write to {output_dir}: {exc.strerror}") from None
     with handle:

@@ -57,7 +57,10 @@ class AlertingRule:
         rule: dict[str, Any] = {"alert": self.alert, "expr": self.expr}
         if self.for_:
             rule["for"] = self.for_
-        return {**rule, "labels": dict(self.labels), "annotations": dict(self.annotations)}
+        # Prometheus expands templates in an alert's label values too: they are written so
+        # that they expand to themselves (a sprint named `A {{ $value }}` stays that).
+        labels = {k: literal(v) for k, v in self.labels.items()}
+        return {**rule, "labels": labels, "annotations": dict(self.annotations)}
 
 
 @dataclass(frozen=True)

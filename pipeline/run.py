@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.delivery.chat import Notified, channel_urls, notify_week
 from pipeline.delivery.deliver import Delivery, check_email, deliver_week
-from pipeline.errors import DeliveryError, UsageError
+from pipeline.errors import DeliveryError, OutputError, UsageError
 from pipeline.formats import Format
 from pipeline.history import FILE_NAME as HISTORY_FILE
 from pipeline.history import History, Past
@@ -92,6 +92,7 @@ def run_week(
     week_data = (result, results, trend)
     written, problems = _write_and_deliver(loaded, request, secrets, week_data, history)
     problems += publish_week(result, loaded.metrics, request.metrics_file, env, started)
+    problems += _write_junit(result, request.junit)
     if problems:
         raise DeliveryError("; ".join(problems) + f" (the reports are in {written.folder})")
     return RunOutcome(result, trend, written.folder, written.files)
@@ -155,8 +156,6 @@ def _write_and_deliver(
             history,
             keep_previous=bool(request.agents),
         )
-        if request.junit:
-            replace_text(request.junit, junit_xml(result))
         written = Written(result, trend, folder, files)
         deliveries, posts = _deliver(loaded, request, secrets, written, history)
     return written, _failed(deliveries, posts)
@@ -188,6 +187,18 @@ def _deliver(
             week.result, week.trend, loaded.notify, secrets.chat_urls, history, link, request.resend
         )
     return deliveries, posts
+
+
+def _write_junit(result: WeekResult, path: Path | None) -> list[str]:
+    """The goals as JUnit XML at `path`, if asked; what went wrong, if anything (the reports are
+    in place and delivered by then: a CI file that cannot be written does not undo them)."""
+    if path is None:
+        return []
+    try:
+        replace_text(path, junit_xml(result))
+    except OutputError as exc:
+        return [f"JUnit file: {exc}"]
+    return []
 
 
 def _site_link(base_url: str | None, folder: Path) -> str | None:

@@ -80,7 +80,7 @@ def run_scheduler(config_path: Path, stop: threading.Event | None = None) -> int
     loaded = load_config(config_path)
     if loaded.schedule.email:
         check_email(loaded.mail, os.environ, str(loaded.path))
-    if loaded.schedule.notify:
+    if loaded.schedule.notify and loaded.notify:
         channel_urls(loaded.notify, os.environ, str(loaded.path))
     store = jobstore_path(loaded)
     with scheduler_lock(store):

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from pipeline.csvfiles import GOALS_CSV, SERIES_CSV
 from pipeline.outcomes import Status, Verdict
-from pipeline.output import replace_text
+from pipeline.output import replace_text, site_lock
 from pipeline.report import formatting as fmt
 from pipeline.report.render import environment
 
@@ -211,5 +211,6 @@ def render_week_index(doc: Mapping[str, Any], generated: str) -> str:
 def write_index(output_dir: Path, generated: str) -> Path:
     """(Re)write `output_dir/index.html` atomically from the week folders there."""
     path = output_dir / INDEX
-    replace_text(path, render_index(site_view(read_summaries(output_dir)), generated))
+    with site_lock(output_dir):  # runs of two weeks: the later read sees both week folders
+        replace_text(path, render_index(site_view(read_summaries(output_dir)), generated))
     return path

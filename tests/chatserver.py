@@ -29,6 +29,7 @@ class Receiver:
     port: int = 0
     status: int = 200
     delay_s: float = 0.0
+    drip_s: float = 0.0  # > 0: a 1 MB body announced, then one byte this often, for 60 s
     posts: list[Posted] = field(default_factory=list)
 
     @property
@@ -47,11 +48,26 @@ def chat_receiver(status: int = 200, delay_s: float = 0.0) -> Iterator[Receiver]
             body = self.rfile.read(length)
             receiver.posts.append(Posted(self.path, dict(self.headers.items()), body))
             time.sleep(receiver.delay_s)
+            if receiver.drip_s:
+                self._drip(receiver.drip_s)
+                return
             self.send_response(receiver.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"{}")
+
+        def _drip(self, every_s: float) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            for _ in range(int(60 / every_s)):
+                try:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(every_s)
 
         def log_message(self, format: str, *args: object) -> None:
             pass

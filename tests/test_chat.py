@@ -3,16 +3,20 @@ Mattermost's mmost://, which posts Slack-compatible payloads)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pipeline.cli import main
+from pipeline.delivery.apprise_post import redact
 from pipeline.demo.promserver import PrometheusServer
 from tests.chatserver import Receiver, chat_receiver
-from tests.conftest import shipped_config
+from tests.conftest import pipeline_command, shipped_config
 
 pytestmark = pytest.mark.prometheus
 TOKEN = "hooks-SECRET-7f3a9c"
@@ -127,6 +131,28 @@ def test_a_stalled_channel_ends_within_its_timeout(
     assert len(mattermost.posts) == 1
 
 
+def test_a_dripping_webhook_does_not_hold_the_process_past_its_deadline(
+    tmp_path: Path, prometheus: PrometheusServer, receivers: tuple[Receiver, Receiver]
+) -> None:
+    # Apprise gives up at timeout_s but leaves its sending thread reading; the process must
+    # still end (it used to wait for that thread: here a minute, for a slower drip forever)
+    json_hook, mattermost = receivers
+    json_hook.drip_s = 0.5
+    env = {
+        **os.environ,
+        "CHAT_JSON_URL": f"json://{json_hook.url}/{TOKEN}",
+        "CHAT_MM_URL": f"mmost://{mattermost.url}/{TOKEN}",
+    }
+    config = _config(tmp_path, prometheus, timeout_s=1)
+    command = pipeline_command(3, config, tmp_path / "out", "-q", "--format", "md", "--notify")
+    started = time.monotonic()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 4, done.stderr
+    assert time.monotonic() - started < 40
+    assert "team-json: no answer within 1 s" in done.stderr
+    assert TOKEN not in done.stderr and len(mattermost.posts) == 1
+
+
 def test_the_secret_url_appears_in_no_output(
     tmp_path: Path,
     prometheus: PrometheusServer,
@@ -150,6 +176,15 @@ def test_the_secret_url_appears_in_no_output(
         assert TOKEN not in str(db.execute("SELECT * FROM deliveries").fetchall())
 
 
+def test_notify_without_channels_is_a_config_error(
+    tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = shipped_config(tmp_path, prometheus.url)
+    assert _run(config, tmp_path / "out", 3, "--notify") == 2
+    assert "notify: this section is needed to post to chat (--notify)" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_unset_url_variable_is_a_config_error_before_anything_is_written(
     tmp_path: Path,
     prometheus: PrometheusServer,
@@ -161,3 +196,24 @@ def test_an_unset_url_variable_is_a_config_error_before_anything_is_written(
     assert _run(_config(tmp_path, prometheus), tmp_path / "out", 3, "--notify") == 2
     assert "CHAT_JSON_URL" in capsys.readouterr().err
     assert not (tmp_path / "out" / "week-03").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "reply", "shown"),
+    [
+        (
+            "slack://T1AB2C3/B4DE5F6/xoxbsecret",
+            "bad token T1AB2C3 for B4DE5F6",
+            "bad token *** for ***",
+        ),
+        ("discord://123456789/tok3n-abc", "webhook 123456789 refused", "webhook *** refused"),
+        (
+            "json://u:pw@127.0.0.1:9/h",
+            "login pw failed for u (pwd ok)",
+            "login *** failed for *** (pwd ok)",
+        ),
+        ("json://127.0.0.1:8080/x", "cannot reach 127.0.0.1", "cannot reach 127.0.0.1"),
+    ],
+)
+def test_a_reason_never_shows_the_url_or_its_tokens(url: str, reply: str, shown: str) -> None:
+    assert redact(reply, url) == shown

@@ -52,6 +52,7 @@ def test_week_1_writes_reports_and_summary(
         assert 0 <= goal["score"] <= 100 and 0 <= goal["coverage"] <= 1
     # only the report's own folder and the lock file: no staging leftovers
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".site.lock",
         ".week-01.lock",
         "history.sqlite",
         "index.html",

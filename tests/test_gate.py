@@ -56,7 +56,12 @@ def test_an_achieved_week_passes_unless_below_fail_under(
 
 @pytest.mark.parametrize(
     "args",
-    [["--fail-under", "90"], ["--gate", "--fail-under", "101"], ["--junit", "x.xml", "--dry-run"]],
+    [
+        ["--fail-under", "90"],
+        ["--gate", "--fail-under", "101"],
+        ["--junit", "x.xml", "--dry-run"],
+        ["--gate", "--dry-run"],
+    ],
 )
 def test_gate_options_misused_are_usage_errors(
     tmp_path: Path, prometheus: PrometheusServer, args: list[str]
@@ -103,3 +108,16 @@ def test_junit_errors_and_skips_follow_the_no_data_policy(
     assert cases["System Uptime"].find("error") is not None
     assert cases["Pilot Customers"].find("skipped") is not None
     assert cases["Time to Launch"].find("failure") is None  # at risk passes
+
+
+def test_an_unwritable_junit_file_is_exit_4_after_the_reports(
+    tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = shipped_config(tmp_path, prometheus.url)
+    junit = tmp_path / "not-a-folder"
+    junit.write_text("a file where a folder should be")
+    assert _run(config, tmp_path / "out", 3, "--gate", "--junit", str(junit / "goals.xml")) == 4
+    err = capsys.readouterr().err
+    assert f"JUnit file: cannot write {junit / 'goals.xml'}" in err
+    assert f"(the reports are in {tmp_path / 'out' / 'week-03'})" in err
+    assert _summary(tmp_path / "out", 3)["overall"]["verdict"] == "ACHIEVED"

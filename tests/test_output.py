@@ -88,6 +88,7 @@ def test_two_processes_for_one_week_both_end_complete(
     folder = tmp_path / "out" / "week-01"
     assert len(list(folder.glob("*.md"))) == 4 and (folder / "summary.json").exists()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".site.lock",
         ".week-01.lock",
         "history.sqlite",
         "index.html",  # the site's index: rewritten by both, whole, no temporary file left

@@ -75,9 +75,11 @@ def _goal(kind: str) -> dict[str, Any]:
     return goal | spec["goal"]
 
 
-def _config(folder: Path, record: bool = False, stale_after: str = "26h") -> Path:
+def _config(
+    folder: Path, record: bool = False, stale_after: str = "26h", sprint: str = SPRINT
+) -> Path:
     doc = {
-        "sprint": {"name": SPRINT, "start": "2026-11-02"},
+        "sprint": {"name": sprint, "start": "2026-11-02"},
         "scoring": {"categories": {"technical": {"weight": 1.0}}},
         "goals": [_goal(kind) for kind in KINDS]
         + [_goal("at_least") | {"id": "quiet", "alert": False}],
@@ -212,10 +214,15 @@ def test_for_is_honoured_per_goal(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_the_stale_run_alert_fires_when_no_run_succeeded_for_stale_after(tmp_path: Path) -> None:
-    text = rules_yaml(load_config(_config(tmp_path, stale_after="2h")))
+# a sprint name with template actions: Prometheus expands alert labels and annotations, and
+# both must still read the name as written (a changing label would break routing and silences)
+@pytest.mark.parametrize("sprint", [SPRINT, "Sp {{ $value }} {{ $labels.week }}"])
+def test_the_stale_run_alert_fires_when_no_run_succeeded_for_stale_after(
+    tmp_path: Path, sprint: str
+) -> None:
+    text = rules_yaml(load_config(_config(tmp_path, stale_after="2h", sprint=sprint)))
     (tmp_path / "rules.yml").write_text(text)
-    labels = {"sprint": SPRINT, "severity": "warning", "team": "platform"}
+    labels = {"sprint": sprint, "severity": "warning", "team": "platform"}
     metric = "sprint_convergence_last_success_timestamp_seconds"
     unit = {
         "rule_files": ["rules.yml"],
@@ -223,8 +230,8 @@ def test_the_stale_run_alert_fires_when_no_run_succeeded_for_stale_after(tmp_pat
             {  # the last success at t=0 (week 1) and t=600 s (week 2): stale after 2h10m
                 "interval": "10m",
                 "input_series": [
-                    {"series": f'{metric}{{sprint="{SPRINT}",week="1"}}', "values": "0+0x20"},
-                    {"series": f'{metric}{{sprint="{SPRINT}",week="2"}}', "values": "_ 600+0x20"},
+                    {"series": f'{metric}{{sprint="{sprint}",week="1"}}', "values": "0+0x20"},
+                    {"series": f'{metric}{{sprint="{sprint}",week="2"}}', "values": "_ 600+0x20"},
                     {"series": f'{metric}{{sprint="Other",week="1"}}', "values": "0+0x20"},
                 ],
                 "alert_rule_test": [
@@ -236,7 +243,7 @@ def test_the_stale_run_alert_fires_when_no_run_succeeded_for_stale_after(tmp_pat
                             {
                                 "exp_labels": labels,
                                 "exp_annotations": {
-                                    "summary": f"{SPRINT}: no successful report run for 2h 10m 0s",
+                                    "summary": f"{sprint}: no successful report run for 2h 10m 0s",
                                     "description": (
                                         f"The last run that pushed its results ({metric}) is "
                                         "older than 2h: is the scheduler running?"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import subprocess
 import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -12,7 +13,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from tests.browser import Page, links, load, static_server
-from tests.conftest import shipped_config
+from tests.conftest import pipeline_command, shipped_config
 
 pytestmark = pytest.mark.prometheus
 
@@ -107,3 +108,18 @@ def test_the_index_reads_on_a_390_px_phone(site: Path, tmp_path: Path) -> None:
     scrolled, shown = map(int, title.split())
     assert 300 < shown <= 390 and scrolled == shown  # only the tables scroll sideways
     assert _png_size(shot)[0] == 390 and shot.stat().st_size > 10_000
+
+
+def test_two_weeks_written_at_once_both_reach_the_index(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    config = shipped_config(tmp_path, prometheus.url)
+    out = tmp_path / "out"
+    runs = [
+        subprocess.Popen(pipeline_command(week, config, out, "-q", "--format", "md"))
+        for week in (1, 2)
+    ]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    html = (out / "index.html").read_text()
+    assert 'href="week-01/index.html"' in html and 'href="week-02/index.html"' in html
+    assert not list(out.glob(".index.html.*"))  # no temporary file left behind

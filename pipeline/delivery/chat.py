@@ -8,8 +8,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
+from pipeline.delivery.apprise_post import ChatMessage, post
 from pipeline.delivery.compose import moved_lines, open_goal_lines
 from pipeline.delivery.deliver import week_fingerprint
 from pipeline.errors import ConfigError
@@ -21,12 +21,6 @@ from pipeline.text import cap, one_line
 from pipeline.trend import Trend
 
 log = logging.getLogger("pipeline")
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    title: str
-    body: str
 
 
 @dataclass(frozen=True)
@@ -42,7 +36,10 @@ class Notified:
 def channel_urls(
     channels: Sequence[ChatChannel], env: Mapping[str, str], config: str
 ) -> dict[str, str]:
-    """Each channel's URL from its env var; ConfigError naming every one that is not set."""
+    """Each channel's URL from its env var; ConfigError naming every one that is not set, or
+    when there is no channel at all."""
+    if not channels:
+        raise ConfigError(config, ["notify: this section is needed to post to chat (--notify)"])
     missing = [c for c in channels if not env.get(c.url_env)]
     if missing:
         raise ConfigError(
@@ -113,53 +110,3 @@ def notify_week(
             log.info("%s: posted week %d", channel.name, week)
         outcomes.append(Notified(channel.name, sent=error is None, skipped=False, error=error))
     return outcomes
-
-
-def post(url: str, message: ChatMessage, timeout_s: float) -> str | None:
-    """Send `message` to the Apprise `url`; None when delivered, else why not (the URL and its
-    parts never appear in it)."""
-    import apprise  # only runs that notify pay for its import
-
-    # Apprise's own log lines may carry the URL: they go only to the callback below, never
-    # to stderr; at WARNING whatever the root logger's level.
-    quiet = logging.getLogger("apprise")
-    quiet.setLevel(logging.WARNING)
-    quiet.propagate = False
-    sender = apprise.Apprise()
-    if not sender.add(url):
-        return "not a URL Apprise knows (check the scheme, e.g. slack://, msteams://, json://)"
-    seen: list[str] = []
-
-    def keep(entry: Any, service: Any = None) -> None:
-        if entry.level in ("WARNING", "ERROR", "CRITICAL"):
-            seen.append(str(entry.message))
-
-    outcome = sender.notify(
-        body=message.body,
-        title=message.title,
-        body_format=apprise.NotifyFormat.TEXT,
-        timeout=timeout_s,
-        log_callback=keep,
-        log_level=logging.WARNING,
-    )
-    if outcome:
-        return None
-    status = getattr(outcome, "status", None)
-    reason = "; ".join(dict.fromkeys(seen)) or f"not delivered ({getattr(status, 'name', status)})"
-    if getattr(status, "name", "") == "TIMEOUT":
-        reason = f"no answer within {timeout_s:g} s ({reason})"
-    return one_line(cap(redact(reason, url), 500))
-
-
-def redact(text: str, url: str) -> str:
-    """`text` without the URL or any of its tokens, keys and passwords."""
-    from urllib.parse import unquote, urlsplit
-
-    parts = urlsplit(url)
-    secrets = {url, unquote(url)}
-    secrets |= {p for p in (parts.password, parts.username) if p}
-    secrets |= {s for s in parts.path.split("/") if len(s) >= 4}
-    secrets |= {v for kv in parts.query.split("&") for v in kv.split("=")[1:] if len(v) >= 4}
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
