@@ -55,10 +55,25 @@ def demo_series(weeks: int = WEEKS, seed: int = 7) -> list[SeriesData]:
     diurnal = 1 + 0.06 * np.sin(2 * np.pi * ((t / DAY) % 1 - 0.3))
     slowdown = _between(t, 2 + 14 / 24, 2 + 17 / 24)  # day 3, 14:00-17:00
     outage = _between(t, 3 + 3 / 24, 3 + 3.75 / 24)  # day 4, 03:00-03:45, ingest-2
-    out: list[SeriesData] = []
+    return [  # in this order: the first and last draw from the same random stream
+        *_ingest(rng, t, week, diurnal, slowdown, outage),
+        *_up(t, outage),
+        *_latency(t, week, diurnal, slowdown),
+        *_customers(rng, t, week),
+    ]
 
+
+def _ingest(
+    rng: np.random.Generator,
+    t: NDArray[np.float64],
+    week: NDArray[np.int64],
+    diurnal: NDArray[np.float64],
+    slowdown: NDArray[np.bool_],
+    outage: NDArray[np.bool_],
+) -> list[SeriesData]:
+    """Processed and failed event counters of the two ingest instances (one restarts)."""
+    out = []
     base = np.array([1.0e6, 1.06e6, 1.12e6])[week]
-    total = 0.0
     for instance in ("ingest-1", "ingest-2"):
         rate = base / 2 * diurnal * (1 + rng.normal(0, 0.01, t.size))
         rate[slowdown] *= 0.55
@@ -75,8 +90,11 @@ def demo_series(weeks: int = WEEKS, seed: int = 7) -> list[SeriesData]:
         if instance == "ingest-2":
             failed[after:] -= failed[after - 1]
         out.append(SeriesData("attribution_events_failed_total", labels, t, failed))
-        total += 1
+    return out
 
+
+def _up(t: NDArray[np.float64], outage: NDArray[np.bool_]) -> list[SeriesData]:
+    out = []
     for job, instance in (
         ("unmogrowp-ingest", "ingest-1"),
         ("unmogrowp-ingest", "ingest-2"),
@@ -87,7 +105,16 @@ def demo_series(weeks: int = WEEKS, seed: int = 7) -> list[SeriesData]:
         if instance == "ingest-2":
             up[outage] = 0.0
         out.append(SeriesData("up", {"job": job, "instance": instance}, t, up))
+    return out
 
+
+def _latency(
+    t: NDArray[np.float64],
+    week: NDArray[np.int64],
+    diurnal: NDArray[np.float64],
+    slowdown: NDArray[np.bool_],
+) -> list[SeriesData]:
+    """The processing-time histogram: log-normal around a median that improves each week."""
     median_ms = np.array([46.0, 42.0, 38.0])[week] * (1 + 0.05 * (diurnal - 1) / 0.06)
     median_ms[slowdown] *= 1.9
     observed = 20000 * diurnal  # observations per minute in the histogram
@@ -95,18 +122,21 @@ def demo_series(weeks: int = WEEKS, seed: int = 7) -> list[SeriesData]:
         0.42 * math.sqrt(2)
     )
     cdf = np.vstack([0.5 * (1 + _erf(z)), np.ones((1, t.size))])
+    out = []
     for le, share in zip(BUCKETS, cdf, strict=True):
         le_text = "+Inf" if math.isinf(le) else f"{le:g}"
         counts = np.cumsum(np.round(observed * share))
-        out.append(
-            SeriesData(
-                "attribution_event_processing_duration_seconds_bucket",
-                {"job": "unmogrowp-ingest", "le": le_text},
-                t,
-                counts,
-            )
-        )
+        labels = {"job": "unmogrowp-ingest", "le": le_text}
+        name = "attribution_event_processing_duration_seconds_bucket"
+        out.append(SeriesData(name, labels, t, counts))
+    return out
 
+
+def _customers(
+    rng: np.random.Generator, t: NDArray[np.float64], week: NDArray[np.int64]
+) -> list[SeriesData]:
+    """Each pilot customer's gauges from its onboarding day, and the pilot count."""
+    out = []
     pilots = np.zeros(t.size)
     for name, (onboard_day, accuracy, satisfaction, savings, launch_days) in CUSTOMERS.items():
         active = _between(t, onboard_day, 1e9)
