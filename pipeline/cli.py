@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from pipeline.config import load_config
-from pipeline.errors import PipelineError, UsageError
+from pipeline.errors import PipelineError, UsageError, UsageParser
 from pipeline.formats import Format, parse_formats
 from pipeline.gate import GateFailed, gate_message, judge_gate
 from pipeline.generate import GENERATORS, generate, generator_parser
@@ -26,11 +26,6 @@ from pipeline.text import cap, one_line, strip_controls
 from pipeline.validate import validate
 
 log = logging.getLogger("pipeline")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see --help)")
 
 
 def _week(text: str) -> int | None:
@@ -64,7 +59,7 @@ def _formats(text: str) -> tuple[Format, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of `python -m pipeline --week N ...`."""
-    parser = _Parser(
+    parser = UsageParser(
         prog="python -m pipeline",
         description="Sprint convergence reports.",
         epilog="Also: 'python -m pipeline schedule [--config C]' runs the nightly scheduler, "
@@ -105,7 +100,7 @@ def _console() -> Console:
 
 
 def _command_parser(command: str) -> argparse.ArgumentParser:
-    parser = _Parser(prog=f"python -m pipeline {command}")
+    parser = UsageParser(prog=f"python -m pipeline {command}")
     parser.add_argument("--config", default="config.yaml", type=Path)
     return parser
 

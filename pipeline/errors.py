@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 
 class PipelineError(Exception):
     """Any failure the user can act on; exit code 1 unless a subclass says otherwise."""
@@ -48,3 +50,10 @@ class OutputError(PipelineError):
     """The reports could not be written; the previous ones are left in place."""
 
     exit_code = 1
+
+
+class UsageParser(argparse.ArgumentParser):
+    """An argument parser whose errors are UsageError (exit 2, one line), not argparse's exit."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see --help)")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.dashboard import dashboard_json
-from pipeline.errors import UsageError
+from pipeline.errors import UsageParser
 from pipeline.output import replace_text
 from pipeline.rules import rules_yaml
 from pipeline.settings import Settings
@@ -31,14 +31,9 @@ GENERATORS: dict[str, Callable[[Settings, argparse.Namespace], str]] = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see --help)")
-
-
 def generator_parser(command: str) -> argparse.ArgumentParser:
     """The parser of `python -m pipeline rules|dashboard ...` (after the command)."""
-    parser = _Parser(prog=f"python -m pipeline {command}")
+    parser = UsageParser(prog=f"python -m pipeline {command}")
     parser.add_argument("--config", default="config.yaml", type=Path)
     parser.add_argument("--output", type=Path, help="write it there [stdout]")
     if command == "rules":

@@ -141,16 +141,20 @@ def _unknown_categories(raw: dict[str, Any]) -> Iterator[str]:
 def _missing_secrets(raw: dict[str, Any], env: Mapping[str, str]) -> Iterator[str]:
     """Prometheus credentials named by environment variable must be set (e-mail's are checked
     only when e-mail is sent)."""
-    prom = raw.get("prometheus")
-    if not isinstance(prom, dict):
+    yield from _unset_credentials("prometheus", raw.get("prometheus"), env)
+
+
+def _unset_credentials(where: str, section: Any, env: Mapping[str, str]) -> Iterator[str]:
+    """`bearer_token_env` and `basic_auth.password_env` of `section` that name unset variables."""
+    if not isinstance(section, dict):
         return
-    secrets = [("prometheus.bearer_token_env", prom.get("bearer_token_env"))]
-    auth = prom.get("basic_auth")
+    names = [(f"{where}.bearer_token_env", section.get("bearer_token_env"))]
+    auth = section.get("basic_auth")
     if isinstance(auth, dict):
-        secrets.append(("prometheus.basic_auth.password_env", auth.get("password_env")))
-    for where, name in secrets:
+        names.append((f"{where}.basic_auth.password_env", auth.get("password_env")))
+    for key, name in names:
         if isinstance(name, str) and not env.get(name):
-            yield f"{where}: environment variable '{name}' is not set"
+            yield f"{key}: environment variable '{name}' is not set"
 
 
 def _notify_channels(raw: dict[str, Any]) -> Iterator[str]:
@@ -181,12 +185,5 @@ def _link_needs_base_url(raw: dict[str, Any]) -> Iterator[str]:
 def _metrics_secrets(raw: dict[str, Any], env: Mapping[str, str]) -> Iterator[str]:
     """The Pushgateway's credentials must be in the environment when it is used."""
     metrics = raw.get("metrics")
-    if not isinstance(metrics, dict) or not metrics.get("pushgateway_url"):
-        return
-    names = [("metrics.bearer_token_env", metrics.get("bearer_token_env"))]
-    auth = metrics.get("basic_auth")
-    if isinstance(auth, dict):
-        names.append(("metrics.basic_auth.password_env", auth.get("password_env")))
-    for where, name in names:
-        if isinstance(name, str) and not env.get(name):
-            yield f"{where}: environment variable '{name}' is not set"
+    if isinstance(metrics, dict) and metrics.get("pushgateway_url"):
+        yield from _unset_credentials("metrics", metrics, env)
