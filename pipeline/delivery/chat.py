@@ -53,7 +53,8 @@ def chat_message(
     result: WeekResult, trend: Trend, agents: Sequence[AgentResult], link: str | None
 ) -> ChatMessage:
     """The verdicts (sprint, then each agent), what changed since last week, the goals not met,
-    and the report's address. Only config text and numbers: no series labels."""
+    and the report's address. Only config text and numbers: no series labels, no server
+    messages (data a chat could act on: `@channel`, `<!here>`)."""
     card = result.scorecard
     title = (
         f"{one_line(result.sprint)} · week {result.window.week}: "
@@ -67,7 +68,7 @@ def chat_message(
     moved = moved_lines(trend, goals, series=False)  # labels are data: no mentions in chat
     if moved:
         lines += ["", "What changed since last week:", *(f"- {m}" for m in moved)]
-    open_goals = open_goal_lines(goals)
+    open_goals = open_goal_lines(goals, why=False)
     if open_goals:
         lines += ["", "Goals not met:", *(f"- {g}" for g in open_goals)]
     if link:

@@ -68,17 +68,18 @@ def moved_lines(trend: Trend, goals: Sequence[GoalResult], series: bool = True) 
     return [to_plain(line) for line in narrative.changes(trend, goals, series)]
 
 
-def open_goal_lines(goals: Sequence[GoalResult]) -> list[str]:
+def open_goal_lines(goals: Sequence[GoalResult], why: bool = True) -> list[str]:
     """`Time to Launch: at risk, 15 days against < 14 days`, for each goal not met; for one
-    without a value, why (`Pilot Customers: no data, the query returned no samples ...`)."""
-    return [_open_goal(goal) for goal in goals if goal.status is not Status.MET]
+    without a value, with `why`, the reason (`Pilot Customers: no data, the query returned no
+    samples ...`; a server's message is data, so chat leaves it out)."""
+    return [_open_goal(goal, why) for goal in goals if goal.status is not Status.MET]
 
 
-def _open_goal(goal: GoalResult) -> str:
+def _open_goal(goal: GoalResult, why: bool) -> str:
     spec = goal.spec
     head = f"{one_line(spec.name)}: {goal.status.text.lower()}"
     if goal.value is None:
-        return f"{head}, {one_line(cap(goal.message or 'no value'))}"
+        return f"{head}, {one_line(cap(goal.message or 'no value'))}" if why else head
     value = fmt.goal_quantity(goal.value, spec)
     return f"{head}, {value} against {fmt.target(spec.target, spec.unit)}"
 
