@@ -123,6 +123,8 @@ class PrometheusSource:
         session = requests.Session()
         session.verify = self.settings.verify_tls
         session.max_redirects = 0  # a redirect is reported, not followed (see _redirected)
+        if not self.settings.compress:  # prometheus.compression
+            session.headers["Accept-Encoding"] = "identity"
         session.hooks["response"].append(lambda r, *a, **k: seen.append(r))
         client = PrometheusConnect(
             url=self.settings.url,
