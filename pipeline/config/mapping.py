@@ -70,6 +70,7 @@ def source_settings(settings: spec.PrometheusSettings) -> SourceSettings:
         basic_auth=(auth.username, auth.password_env) if auth else None,
         verify_tls=settings.verify_tls,
         max_points_per_request=settings.max_points_per_request,
+        min_points_per_request=settings.min_points_per_request,
         max_response_bytes=settings.max_response_bytes,
         max_series_per_goal=settings.max_series_per_goal,
         graph_url=settings.graph_url,
