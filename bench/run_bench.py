@@ -15,6 +15,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from cases import CASES, floor_parts, write_config  # bench/cases.py, next to this file
 
 from pipeline.demo.__main__ import build_demo_tsdb
 from pipeline.demo.promserver import PrometheusServer
@@ -31,55 +33,6 @@ from pipeline.settings import GoalSpec
 from pipeline.targets import parse_target
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def bench_demo_run(weeks: list[str], repeat: int) -> None:
-    """Time the CLI against the demo Prometheus, Markdown only and with PDFs; peak RSS."""
-    blocks = build_demo_tsdb(ROOT / ".demo" / "cache")
-    with tempfile.TemporaryDirectory() as tmp:
-        tsdb = Path(tmp) / "data"
-        shutil.copytree(blocks, tsdb)
-        with PrometheusServer(tsdb) as prom:
-            config = Path(tmp) / "config.yaml"
-            text = (ROOT / "config.yaml").read_text()
-            config.write_text(text.replace("http://127.0.0.1:9090", prom.url))
-            for week in weeks:
-                for formats in ("md", "md,pdf"):
-                    out = Path(tmp) / f"out-{formats}"
-                    times = []
-                    for _ in range(repeat):
-                        start = time.perf_counter()
-                        subprocess.run(
-                            [
-                                sys.executable,
-                                "-m",
-                                "pipeline",
-                                "--week",
-                                week,
-                                "--config",
-                                str(config),
-                                "--output",
-                                str(out),
-                                "-q",
-                                "--format",
-                                formats,
-                            ],
-                            check=True,
-                            stdout=subprocess.DEVNULL,
-                        )
-                        times.append(time.perf_counter() - start)
-                    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-                    print(
-                        f"demo week {week} --format {formats}: wall {min(times):.2f}s best / "
-                        f"{sum(times) / len(times):.2f}s mean of {repeat}; "
-                        f"peak RSS of a run so far {peak_mb:.0f} MB"
-                    )
-                folder = Path(tmp) / "out-md,pdf" / f"week-{int(week):02d}"
-                sizes = ", ".join(
-                    f"{p.stem} {p.stat().st_size / 1024:.0f} KiB"
-                    for p in sorted(folder.glob("*.pdf"))
-                )
-                print(f"demo week {week} PDFs: {sizes}")
 
 
 def bench_scoring(series_count: int, samples: int) -> None:
@@ -196,29 +149,103 @@ def bench_many_series(trees: dict[str, Path], series: int, samples: int) -> None
 
 
 def _tree_of(rev: str, folder: Path) -> Path:
-    """The pipeline package and report templates of git revision `rev`, unpacked in `folder`."""
+    """The pipeline package of git revision `rev` with its report templates, in `folder`."""
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", rev, "pipeline", "report_templates"],
         check=True,
         capture_output=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    # where the installed package has them (the editable install maps them from this tree)
+    (folder / "report_templates").rename(folder / "pipeline" / "report_templates")
     return folder
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def bench_cases(names: list[str], trees: dict[str, Path], repeat: int, floor: bool) -> None:
+    """Each case as a whole process `repeat` times per code tree, interleaved; one table."""
+    blocks = build_demo_tsdb(ROOT / ".demo" / "cache")
+    rows: list[tuple[str, dict[str, tuple[float, float, str]]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tsdb = Path(tmp) / "data"
+        shutil.copytree(blocks, tsdb)
+        with PrometheusServer(tsdb) as prom:
+            for case in (c for c in CASES if c.name.split(" (")[0] in names):
+                folder = Path(tmp) / f"case-{len(rows)}"
+                folder.mkdir()
+                if case.config:
+                    write_config(folder, prom.url, case.config)
+                runs: dict[str, list[tuple[str, float, float]]] = {t: [] for t in trees}
+                for _ in range(repeat):
+                    for name, tree in trees.items():
+                        runs[name].append(_peak(case.command(folder), tree))
+                rows.append((case.name, {n: _summary(r) for n, r in runs.items()}))
+                print(f"  {case.name}: " + _cells(rows[-1][1], trees), flush=True)
+            parts = floor_parts(prom.url, Path(tmp) / "case-0") if floor else {}
+    _table(rows, trees, parts)
+
+
+def _summary(runs: list[tuple[str, float, float]]) -> tuple[float, float, str]:
+    """Median wall, the largest peak RSS, and the first failure if any."""
+    failed = next((o for o, _, _ in runs if o != "exit 0"), "")
+    return _median([w for _, w, _ in runs]), max(p for _, _, p in runs), failed
+
+
+def _cells(result: dict[str, tuple[float, float, str]], trees: dict[str, Path]) -> str:
+    return " | ".join(
+        f"{result[t][0]:.2f} s, {result[t][1]:.0f} MB{' ' + result[t][2] if result[t][2] else ''}"
+        for t in trees
+    )
+
+
+def _table(
+    rows: list[tuple[str, dict[str, tuple[float, float, str]]]],
+    trees: dict[str, Path],
+    floor: dict[str, float],
+) -> None:
+    names = list(trees)
+    head = " | ".join(f"{n} median | {n} peak RSS" for n in names)
+    print(f"\n| case | {head} |" + (" after/before |" if len(names) == 2 else ""))
+    print("|---" * (1 + 2 * len(names) + (len(names) == 2)) + "|")
+    for case, result in rows:
+        cells = " | ".join(f"{result[n][0]:.2f} s | {result[n][1]:.0f} MB" for n in names)
+        ratio = f" {result['after'][0] / result['before'][0]:.2f} |" if len(names) == 2 else ""
+        print(f"| {case} | {cells} |{ratio}")
+    if floor and rows:
+        total = sum(floor.values())
+        default = rows[0][1]["after"][0]
+        shown = ", ".join(f"{k} {v:.2f} s" for k, v in floor.items())
+        print(
+            f"\nfloor of the default case: {total:.2f} s ({shown}); "
+            f"default run / floor = {default / total:.2f}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--weeks", default="1", help="comma-separated demo weeks [1]")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each case per tree [5]")
+    parser.add_argument("--quick", action="store_true", help="only the default case")
+    parser.add_argument(
+        "--cases",
+        default=",".join(c.name.split(" (")[0] for c in CASES),
+        help="comma-separated case names [all]",
+    )
     parser.add_argument("--only-many", action="store_true", help="only the many-series case")
-    parser.add_argument("--before", help="also run the many-series case on this git revision")
+    parser.add_argument("--before", help="also run every case on this git revision, interleaved")
     args = parser.parse_args()
-    if not args.only_many:
-        bench_demo_run(args.weeks.split(","), args.repeat)
-        bench_scoring(5000, 10080)
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"before": _tree_of(args.before, Path(tmp))} if args.before else {}
-        bench_many_series({**trees, "after": ROOT}, 20_000, 168)
+        trees["after"] = ROOT
+        if args.only_many:
+            bench_many_series(trees, 20_000, 168)
+            return
+        names = ["default"] if args.quick else args.cases.split(",")
+        bench_cases(names, trees, args.repeat, floor="default" in names)
+        if not args.quick:
+            bench_scoring(5000, 10080)
 
 
 if __name__ == "__main__":

@@ -10,20 +10,21 @@ import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import Progress
-
-from pipeline.config import load_config
 from pipeline.errors import PipelineError, UsageError, UsageParser
 from pipeline.formats import Format, parse_formats
-from pipeline.gate import GateFailed, gate_message, judge_gate
 from pipeline.generate import GENERATORS, generate, generator_parser
-from pipeline.report import formatting as fmt
-from pipeline.run import RunRequest, run_week
-from pipeline.table import scores_table
 from pipeline.text import cap, one_line, strip_controls
-from pipeline.validate import validate
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pipeline.run import RunOutcome, RunRequest
+    from pipeline.settings import Settings
+
+# The heavy modules (the config's pydantic models, the report stages with matplotlib and
+# WeasyPrint, rich) are imported by the command that uses them: `--help` needs none of them.
 
 log = logging.getLogger("pipeline")
 
@@ -93,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = 160  # a pipe or a log file: don't squeeze tables into 80 columns
@@ -116,11 +119,15 @@ def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
             setup_logging(quiet=False)
             return run_scheduler(args.config)
         if args_list and args_list[0] == "validate":
+            from pipeline.validate import validate
+
             args = _command_parser("validate").parse_args(args_list[1:])
             return validate(args.config, _console())
         if args_list and args_list[0] in GENERATORS:
             command = args_list[0]
             args = generator_parser(command).parse_args(args_list[1:])
+            from pipeline.config import load_config
+
             return generate(command, load_config(args.config), args)
         return _report(build_parser().parse_args(args_list), now)
     except PipelineError as exc:
@@ -157,6 +164,9 @@ class _Stderr(logging.Handler):
 
 
 def _report(args: argparse.Namespace, now: datetime | None) -> int:
+    from pipeline.config import load_config
+    from pipeline.run import RunRequest
+
     setup_logging(quiet=args.quiet)
     if args.resend and not (args.email or args.notify):
         raise UsageError("--resend only makes sense with --email or --notify")
@@ -182,23 +192,39 @@ def _report(args: argparse.Namespace, now: datetime | None) -> int:
         junit=args.junit,
         metrics_file=args.metrics_file,
     )
-    queries = len({g.query for g in loaded.goals})
-    err = Console(stderr=True)
-    with Progress(console=err, transient=True, disable=args.quiet or not err.is_terminal) as bar:
-        task = bar.add_task("querying Prometheus", total=queries)
-        outcome = run_week(loaded, request, now, on_query_done=lambda q: bar.advance(task))
+    outcome = _run(loaded, request, now, quiet=args.quiet)
     result = outcome.result
     if request.dry_run:
+        from pipeline.table import scores_table
+
         _console().print(scores_table(result))
     else:
+        from pipeline.report import formatting as fmt
+
         card = result.scorecard
         print(
             f"week {result.window.week}: {card.verdict.text} "
             f"({fmt.score(card.score)}/100); reports in {outcome.folder}"
         )
     if args.gate:
+        from pipeline.gate import GateFailed, gate_message, judge_gate
+
         gate = judge_gate(result, args.fail_under)
         if not gate.passed:
             raise GateFailed(gate_message(result, gate))
         print(gate_message(result, gate))
     return 0
+
+
+def _run(loaded: Settings, request: RunRequest, now: datetime | None, quiet: bool) -> RunOutcome:
+    """run_week with a progress bar over the queries on a terminal."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from pipeline.run import run_week
+
+    queries = len({g.query for g in loaded.goals})
+    err = Console(stderr=True)
+    with Progress(console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
+        task = bar.add_task("querying Prometheus", total=queries)
+        return run_week(loaded, request, now, on_query_done=lambda q: bar.advance(task))

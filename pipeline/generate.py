@@ -9,19 +9,26 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.dashboard import dashboard_json
 from pipeline.errors import UsageParser
 from pipeline.output import replace_text
-from pipeline.rules import rules_yaml
-from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+
+# The generators import their modules when called: `--help` parses arguments without them.
 
 
 def _rules(loaded: Settings, args: argparse.Namespace) -> str:
+    from pipeline.rules import rules_yaml
+
     return rules_yaml(loaded, operator=args.format == "operator")
 
 
 def _dashboard(loaded: Settings, args: argparse.Namespace) -> str:
+    from pipeline.dashboard import dashboard_json
+
     return dashboard_json(loaded)
 
 

@@ -79,6 +79,8 @@ class SourceSettings:
     max_response_bytes: int
     max_series_per_goal: int
     graph_url: str | None  # the UI's address for links in reports; None if it has credentials
+    min_points_per_request: int = 60  # ranges refused for too many samples are halved to this
+    compress: bool = True  # ask for gzip (Accept-Encoding); prometheus.compression resolved
 
 
 @dataclass(frozen=True)

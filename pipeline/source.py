@@ -24,6 +24,7 @@ from pipeline.errors import SourceUnavailable
 from pipeline.http_reasons import failure_reason, tls_reason
 from pipeline.model import QueryResult, Series
 from pipeline.parse import Grid, Malformed, TooManySeries, parse_range
+from pipeline.ranges import chunk_bounds, split_refused, too_many_text
 from pipeline.settings import SourceSettings
 from pipeline.text import cap, mask_url, one_line
 
@@ -65,19 +66,6 @@ def require_usable(results: Iterable[QueryResult], url: str, expect_data: bool =
             "window: check prometheus.url, prometheus.headers (a tenant) and the server's "
             "retention; nothing was replaced"
         )
-
-
-def chunk_bounds(
-    first_ts: float, last_ts: float, step_s: float, max_points: int
-) -> list[tuple[float, float]]:
-    """Split [first, last] (both sample times) into consecutive ranges of at most max_points."""
-    bounds = []
-    start = first_ts
-    while start <= last_ts:
-        end = min(start + (max_points - 1) * step_s, last_ts)
-        bounds.append((start, end))
-        start = end + step_s
-    return bounds
 
 
 class PrometheusSource:
@@ -123,6 +111,8 @@ class PrometheusSource:
         session = requests.Session()
         session.verify = self.settings.verify_tls
         session.max_redirects = 0  # a redirect is reported, not followed (see _redirected)
+        if not self.settings.compress:  # prometheus.compression
+            session.headers["Accept-Encoding"] = "identity"
         session.hooks["response"].append(lambda r, *a, **k: seen.append(r))
         client = PrometheusConnect(
             url=self.settings.url,
@@ -146,15 +136,25 @@ class PrometheusSource:
         client, seen, adapter = self._client()
         parts: list[object] = []
         warnings: list[str] = []
+        sent = 0
         try:
-            for start, end in chunks:
+            while chunks:
+                start, end = chunks.pop(0)
                 seen.clear()
+                sent += 1
                 try:
                     parts.append(self._fetch(client, seen, adapter, query, start, end, step_s))
                 except _BadResponse as exc:
-                    return QueryResult(
-                        query=query, error=str(exc), rejected=exc.rejected, requests=len(parts) + 1
+                    halves = split_refused(
+                        str(exc), start, end, step_s, self.settings.min_points_per_request
                     )
+                    if halves is None:
+                        error = too_many_text(str(exc), self.settings.min_points_per_request)
+                        return QueryResult(
+                            query=query, error=error, rejected=exc.rejected, requests=sent
+                        )
+                    chunks[:0] = halves
+                    continue
                 warnings.extend(_warnings(seen))
         finally:
             client.close()
@@ -163,12 +163,12 @@ class PrometheusSource:
             series = parse_range(parts, grid, self.settings.max_series_per_goal)
         except (Malformed, TooManySeries) as exc:
             limit = isinstance(exc, TooManySeries)
-            return QueryResult(query=query, error=str(exc), rejected=limit, requests=len(chunks))
+            return QueryResult(query=query, error=str(exc), rejected=limit, requests=sent)
         return QueryResult(
             query=query,
             series=series,
             warnings=tuple(dict.fromkeys(warnings)),
-            requests=len(chunks),
+            requests=sent,
         )
 
     def instant_series(self, query: str) -> QueryResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -195,3 +196,25 @@ def test_anything_unexpected_exits_1_without_a_traceback(
         "(set PIPELINE_DEBUG=1 to see the traceback)\n"
     )
     assert not out.exists()
+
+
+HEAVY = ("matplotlib", "weasyprint", "jinja2", "rich", "pydantic", "numpy", "pandas", "apprise")
+
+
+def _imported_after(code: str) -> set[str]:
+    """The top-level modules a fresh interpreter holds after running `code`."""
+    probe = f"import sys\n{code}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    return set(done.stdout.splitlines()[-1].split())  # the last line: --help prints first
+
+
+def test_help_imports_no_heavy_module() -> None:
+    code = "from pipeline.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    assert _imported_after(code) & set(HEAVY) == set()
+
+
+def test_validate_imports_no_report_module() -> None:
+    loaded = _imported_after("import pipeline.validate")
+    assert loaded & {"matplotlib", "weasyprint", "jinja2", "pandas", "apprise"} == set()

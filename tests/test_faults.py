@@ -120,11 +120,17 @@ def test_a_rejected_query_keeps_the_servers_message(
     tmp_path: Path, prometheus: PrometheusServer
 ) -> None:
     reason = "query processing would load too many samples into memory in query execution"
-    with fault_proxy(prometheus.url, Faults(match="tst_gap", reject=reason)) as url:
+    faults = Faults(match="tst_gap", reject=reason)
+    with fault_proxy(prometheus.url, faults) as url:
         assert _run(_handmade(tmp_path, url), tmp_path / "out", "--format", "md") == 0
     goals = _summary(tmp_path / "out")
     assert goals["gap"]["status"] == "error"
-    assert goals["gap"]["message"] == f"execution: {reason}"
+    assert goals["gap"]["message"] == (
+        f"execution: {reason} (split down to 60 points a request; lower "
+        "prometheus.min_points_per_request, or raise the server's --query.max-samples)"
+    )
+    # 1,440 points, then halves of 720, 360, 180 and 90 (45 would be under the floor of 60)
+    assert sum(q == "tst_gap" for q in faults.queries) == 5
     assert goals["broken"]["message"].startswith("bad_data: ")  # a real PromQL syntax error
     assert goals["ramp_mean"]["status"] == "met"
 

@@ -14,8 +14,9 @@ from pipeline.config.mapping import source_settings
 from pipeline.config.spec import PrometheusSettings
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.model import Window
+from pipeline.ranges import chunk_bounds
 from pipeline.run import RunRequest, run_week
-from pipeline.source import PrometheusSource, chunk_bounds
+from pipeline.source import PrometheusSource
 from pipeline.window import week_window
 from tests.conftest import write_config
 from tests.handmade import DAY_START, HANDMADE, MINUTES

@@ -8,7 +8,7 @@ from pathlib import Path
 from pipeline.config import load_config
 from pipeline.outcomes import Status, Verdict
 from pipeline.report.badge import Badge
-from pipeline.report.render import render_markdown
+from pipeline.report.render import render_html, render_markdown
 from pipeline.report.view import build_report
 from pipeline.run import RunRequest, run_week
 from tests.conftest import write_config
@@ -94,3 +94,24 @@ def test_a_badge_names_every_outcome_with_a_style_of_the_html_report() -> None:
         assert f".pill.{Badge.of(outcome).code}" in css, outcome
     for verdict in Verdict:
         assert f".badge.{Badge.of(verdict).code}" in css
+        assert f"td.verdict.{Badge.of(verdict).code}" in css  # the matrix's status column
+    for status in Status:
+        assert f".cell.{Badge.of(status).code}" in css  # the matrix's goal cells
+
+
+def test_the_html_matrix_is_a_coloured_cell_per_goal_and_agent(tmp_path: Path) -> None:
+    loaded = load_config(write_config(tmp_path / "c.yaml", CONFIG), env={})
+    source = FakeSource({"q_labels": [({}, 12.0)], "q_many": [({"c": "1"}, 120.0)]})
+    outcome = run_week(loaded, RunRequest(1, tmp_path, dry_run=True), now=NOW, source=source)
+    result = outcome.result
+    view = build_report(result, result.agents[1], {}, outcome.trend)
+    (block,) = view.grid.blocks
+    assert block.numbers == (1, 2)
+    assert [(r.name, r.cells, r.current) for r in block.rows] == [
+        ("Agent One", ("met", "at_risk"), False),
+        ("Agent Two", ("", "at_risk"), True),  # blank: not its goal
+    ]
+    assert view.grid.goals == ((1, "Label | test"), (2, "Many"))
+    html = render_html(view)
+    assert html.count('<td class="cell ') == 4
+    assert "1 Label | test · 2 Many" in html

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pipeline.config import outputs, spec
 from pipeline.formats import Format
@@ -68,10 +70,25 @@ def source_settings(settings: spec.PrometheusSettings) -> SourceSettings:
         basic_auth=(auth.username, auth.password_env) if auth else None,
         verify_tls=settings.verify_tls,
         max_points_per_request=settings.max_points_per_request,
+        min_points_per_request=settings.min_points_per_request,
         max_response_bytes=settings.max_response_bytes,
         max_series_per_goal=settings.max_series_per_goal,
         graph_url=settings.graph_url,
+        compress=not _loopback(settings.url)
+        if settings.compression == "auto"
+        else settings.compression,
     )
+
+
+def _loopback(url: str) -> bool:
+    """Is `url`'s host this machine (localhost, 127.0.0.0/8, ::1)?"""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def scoring_rules(settings: spec.ScoringSettings) -> ScoringRules:

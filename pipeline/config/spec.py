@@ -55,9 +55,12 @@ class PrometheusSettings(Strict):
     basic_auth: BasicAuth | None = None
     verify_tls: bool = True
     max_points_per_request: int = Field(11000, ge=2)
+    min_points_per_request: int = Field(60, ge=1)  # "too many samples": halve down to this
     ui_url: str | None = None  # where people open the Prometheus UI; default: url
     max_response_bytes: int = Field(256 * 2**20, ge=1024)
     max_series_per_goal: int = Field(10_000, ge=1)
+    # ask for gzip answers? auto: not from a loopback address, where it only costs time
+    compression: Literal["auto"] | bool = "auto"
 
     @field_validator("url", "ui_url")
     @classmethod

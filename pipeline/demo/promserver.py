@@ -64,9 +64,11 @@ class PrometheusServer:
         port: int | None = None,
         log_path: Path | None = None,
         scrape_configs: str = "",
+        flags: tuple[str, ...] = (),
     ) -> None:
         self.tsdb = tsdb
         self.scrape_configs = scrape_configs  # YAML text of a `scrape_configs:` section
+        self.flags = flags  # more command-line flags (tests: a low --query.max-samples)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or tsdb.parent / "prometheus.log"
@@ -86,6 +88,7 @@ class PrometheusServer:
                 "--storage.tsdb.retention.time=100y",
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 "--query.lookback-delta=5m",
+                *self.flags,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -21,10 +21,11 @@ from pipeline.history import WeekPoint
 from pipeline.model import GoalResult, QueryResult, Series, Window
 from pipeline.outcomes import Status
 from pipeline.report import formatting as fmt
+from pipeline.report.png import save_png
 from pipeline.targets import Target
 from pipeline.text import one_line
 
-DPI = 200
+DPI = 150
 SIZE_IN = (7.2, 2.8)
 MAX_LINES = 6  # more series than this: the worst few as lines, all of them as a band
 WORST_SHOWN = 3
@@ -47,7 +48,7 @@ TREND_CHART = "charts/trend.png"  # the overall score of each week so far
 
 def draw_goal_chart(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
     """Draw `goal`'s chart into `path` (PNG)."""
-    goal_figure(goal, data, window).savefig(path, format="png", dpi=DPI)
+    save_png(goal_figure(goal, data, window), path, DPI)
 
 
 def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
@@ -291,4 +292,4 @@ def draw_trend_chart(
     ax.tick_params(labelsize=6.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.savefig(path, format="png", dpi=DPI)
+    save_png(fig, path, DPI)

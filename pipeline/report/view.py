@@ -12,6 +12,7 @@ from pipeline.report import narrative
 from pipeline.report.badge import Badge
 from pipeline.report.charts import TREND_CHART
 from pipeline.report.goals import GoalDetail, GoalRow, goal_detail, goal_row
+from pipeline.report.matrix import MatrixGrid, MatrixRow, matrix_grid, matrix_rows
 from pipeline.report.quality import quality_notes
 from pipeline.report.spans import Sentence
 from pipeline.trend import Trend
@@ -24,17 +25,6 @@ class CategoryTable:
     title: str
     score: str
     rows: tuple[GoalRow, ...]
-
-
-@dataclass(frozen=True)
-class MatrixRow:
-    """One agent in the agent integration matrix."""
-
-    name: str
-    points: tuple[tuple[Badge, str], ...]  # (status, goal name)
-    score: str
-    verdict: Badge
-    current: bool
 
 
 @dataclass(frozen=True)
@@ -90,7 +80,8 @@ class ReportView:
     changes: tuple[Sentence, ...]
     tables: tuple[CategoryTable, ...]
     details: tuple[GoalDetail, ...]
-    matrix: tuple[MatrixRow, ...]
+    matrix: tuple[MatrixRow, ...]  # the Markdown report's
+    grid: MatrixGrid  # the HTML and PDF reports'
     quality: tuple[Sentence, ...]
     next_steps: tuple[Sentence, ...]
     queries: tuple[QueryLine, ...]
@@ -135,7 +126,8 @@ def build_report(
         changes=narrative.changes(trend, _mine_first(result, agent)) if trend.has_history else (),
         tables=_tables(result, agent, trend),
         details=tuple(goal_detail(g, charts, trend.goals[g.spec.id], result) for g in agent_goals),
-        matrix=_matrix(result, agent),
+        matrix=matrix_rows(result, agent),
+        grid=matrix_grid(result, agent),
         quality=quality_notes(result),
         next_steps=narrative.next_steps(result, agent, trend),
         queries=_queries(result),
@@ -165,22 +157,6 @@ def _tables(result: WeekResult, agent: AgentResult, trend: Trend) -> tuple[Categ
             ),
         )
         for cat in result.scorecard.categories
-    )
-
-
-def _matrix(result: WeekResult, agent: AgentResult) -> tuple[MatrixRow, ...]:
-    """Every agent with the status of each of its goals; `agent` marked as the current one."""
-    return tuple(
-        MatrixRow(
-            name=a.name,
-            points=tuple(
-                (Badge.of(result.goal(g).status), result.goal(g).spec.name) for g in a.goal_ids
-            ),
-            score=fmt.score(a.scorecard.score),
-            verdict=Badge.of(a.scorecard.verdict),
-            current=a.id == agent.id,
-        )
-        for a in result.agents
     )
 
 

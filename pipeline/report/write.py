@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from pipeline.report.charts import (
     draw_goal_chart,
     draw_trend_chart,
 )
+from pipeline.report.pdfpool import PdfJob, print_pdfs
 from pipeline.report.render import render_html, render_markdown
 from pipeline.report.view import ReportView, build_report
 from pipeline.site import INDEX, render_week_index, write_index
@@ -44,6 +45,7 @@ class Page:
 
     view: ReportView
     folder: Path
+    pdfs: list[PdfJob] = field(default_factory=list)  # printed together, after every page
 
     @cached_property
     def html(self) -> str:
@@ -60,11 +62,7 @@ def _write_html(page: Page, target: Path) -> None:
 
 
 def _write_pdf(page: Page, target: Path) -> None:
-    from pipeline.report.pdf import write_pdf  # WeasyPrint takes 0.45 s to import: only for PDFs
-
-    refused = write_pdf(page.html, base=page.folder, roots=[page.folder], target=target)
-    for url in refused:
-        log.warning("%s: refused to load %s", target.name, url)
+    page.pdfs.append(PdfJob(page.html, page.folder, target))  # printed by print_pdfs
 
 
 Writer = Callable[[Page, Path], None]
@@ -104,10 +102,12 @@ def write_week(
         if trend.has_history:
             path = staging / TREND_CHART
             draw_trend_chart(trend.weeks, result.pass_score, result.warning_score, path)
+        pdfs: list[PdfJob] = []
         files = {
-            agent.id: write_agent(result, agent, charts, trend, formats, staging)
+            agent.id: write_agent(result, agent, charts, trend, formats, staging, pdfs)
             for agent in chosen
         }
+        print_pdfs(pdfs)
         summary = summary_json(result, trend, files)
         write_text(staging / "summary.json", summary)
         write_tables(json.loads(summary), staging, _stamp(result))
@@ -162,9 +162,11 @@ def write_agent(
     trend: Trend,
     formats: Collection[Format],
     folder: Path,
+    pdfs: list[PdfJob],
 ) -> dict[str, str]:
-    """Write one agent's report in each format; return format -> file name."""
-    page = Page(build_report(result, agent, charts, trend), folder)
+    """Write one agent's report in each format, adding its PDF to `pdfs` to print; return
+    format -> file name."""
+    page = Page(build_report(result, agent, charts, trend), folder, pdfs)
     files = {}
     for fmt, write in WRITERS.items():
         if fmt in formats:

@@ -1,0 +1,167 @@
+"""The cases of `run_bench.py`: configs made from the shipped demo config, and the floor.
+
+Every case runs `python -m pipeline` as a whole process against the demo Prometheus, week 1,
+Markdown and PDF (the issue's default run), with more agents or more goals than the demo.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WEEK_START = 1793577600  # 2026-11-02T00:00:00Z, week 1 of the demo sprint
+WEEK_END = WEEK_START + 7 * 86400 - 60
+FLOOR_IMPORTS = (
+    "import matplotlib.pyplot, weasyprint, jinja2, pydantic, numpy, requests, yaml, rich"
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of the table: a command line made from the config folder and the server's URL."""
+
+    name: str
+    command: Callable[[Path], list[str]]  # the case's folder -> argv
+    config: Callable[[dict[str, Any]], dict[str, Any]] | None  # the demo config -> the case's
+
+
+def _demo() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "config.yaml").read_text())
+    return loaded
+
+
+def more_agents(count: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The demo config with `count` agents: the demo's four, repeated under new ids."""
+
+    def change(config: dict[str, Any]) -> dict[str, Any]:
+        agents = config["agents"]
+        config["agents"] = [
+            {**deepcopy(agents[i % len(agents)]), "id": f"agent-{i:03d}", "name": f"Agent {i}"}
+            for i in range(count)
+        ]
+        return config
+
+    return change
+
+
+def more_goals(count: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The demo config with `count` goals: the demo's ten repeated, each copy its own query
+    (`(q) + k - k`: the same values, a distinct query the run sends on its own)."""
+
+    def change(config: dict[str, Any]) -> dict[str, Any]:
+        goals = config["goals"]
+        made = []
+        for k in range(count):
+            goal = deepcopy(goals[k % len(goals)])
+            rounds = k // len(goals)
+            if rounds:
+                goal.update(
+                    id=f"{goal['id']}_{rounds}",
+                    name=f"{goal['name']} {rounds}",
+                    query=f"({goal['query']}) + {rounds} - {rounds}",
+                )
+            made.append(goal)
+        rounds = range((count + len(goals) - 1) // len(goals))
+        ids = {g["id"] for g in made}
+        for agent in config["agents"]:
+            owned = [f"{g}_{r}" if r else g for r in rounds for g in agent["goals"]]
+            agent["goals"] = [g for g in owned if g in ids]
+        config["goals"] = made
+        return config
+
+    return change
+
+
+def write_config(
+    folder: Path, url: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> Path:
+    """The changed demo config, pointed at `url`, in `folder`."""
+    config = change(_demo())
+    config["prometheus"]["url"] = url
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def run_command(folder: Path) -> list[str]:
+    """`python -m pipeline --week 1` with the case's config, Markdown and PDF."""
+    return [
+        sys.executable, "-m", "pipeline", "--week", "1", "--config", str(folder / "config.yaml"),
+        "--output", str(folder / "out"), "-q", "--format", "md,pdf",
+    ]  # fmt: skip
+
+
+def _same(config: dict[str, Any]) -> dict[str, Any]:
+    return config
+
+
+CASES = [
+    Case("default (4 agents, 10 goals)", run_command, _same),
+    Case("--help", lambda folder: [sys.executable, "-m", "pipeline", "--help"], None),
+    Case(
+        "validate",
+        lambda folder: [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "validate",
+            "--config",
+            str(folder / "config.yaml"),
+        ],
+        _same,
+    ),
+    Case("agents 16", run_command, more_agents(16)),
+    Case("agents 64", run_command, more_agents(64)),
+    Case("goals 40", run_command, more_goals(40)),
+    Case("goals 160", run_command, more_goals(160)),
+]
+
+
+def floor_parts(url: str, folder: Path) -> dict[str, float]:
+    """The sequential floor of the default case, in seconds: the libraries' imports in a fresh
+    process, the server's time for the distinct queries (one plain request each, no gzip), and
+    WeasyPrint's layout of the default run's HTML reports in one process after its imports."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", FLOOR_IMPORTS], check=True)
+    imports = time.perf_counter() - started
+    queries = dict.fromkeys(g["query"] for g in _demo()["goals"])
+    started = time.perf_counter()
+    for query in queries:
+        params = {"query": query, "start": WEEK_START, "end": WEEK_END, "step": "60"}
+        with urllib.request.urlopen(
+            f"{url}/api/v1/query_range?{urllib.parse.urlencode(params)}"
+        ) as r:
+            r.read()
+    server = time.perf_counter() - started
+    html = folder / "html"
+    command = [*run_command(folder)[:-5], "--output", str(html), "-q", "--format", "html"]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    pages = sorted((html / "week-01").glob("*.html"))
+    pages = [p for p in pages if p.name != "index.html"]
+    layout = subprocess.run(
+        [sys.executable, "-c", _LAYOUT, *map(str, pages)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return {"imports": imports, "queries": server, "pdf layout": float(layout.stdout)}
+
+
+_LAYOUT = """
+import sys, time, weasyprint
+started = time.perf_counter()
+for page in sys.argv[1:]:
+    weasyprint.HTML(filename=page).write_pdf()
+print(time.perf_counter() - started)
+"""
