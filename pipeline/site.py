@@ -18,6 +18,7 @@ from pipeline.csvfiles import GOALS_CSV, SERIES_CSV
 from pipeline.outcomes import Status, Verdict
 from pipeline.output import replace_text, site_lock
 from pipeline.report import formatting as fmt
+from pipeline.report.badge import Badge
 from pipeline.report.render import environment
 
 log = logging.getLogger("pipeline")
@@ -37,7 +38,7 @@ class AgentCell:
     """One agent in one week: its verdict badge and its files."""
 
     name: str
-    verdict: Verdict
+    verdict: Badge
     score: str
     links: tuple[Link, ...]
 
@@ -45,7 +46,7 @@ class AgentCell:
 @dataclass(frozen=True)
 class GoalLine:
     name: str
-    status: Status
+    status: Badge
     value: str
     target: str
     score: str
@@ -59,7 +60,7 @@ class WeekRow:
     folder: str
     window: str
     complete: bool
-    verdict: Verdict
+    verdict: Badge
     score: float | None
     cells: tuple[AgentCell | None, ...]
     files: tuple[Link, ...]  # summary.json and the CSV files, relative to the week folder
@@ -130,7 +131,7 @@ def _week_row(doc: Mapping[str, Any], agent_ids: list[str], prefix: bool) -> Wee
         folder=folder,
         window=f"{str(window.get('start', ''))[:10]} to {str(window.get('end', ''))[:10]}",
         complete=bool(window.get("complete", False)),
-        verdict=Verdict(doc["overall"]["verdict"]),
+        verdict=Badge.of(Verdict(doc["overall"]["verdict"])),
         score=_score(doc["overall"].get("score")),
         cells=cells,
         files=tuple(
@@ -146,7 +147,7 @@ def _cell(agent: Mapping[str, Any], base: str) -> AgentCell:
     files: Mapping[str, str] = agent.get("files", {})
     return AgentCell(
         name=str(agent["name"]),
-        verdict=Verdict(agent["verdict"]),
+        verdict=Badge.of(Verdict(agent["verdict"])),
         score=fmt.score(_score(agent.get("score"))),
         links=tuple(
             Link(label, _href(base, files[kind]))
@@ -162,7 +163,7 @@ def _goal_line(goal: Mapping[str, Any]) -> GoalLine:
     shown = "—" if value is None else fmt.quantity(float(value), unit, ())
     return GoalLine(
         name=str(goal["name"]),
-        status=Status(goal["status"]),
+        status=Badge.of(Status(goal["status"])),
         value=shown,
         target=f"{goal['target']} {unit}".strip(),
         score=fmt.score(_score(goal.get("score"))),
