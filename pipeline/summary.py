@@ -127,7 +127,6 @@ def summary_dict(
     return summary(result, trend, files).model_dump(mode="json", by_alias=True)
 
 
-def summary_json(result: WeekResult, trend: Trend, files: dict[str, dict[str, str]]) -> str:
-    """summary.json's text."""
-    document = summary_dict(result, trend, files)
+def summary_text(document: dict[str, Any]) -> str:
+    """summary.json's text for a document of summary_dict."""
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -6,7 +6,6 @@ WRITERS is the format registry: one entry per Format, in the order files are wri
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from pipeline.report.pdfpool import PdfJob, print_pdfs
 from pipeline.report.render import render_html, render_markdown
 from pipeline.report.view import ReportView, build_report
 from pipeline.site import INDEX, render_week_index, write_index
-from pipeline.summary import summary_json
+from pipeline.summary import summary_dict, summary_text
 from pipeline.trend import Trend
 
 log = logging.getLogger("pipeline")
@@ -108,9 +107,9 @@ def write_week(
             for agent in chosen
         }
         print_pdfs(pdfs)
-        summary = summary_json(result, trend, files)
-        write_text(staging / "summary.json", summary)
-        write_tables(json.loads(summary), staging, _stamp(result))
+        summary = summary_dict(result, trend, files)  # one document: the JSON, CSV and page
+        write_text(staging / "summary.json", summary_text(summary))
+        write_tables(summary, staging, _stamp(result))
     _update_site(output_dir, _stamp(result))
     return output_dir / week_dir_name(week), files
 
