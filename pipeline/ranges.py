@@ -4,39 +4,61 @@ samples."""
 
 from __future__ import annotations
 
-SAMPLES_PER_REQUEST = 2_000_000  # ~50 MB of JSON: what one answer may hold in memory at once
-
-
-def points_per_request(series: int, min_points: int, max_points: int) -> int:
-    """Points one request may cover when the query has `series` series: as many as keep its
-    samples within SAMPLES_PER_REQUEST, between min_points and max_points."""
-    return max(min_points, min(max_points, SAMPLES_PER_REQUEST // max(series, 1)))
+ANSWER_BYTES = 32_000_000  # what one answer may take in memory at once (~1.4 M samples of JSON)
+SAMPLE_BYTES = 25  # `[1793577600,"100.125"],`: a sample in an answer
 
 
 class Chunks:
     """The ranges a query over [first, last] (both sample times) is asked in, one at a time.
 
-    The first request is sized for the most series a goal may have; later ones for the series
-    seen so far, so a query of 5,000 series is asked in small ranges and one of 5 in few.
-    A range the server refused is asked again as its two halves (`refused`), before the rest.
+    Each range holds as many points as keep its answer near ANSWER_BYTES, within min/max_points:
+    before any answer, for `max_series` series with a sample at every point; then for the bytes
+    a point of the last answer with samples took (so 5,000 dense series are asked ~400 points
+    at a time, 5 series 11,000, sparse ones more). Each empty answer before the first one with
+    samples doubles the next range. A range the server refused is asked again as its two
+    halves (`refused`), before the rest.
     """
 
-    def __init__(self, first_ts: float, last_ts: float, step_s: float) -> None:
+    def __init__(
+        self,
+        first_ts: float,
+        last_ts: float,
+        step_s: float,
+        points: tuple[int, int],
+        max_series: int,
+    ) -> None:
         self.next_ts = first_ts
         self.last_ts = last_ts
         self.step_s = step_s
+        self.min_points, self.max_points = points
+        self.per_point = float(max(1, max_series) * SAMPLE_BYTES)  # an answer's bytes a point
+        self._measured = False
         self._again: list[tuple[float, float]] = []
 
-    def take(self, points: int) -> tuple[float, float] | None:
-        """The next range to ask for, of at most `points` points; None when all are asked."""
+    def size(self) -> int:
+        """Points the next new range covers."""
+        fit = int(ANSWER_BYTES / self.per_point)
+        return max(self.min_points, min(self.max_points, fit))
+
+    def take(self) -> tuple[float, float] | None:
+        """The next range to ask for; None when all are asked."""
         if self._again:
             return self._again.pop(0)
         if self.next_ts > self.last_ts:
             return None
         start = self.next_ts
-        end = min(start + (points - 1) * self.step_s, self.last_ts)
+        end = min(start + (self.size() - 1) * self.step_s, self.last_ts)
         self.next_ts = end + self.step_s
         return start, end
+
+    def answered(self, bounds: tuple[float, float], size: int, samples: bool) -> None:
+        """The answer for `bounds` took `size` bytes (with or without `samples`): size the
+        next ranges by it."""
+        if samples:
+            self.per_point = size / (round((bounds[1] - bounds[0]) / self.step_s) + 1)
+            self._measured = True
+        elif not self._measured:
+            self.per_point = max(float(SAMPLE_BYTES), self.per_point / 2)
 
     def refused(self, halves: list[tuple[float, float]]) -> None:
         """Ask these before anything else."""

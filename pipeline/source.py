@@ -26,7 +26,7 @@ from pipeline.errors import SourceUnavailable
 from pipeline.http_reasons import failure_reason, redirect_reason, size_text, tls_reason
 from pipeline.model import QueryResult, Series
 from pipeline.parse import Grid, Malformed, Merger, TooManySeries
-from pipeline.ranges import Chunks, points_per_request, split_refused, too_many_text
+from pipeline.ranges import Chunks, split_refused, too_many_text
 from pipeline.settings import SourceSettings
 from pipeline.text import mask_url
 
@@ -127,28 +127,32 @@ class PrometheusSource:
     ) -> QueryResult:
         """Run `query` at every step from first_ts to last_ts inclusive, in chunks. The next
         chunk is asked for while this one's answer is read into arrays and merged, then let go."""
-        floor = self.settings.min_points_per_request
-        chunks = Chunks(first_ts, last_ts, step_s)
-        merger = Merger(Grid(first_ts, last_ts, step_s), self.settings.max_series_per_goal)
+        settings = self.settings
+        floor = settings.min_points_per_request
+        points = (floor, settings.max_points_per_request)
+        chunks = Chunks(first_ts, last_ts, step_s, points, settings.max_series_per_goal)
+        merger = Merger(Grid(first_ts, last_ts, step_s), settings.max_series_per_goal)
         connection = self._client()
         warnings: list[str] = []
-        sent = empty = 0
+        sent = 0
         with connection.client, ThreadPoolExecutor(1) as fetcher:
 
-            def ask(series: int) -> _Asked | None:
-                bounds = chunks.take(self._points(series, empty))
+            def ask() -> _Asked | None:
+                bounds = chunks.take()
                 if bounds is None:
                     return None
                 return bounds, fetcher.submit(self._get, connection, query, *bounds, step_s)
 
             try:
-                asked = ask(0)
+                asked = ask()
                 while asked:
                     (bounds, future), asked = asked, None
                     sent += 1
                     try:
                         response = future.result()
-                        asked = ask(max(len(merger), response.content.count(b'"metric":')))
+                        body = response.content
+                        chunks.answered(bounds, len(body), samples=b'"values":[[' in body)
+                        asked = ask()
                         answer = self._read(connection, response)
                     except _BadResponse as exc:
                         halves = split_refused(str(exc), *bounds, step_s, floor)
@@ -158,24 +162,15 @@ class PrometheusSource:
                                 query, error=error, rejected=exc.rejected, requests=sent
                             )
                         chunks.refused(halves)
-                        asked = asked or ask(len(merger))
+                        asked = asked or ask()
                         continue
                     merger.add(answer.series)
-                    empty = 0 if answer.series else empty + 1
                     warnings.extend(answer.warnings)
                 series = merger.series()
             except (Malformed, TooManySeries) as exc:
                 limit = isinstance(exc, TooManySeries)
                 return QueryResult(query, error=str(exc), rejected=limit, requests=sent)
         return QueryResult(query, series, warnings=tuple(dict.fromkeys(warnings)), requests=sent)
-
-    def _points(self, series: int, empty: int) -> int:
-        """Points the next request covers: sized for the series seen, or, before any, for the
-        most a goal may have, doubling with each answer that had none."""
-        assumed = series or max(1, self.settings.max_series_per_goal >> empty)
-        return points_per_request(
-            assumed, self.settings.min_points_per_request, self.settings.max_points_per_request
-        )
 
     def instant_series(self, query: str) -> QueryResult:
         """Evaluate `query` once, now; the result holds how many series it returned."""

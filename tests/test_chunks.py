@@ -8,38 +8,62 @@ import numpy as np
 import pytest
 
 from pipeline.parse import Grid, Merger, TooManySeries
-from pipeline.ranges import SAMPLES_PER_REQUEST, Chunks, points_per_request
+from pipeline.ranges import ANSWER_BYTES, SAMPLE_BYTES, Chunks
 
 
-def test_requests_are_sized_by_the_series_within_the_points_limits() -> None:
-    assert points_per_request(1, 60, 11_000) == 11_000
-    assert points_per_request(5_000, 60, 11_000) == SAMPLES_PER_REQUEST // 5_000
-    assert points_per_request(10**9, 60, 11_000) == 60
-    assert points_per_request(0, 60, 11_000) == 11_000
+def _points(bounds: tuple[float, float], step: float = 1.0) -> int:
+    return round((bounds[1] - bounds[0]) / step) + 1
 
 
-def test_chunks_cover_every_point_once_whatever_the_sizes() -> None:
-    chunks = Chunks(1000.0, 1000.0 + 99 * 10, 10.0)
+def test_requests_are_sized_by_the_bytes_a_point_within_the_points_limits() -> None:
+    chunks = Chunks(0.0, 10**6, 1.0, (60, 11_000), max_series=10_000)
+    first = chunks.take()
+    assert first is not None  # sized for 10,000 series with a sample at every point
+    assert _points(first) == ANSWER_BYTES // (10_000 * SAMPLE_BYTES)
+    chunks.answered(first, 5_000 * _points(first) * SAMPLE_BYTES, samples=True)  # 5,000 dense
+    assert chunks.size() == ANSWER_BYTES // (5_000 * SAMPLE_BYTES)
+    chunks.answered((0.0, 999.0), 3 * 1000 * SAMPLE_BYTES, samples=True)  # 3: as many as allowed
+    assert chunks.size() == 11_000
+    chunks.answered((0.0, 99.0), 10**9, samples=True)  # a flood: never below the floor
+    assert chunks.size() == 60
+    chunks.answered((0.0, 99.0), 100, samples=False)  # an empty answer after samples: no change
+    assert chunks.size() == 60
+
+
+def test_empty_answers_before_any_sample_double_the_range() -> None:
+    chunks = Chunks(0.0, 10**6, 1.0, (60, 11_000), max_series=10_000)
+    sizes = []
+    for _ in range(8):
+        bounds = chunks.take()
+        assert bounds is not None
+        sizes.append(_points(bounds))
+        chunks.answered(bounds, 60, samples=False)
+    first = ANSWER_BYTES // (10_000 * SAMPLE_BYTES)
+    assert sizes == [min(first * 2**i, 11_000) for i in range(8)]
+
+
+def test_chunks_cover_every_point_once_whatever_the_answers() -> None:
+    chunks = Chunks(1000.0, 1000.0 + 9_999 * 10, 10.0, (60, 5_000), max_series=50_000)
     taken = []
-    sizes = iter([7, 1, 50, 13])
-    while bounds := chunks.take(next(sizes, 30)):
+    answers = iter([0, 7_000 * SAMPLE_BYTES, 0, 10**9, 3])
+    while bounds := chunks.take():
         taken.append(bounds)
+        size = next(answers, 1)
+        chunks.answered(bounds, size, samples=size > 0)
     points = np.concatenate([np.arange(a, b + 1, 10.0) for a, b in taken])
-    np.testing.assert_array_equal(points, 1000.0 + 10 * np.arange(100))
-    assert [round((b - a) / 10) + 1 for a, b in taken] == [7, 1, 50, 13, 29]
+    np.testing.assert_array_equal(points, 1000.0 + 10 * np.arange(10_000))
+    sizes = [_points(b, 10.0) for b in taken]
+    # sized for 50,000 series, then (empty) 25,000: the floor twice; 7,000 samples: the cap
+    assert sizes == [60, 60, 5_000, 10_000 - 5_120]
 
 
 def test_refused_halves_come_before_the_rest() -> None:
-    chunks = Chunks(0.0, 99.0, 1.0)
-    assert chunks.take(40) == (0.0, 39.0)
+    chunks = Chunks(0.0, 99.0, 1.0, (10, 40), max_series=1)
+    assert chunks.take() == (0.0, 39.0)
     chunks.refused([(0.0, 19.0), (20.0, 39.0)])
-    assert [chunks.take(40) for _ in range(4)] == [
-        (0.0, 19.0),
-        (20.0, 39.0),
-        (40.0, 79.0),
-        (80.0, 99.0),
-    ]
-    assert chunks.take(40) is None
+    taken = [chunks.take() for _ in range(4)]
+    assert taken == [(0.0, 19.0), (20.0, 39.0), (40.0, 79.0), (80.0, 99.0)]
+    assert chunks.take() is None
 
 
 def test_merged_series_share_the_grid_when_full_and_keep_their_times_when_not() -> None:
