@@ -166,6 +166,7 @@ class PrometheusSource:
                         continue
                     merger.add(answer.series)
                     warnings.extend(answer.warnings)
+                    del response, body, answer  # let this answer go before the next comes
                 series = merger.series()
             except (Malformed, TooManySeries) as exc:
                 limit = isinstance(exc, TooManySeries)
