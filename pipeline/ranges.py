@@ -17,6 +17,11 @@ class Chunks:
     at a time, 5 series 11,000, sparse ones more). Each empty answer before the first one with
     samples doubles the next range. A range the server refused is asked again as its two
     halves (`refused`), before the rest.
+
+    The first range is a probe: when its answer shows the whole range fits one request, it is
+    dropped and the whole range asked instead, so a query that fits is answered as one request
+    would be, on any backend (VictoriaMetrics, unlike Prometheus, fills sparse series from the
+    samples inside the range asked, so chunk edges can change its answer).
     """
 
     def __init__(
@@ -34,6 +39,8 @@ class Chunks:
         self.per_point = float(max(1, max_series) * SAMPLE_BYTES)  # an answer's bytes a point
         self._measured = False
         self._again: list[tuple[float, float]] = []
+        self._probe: tuple[float, float] | None = None
+        self._first_ts = first_ts
 
     def size(self) -> int:
         """Points the next new range covers."""
@@ -49,19 +56,30 @@ class Chunks:
         start = self.next_ts
         end = min(start + (self.size() - 1) * self.step_s, self.last_ts)
         self.next_ts = end + self.step_s
+        if start == self._first_ts and end < self.last_ts:
+            self._probe = (start, end)
         return start, end
 
-    def answered(self, bounds: tuple[float, float], size: int, samples: bool) -> None:
+    def answered(self, bounds: tuple[float, float], size: int, samples: bool) -> bool:
         """The answer for `bounds` took `size` bytes (with or without `samples`): size the
-        next ranges by it."""
+        next ranges by it. False: drop this answer, the whole range is asked next instead."""
         if samples:
-            self.per_point = size / (round((bounds[1] - bounds[0]) / self.step_s) + 1)
+            self.per_point = size / self._points(bounds)
             self._measured = True
         elif not self._measured:
             self.per_point = max(float(SAMPLE_BYTES), self.per_point / 2)
+        probe, self._probe = self._probe, None
+        if bounds != probe or self.size() < self._points((self._first_ts, self.last_ts)):
+            return True
+        self.next_ts = self._first_ts
+        return False
+
+    def _points(self, bounds: tuple[float, float]) -> int:
+        return round((bounds[1] - bounds[0]) / self.step_s) + 1
 
     def refused(self, halves: list[tuple[float, float]]) -> None:
         """Ask these before anything else."""
+        self._probe = None
         self._again[:0] = halves
 
 

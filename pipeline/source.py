@@ -151,8 +151,10 @@ class PrometheusSource:
                     try:
                         response = future.result()
                         body = response.content
-                        chunks.answered(bounds, len(body), samples=b'"values":[[' in body)
+                        keep = chunks.answered(bounds, len(body), b'"values":[[' in body)
                         asked = ask()
+                        if not keep:
+                            continue  # a probe: the whole range is asked instead
                         answer = self._read(connection, response)
                     except _BadResponse as exc:
                         halves = split_refused(str(exc), *bounds, step_s, floor)

@@ -104,3 +104,27 @@ def test_a_time_twice_keeps_its_first_sample_and_too_many_series_is_refused() ->
         merger.add(
             [((("a", "1"),), np.zeros(1), np.zeros(1)), ((("a", "2"),), np.zeros(1), np.zeros(1))]
         )
+
+
+def test_a_probe_is_dropped_when_the_whole_range_fits_one_request() -> None:
+    chunks = Chunks(0.0, 9_999.0, 1.0, (60, 11_000), max_series=10_000)
+    probe = chunks.take()
+    assert probe is not None and probe[1] < 9_999.0
+    assert not chunks.answered(probe, _points(probe) * SAMPLE_BYTES, samples=True)  # one series
+    assert chunks.take() == (0.0, 9_999.0)  # asked as one request would be
+    assert chunks.answered((0.0, 9_999.0), 10_000 * SAMPLE_BYTES, samples=True)
+    assert chunks.take() is None
+
+
+def test_a_probe_is_kept_when_the_range_does_not_fit_or_was_refused() -> None:
+    big = Chunks(0.0, 99_999.0, 1.0, (60, 11_000), max_series=10_000)
+    probe = big.take()
+    assert probe is not None
+    assert big.answered(probe, _points(probe) * SAMPLE_BYTES, samples=True)  # 100,000 points
+    refused = Chunks(0.0, 9_999.0, 1.0, (60, 11_000), max_series=10_000)
+    probe = refused.take()
+    assert probe is not None
+    half = (probe[0], probe[0] + _points(probe) // 2 - 1)
+    refused.refused([half, (half[1] + 1, probe[1])])
+    assert refused.take() == half
+    assert refused.answered(half, _points(half) * SAMPLE_BYTES, samples=True)

@@ -46,7 +46,7 @@ def test_503_twice_then_200_succeeds(tmp_path: Path, prometheus: PrometheusServe
     with fault_proxy(prometheus.url, faults) as url:
         config = _handmade(tmp_path, url, retries=3)
         assert _run(config, tmp_path / "out", "--format", "md") == 0
-    # two 503s, then the answer to the first 128 points, then one for the other 1,312
+    # two 503s, then the answer to a probe of 128 points, then the whole day in one request
     assert faults.queries.count("tst_const") == 4
     assert _summary(tmp_path / "out")["const_min"]["status"] == "at_risk"
 

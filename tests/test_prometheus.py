@@ -94,7 +94,7 @@ def test_chunked_range_equals_one_coarser_request(prometheus: PrometheusServer) 
     # every minute exactly once, in order: nothing lost or repeated at the chunk edges
     assert np.array_equal(series.timestamps, first + step * np.arange(MINUTES))
     assert np.array_equal(series.values, np.arange(MINUTES, dtype=float))
-    # requests at a 5-minute step (128 points, then the other 160) predict every fifth sample
+    # at a 5-minute step (a probe, then all 288 points in one) every fifth sample is predicted
     single = _source(url=prometheus.url)
     coarse = single.query_range("tst_ramp", first, last - 4 * step, 5 * step)
     assert coarse.requests == 2
@@ -110,7 +110,8 @@ def test_chunked_demo_week_equals_one_request(prometheus: PrometheusServer) -> N
     small = _source(url=prometheus.url, max_points_per_request=3000)
     one = big.query_range(query, window.first_ts, window.last_ts, window.step_s)
     many = small.query_range(query, window.first_ts, window.last_ts, window.step_s)
-    # 10,080 points: 128 (sized for 10,000 series), then the rest in one, or in 3,000s
+    # 10,080 points: a probe of 128 (sized for 10,000 series), then the whole week in one (the
+    # probe dropped), or the rest in 3,000s
     assert (one.requests, many.requests) == (2, 5)
     assert [s.labels for s in one.series] == [s.labels for s in many.series]
     for a, b in zip(one.series, many.series, strict=True):
