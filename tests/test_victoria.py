@@ -259,3 +259,17 @@ def test_a_week_against_victoria_metrics(
     goal = json.loads((folder / "summary.json").read_text())["goals"][0]
     assert (goal["id"], goal["status"], goal["value"]) == ("ramp_mean", "met", 719.5)
     assert goal["coverage"] == 1
+
+
+@pytest.mark.usefixtures("no_slow_path")
+def test_with_default_sizes_a_sparse_series_is_answered_as_one_request(
+    tmp_path: Path, victoria: VictoriaServer
+) -> None:
+    """The first, small range (sized for 10,000 series) is a probe: the day fits one request,
+    so the probe's answer is dropped and the day asked whole. Kept, its edge would change what
+    VictoriaMetrics answers for an hourly series."""
+    query = 'tst_many{n="0000"}'
+    default = _day(tmp_path, victoria.url, query)
+    whole = _day(tmp_path, victoria.url, query, max_series=10)
+    assert (default.requests, whole.requests) == (2, 1)
+    _same(default, whole)
