@@ -13,6 +13,7 @@ Then, unless `--quick`, the older measures of bench/extra.py.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import sys
@@ -62,14 +63,15 @@ def bench_cases(names: list[str], trees: dict[str, Path], args: argparse.Namespa
             servers.url("demo")  # the demo data first: a new demo VERSION clears .demo/cache
         for case in (c for c in CASES if c.key in names):
             folder = Path(tmp) / f"case-{len(rows)}"
-            folder.mkdir()
-            if case.config:
-                write_config(folder, servers.url(case.data), case.config)
+            for tree in trees:  # a folder per tree: its own output, history and chart cache
+                (folder / tree).mkdir(parents=True)
+                if case.config:
+                    write_config(folder / tree, servers.url(case.data), case.config)
             runs = _runs(case, folder, trees, args)
             rows.append((case.name, len(runs["after"]), {n: _summary(r) for n, r in runs.items()}))
             print(f"  {case.name}: {rows[-1][1]} runs: " + _cells(rows[-1][2]), flush=True)
             if case.key == "default":
-                parts = floor_parts(servers.url("demo"), folder)
+                parts = floor_parts(servers.url("demo"), folder / "after")
     _table(rows, list(trees), parts)
 
 
@@ -84,7 +86,8 @@ def _runs(
         if done >= rounds:
             break
         for name, tree in trees.items():
-            runs[name].append(peak(case.command(folder), tree, args.max_rss_mb))
+            outcome, wall, rss = peak(case.command(folder / name), tree, args.max_rss_mb)
+            runs[name].append((_goal_errors(outcome, folder / name), wall, rss))
         if done == 0:
             first = [r[0] for r in runs.values()]
             if any(o.startswith("killed") for o, _, _ in first):
@@ -92,6 +95,19 @@ def _runs(
             elif any(w > args.long for _, w, _ in first):
                 rounds = min(rounds, args.long_repeat)
     return runs
+
+
+def _goal_errors(outcome: str, folder: Path) -> str:
+    """`outcome`, and if the run exited 0, the goals its summary.json marks as errors (a goal
+    the server refused is a failure of the case even though the report was written)."""
+    summary = folder / "out" / "week-01" / "summary.json"
+    if outcome != "exit 0" or not summary.exists():
+        return outcome
+    goals = json.loads(summary.read_text()).get("goals", [])
+    errors = [g for g in goals if g.get("status") == "error"]
+    if not errors:
+        return outcome
+    return f"exit 0, {len(errors)} goal error(s): {str(errors[0].get('message'))[:120]}"
 
 
 def _median(values: list[float]) -> float:
