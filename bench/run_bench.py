@@ -35,8 +35,8 @@ Row = tuple[str, int, dict[str, Summary]]  # case, runs per tree, summary per tr
 
 
 class Servers:
-    """One Prometheus per data set, started when a case first needs it, over a copy of the
-    cached blocks (Prometheus writes into its storage folder). Default flags apart from the
+    """One Prometheus per data set, started when a case first needs it, in a folder of its own
+    that links the cached blocks (Prometheus writes into its storage folder). Default flags but the
     listen address, the storage path and a retention of 100y (the data is dated in the past)."""
 
     def __init__(self, stack: ExitStack, tmp: Path) -> None:
@@ -69,7 +69,7 @@ def bench_cases(names: list[str], trees: dict[str, Path], args: argparse.Namespa
     parts: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         servers = Servers(stack, Path(tmp))
-        if "default" in names or any(c.data == "demo" for c in CASES if c.key in names):
+        if any(c.data == "demo" for c in CASES if c.key in names):
             servers.url("demo")  # the demo data first: a new demo VERSION clears .demo/cache
         for case in (c for c in CASES if c.key in names):
             folder = Path(tmp) / f"case-{len(rows)}"
