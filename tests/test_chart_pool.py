@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,3 +91,41 @@ def test_a_chart_worker_that_dies_is_an_error_not_a_hang(
     with pytest.raises(OutputError, match="a process drawing the charts stopped without an answer"):
         run(tmp_path, tmp_path / "out")
     assert not (tmp_path / "out" / "week-01").exists()
+
+
+RUN_THAT_GETS_KILLED = """
+import os, sys, time
+from pathlib import Path
+from pipeline.report.pool import Batch
+
+def work(path: Path) -> None:
+    path.write_text(str(os.getpid()))
+    time.sleep(120)
+
+folder = Path(sys.argv[1])
+Batch(work, [folder / "a", folder / "b"], "sleeping", 2).results()
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def test_the_workers_of_a_killed_run_die_with_it(tmp_path: Path) -> None:
+    """A killed run's workers would hold its files, the week lock among them, and keep the next
+    run of that week waiting."""
+    run = subprocess.Popen([sys.executable, "-c", RUN_THAT_GETS_KILLED, str(tmp_path)])
+    deadline = time.monotonic() + 60
+    while not ((tmp_path / "a").exists() and (tmp_path / "b").exists()):
+        assert run.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    workers = [int((tmp_path / name).read_text()) for name in ("a", "b")]
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    while any(_alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, "a worker outlived its run"
+        time.sleep(0.02)

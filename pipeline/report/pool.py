@@ -6,12 +6,16 @@ jobs reach them through the fork (the pool's initializer arguments are not pickl
 `fork`), so only a job's index and its result cross a pipe. Results come back in job order,
 the same as running the jobs in order. A job's exception is the caller's; a worker that dies
 breaks the pool at once (`BrokenProcessPool`), which becomes an `OutputError`, never a hang.
+A worker dies with the run: it holds the run's open files, the week lock among them, and a
+worker left behind by a killed run would keep the next run of that week waiting.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +28,7 @@ J = TypeVar("J")
 R = TypeVar("R")
 
 _adopted: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # in a worker: its batch
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def workers_for(jobs: int) -> int:
@@ -31,9 +36,19 @@ def workers_for(jobs: int) -> int:
     return max(1, min(jobs, len(os.sched_getaffinity(0))))
 
 
-def _adopt(work: Callable[[Any], Any], jobs: Sequence[Any]) -> None:
+def _adopt(work: Callable[[Any], Any], jobs: Sequence[Any], parent: int) -> None:
     global _adopted
     _adopted = (work, jobs)
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when the process (thread) that forked it ends."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the run ended before the line above
+        os._exit(1)
 
 
 def _run(index: int) -> Any:
@@ -56,7 +71,7 @@ class Batch(Generic[J, R]):
                 workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_adopt,
-                initargs=(work, self.jobs),
+                initargs=(work, self.jobs, os.getpid()),
             )
             self.futures = [self.pool.submit(_run, i) for i in range(len(self.jobs))]
 
