@@ -127,11 +127,9 @@ class PrometheusSource:
     ) -> QueryResult:
         """Run `query` at every step from first_ts to last_ts inclusive, in chunks. The next
         chunk is asked for while this one's answer is read into arrays and merged, then let go."""
-        settings = self.settings
-        floor = settings.min_points_per_request
-        points = (floor, settings.max_points_per_request)
-        chunks = Chunks(first_ts, last_ts, step_s, points, settings.max_series_per_goal)
-        merger = Merger(Grid(first_ts, last_ts, step_s), settings.max_series_per_goal)
+        floor, most = self.settings.min_points_per_request, self.settings.max_points_per_request
+        chunks = Chunks(first_ts, last_ts, step_s, (floor, most), self.settings.max_series_per_goal)
+        merger = Merger(Grid(first_ts, last_ts, step_s), self.settings.max_series_per_goal)
         connection = self._client()
         warnings: list[str] = []
         sent = 0
@@ -139,9 +137,8 @@ class PrometheusSource:
 
             def ask() -> _Asked | None:
                 bounds = chunks.take()
-                if bounds is None:
-                    return None
-                return bounds, fetcher.submit(self._get, connection, query, *bounds, step_s)
+                get = self._get
+                return bounds and (bounds, fetcher.submit(get, connection, query, *bounds, step_s))
 
             try:
                 asked = ask()
