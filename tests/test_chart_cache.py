@@ -115,6 +115,21 @@ def test_the_key_changes_with_the_drawing_code_and_libraries(
     assert goal_key(goal, results["q_up"], result.window) != before
 
 
+def test_a_matplotlibrc_changes_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+    chartcache.drawing_version.cache_clear()
+    plain = chartcache.drawing_version()
+    (tmp_path / "matplotlibrc").write_text("lines.linewidth: 4\n")  # where a run starts
+    chartcache.drawing_version.cache_clear()
+    here = chartcache.drawing_version()
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "matplotlibrc").write_text("axes.grid: False\n")
+    chartcache.drawing_version.cache_clear()
+    assert len({plain, here, chartcache.drawing_version()}) == 3
+    chartcache.drawing_version.cache_clear()
+
+
 def test_the_cache_keeps_the_most_recently_used_entries(tmp_path: Path) -> None:
     cache = ChartCache(tmp_path / "cache")
     source = tmp_path / "chart.png"

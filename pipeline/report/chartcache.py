@@ -4,8 +4,9 @@ A rerun of a week usually draws the same charts again. Each chart's key is a sha
 its figure is made of: for a goal, the goal's spec, status and message, the window, and the
 labels, timestamps and values of the series it draws; for the trend chart, the weeks' points
 and the thresholds. Into every key also go the source of the modules that draw (charts.py,
-png.py, formatting.py, text.py, chartdata.py, this file) and the versions of matplotlib, Pillow
-and numpy, so new drawing code or a new library never reuses an old picture.
+png.py, formatting.py, text.py, targets.py, chartdata.py, this file), the versions of
+matplotlib, Pillow and numpy, and any matplotlibrc matplotlib would read, so new drawing code, a
+new library or new settings never reuse an old picture.
 
 Entries live in `<output>/.cache/charts/<key>.png`, written atomically (a temporary file, then
 renamed). An entry is used only if it is a whole PNG whose every chunk checks against its CRC,
@@ -42,6 +43,7 @@ CACHE_DIR = ".cache/charts"  # under the output folder, beside the week folders
 MAX_ENTRIES = 1000  # ~50 KB each: a few weeks of a large sprint
 _STALE_TMP_S = 3600  # a temporary file this old was left by a killed run
 _DRAWING_CODE = ("charts.py", "png.py", "formatting.py", "chartdata.py", "chartcache.py")
+_SHARED = ("text.py", "targets.py")  # pipeline/: text cleaning, and the shading's target.mask
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -50,11 +52,29 @@ def drawing_version() -> bytes:
     """The drawing code and the libraries it draws with: part of every key."""
     digest = hashlib.sha256()
     here = Path(__file__).parent
-    for path in [*(here / name for name in _DRAWING_CODE), here.parent / "text.py"]:
+    for path in [*(here / name for name in _DRAWING_CODE), *(here.parent / n for n in _SHARED)]:
         digest.update(path.read_bytes())
     for package in ("matplotlib", "pillow", "numpy"):
         digest.update(f"{package}={version(package)};".encode())
+    for path in _matplotlibrc():  # a user's settings change the pictures too
+        with contextlib.suppress(OSError):
+            digest.update(str(path).encode() + b"\0" + path.read_bytes())
     return digest.digest()
+
+
+def _matplotlibrc() -> list[Path]:
+    """The matplotlibrc files matplotlib would read (without importing it: a fully cached week
+    never does): $MATPLOTLIBRC, ./matplotlibrc, and the one in its config folder."""
+    env = os.environ
+    config = Path(
+        env.get("MPLCONFIGDIR")
+        or Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "matplotlib"
+    )
+    found = [Path("matplotlibrc").resolve(), config / "matplotlibrc"]
+    if env.get("MATPLOTLIBRC"):
+        given = Path(env["MATPLOTLIBRC"])
+        found.append(given / "matplotlibrc" if given.is_dir() else given)
+    return found
 
 
 def _hasher(kind: str) -> hashlib._Hash:
