@@ -8,6 +8,7 @@ counts grid points that have a sample.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -74,7 +75,10 @@ def series_labels(item: object, index: int) -> Labels:
 def _number(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise TypeError
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # only an integer past float's range: inf, as json reads 1e400
+        return math.inf if int(value) > 0 else -math.inf
 
 
 def _samples(values: list[Any], labels: Labels) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

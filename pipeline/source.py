@@ -48,10 +48,16 @@ class _Connection:
     session: requests.Session
     seen: list[requests.Response]
     adapter: BoundedAdapter
+    abort: Abort  # stops this query's requests (and is set with the source's)
 
 
 _T = TypeVar("_T")
 _Asked = tuple[tuple[float, float], Future[requests.Response]]  # a range and its answer to come
+
+
+class _Unusable(Exception):
+    """Why the source is not usable, found in a request; `PrometheusSource._unusable` makes it
+    the run's failure once the query reads it (a request no one reads changes nothing)."""
 
 
 class _BadResponse(Exception):
@@ -116,24 +122,32 @@ class PrometheusSource:
             session=session,
             timeout=self.settings.timeout_s,  # type: ignore[arg-type,unused-ignore]
         )
-        adapter = BoundedAdapter(self.limits, self._abort)
+        abort = self._abort.child()
+        adapter = BoundedAdapter(self.limits, abort)
         # after the client, which mounts its own adapter on its URL
         for prefix in ("http://", "https://", self.settings.url):
             session.mount(prefix, adapter)
-        return _Connection(client, session, seen, adapter)
+        return _Connection(client, session, seen, adapter, abort)
 
     def query_range(
         self, query: str, first_ts: float, last_ts: float, step_s: float
     ) -> QueryResult:
-        """Run `query` at every step from first_ts to last_ts inclusive, in chunks. The next
-        chunk is asked for while this one's answer is read into arrays and merged, then let go."""
-        floor, most = self.settings.min_points_per_request, self.settings.max_points_per_request
-        chunks = Chunks(first_ts, last_ts, step_s, (floor, most), self.settings.max_series_per_goal)
-        merger = Merger(Grid(first_ts, last_ts, step_s), self.settings.max_series_per_goal)
+        """Run `query` at every step from first_ts to last_ts inclusive, in chunks."""
         connection = self._client()
-        warnings: list[str] = []
-        sent = 0
-        with connection.client, ThreadPoolExecutor(1) as fetcher:
+        try:
+            with connection.client:
+                return self._chunked(connection, query, Grid(first_ts, last_ts, step_s))
+        except _Unusable as exc:
+            raise self._unusable(str(exc)) from None
+
+    def _chunked(self, connection: _Connection, query: str, grid: Grid) -> QueryResult:
+        """The next chunk is asked for while this one's answer is read into arrays and merged,
+        then let go. Whatever ends the query stops the request still in flight."""
+        floor, most = self.settings.min_points_per_request, self.settings.max_points_per_request
+        step_s, limit = grid.step_s, self.settings.max_series_per_goal
+        chunks = Chunks(grid.first_ts, grid.last_ts, step_s, (floor, most), limit)
+        merger, warnings, sent = Merger(grid, limit), list[str](), 0
+        with ThreadPoolExecutor(1) as fetcher:
 
             def ask() -> _Asked | None:
                 bounds = chunks.take()
@@ -168,8 +182,10 @@ class PrometheusSource:
                     del response, body, answer  # let this answer go before the next comes
                 series = merger.series()
             except (Malformed, TooManySeries) as exc:
-                limit = isinstance(exc, TooManySeries)
-                return QueryResult(query, error=str(exc), rejected=limit, requests=sent)
+                limit_hit = isinstance(exc, TooManySeries)
+                return QueryResult(query, error=str(exc), rejected=limit_hit, requests=sent)
+            finally:
+                connection.abort.set()  # a chunk asked but no longer wanted
         return QueryResult(query, series, warnings=tuple(dict.fromkeys(warnings)), requests=sent)
 
     def instant_series(self, query: str) -> QueryResult:
@@ -178,6 +194,8 @@ class PrometheusSource:
         client = connection.client
         try:
             data = self._call(connection, lambda: client.custom_query(query))
+        except _Unusable as exc:
+            raise self._unusable(str(exc)) from None
         except _BadResponse as exc:
             return QueryResult(query=query, error=str(exc), rejected=exc.rejected, requests=1)
         finally:
@@ -235,18 +253,18 @@ class PrometheusSource:
                 rejected=True,
             ) from None
         except requests.exceptions.TooManyRedirects as exc:
-            raise self._unusable(redirect_reason(exc.response)) from None
+            raise _Unusable(redirect_reason(exc.response)) from None
         except requests.exceptions.SSLError as exc:
-            raise self._unusable(tls_reason(exc)) from None
+            raise _Unusable(tls_reason(exc)) from None
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             reason = failure_reason(exc, self.settings.timeout_s)
-            raise self._unusable(f"{reason} ({adapter.tries} tries)") from None
+            raise _Unusable(f"{reason} ({adapter.tries} tries)") from None
         except requests.exceptions.ContentDecodingError:
-            raise self._unusable("the answer could not be decompressed") from None
+            raise _Unusable("the answer could not be decompressed") from None
         except requests.exceptions.JSONDecodeError:
             pass  # judged below, with the response
         except requests.exceptions.RequestException as exc:
-            raise self._unusable(f"{type(exc).__name__} ({adapter.tries} tries)") from None
+            raise _Unusable(f"{type(exc).__name__} ({adapter.tries} tries)") from None
         except (PrometheusApiClientException, ValueError, KeyError, TypeError):
             pass  # NotAnswer too
         seen = connection.seen
@@ -257,7 +275,7 @@ class PrometheusSource:
         gets the server's message."""
         judgement = judge(response, tries, self._auth_key)
         if judgement.verdict is Verdict.UNUSABLE:
-            return self._unusable(judgement.message)
+            return _Unusable(judgement.message)
         return _BadResponse(judgement.message, rejected=judgement.verdict is Verdict.REJECTED)
 
     def _unusable(self, reason: str) -> SourceUnavailable:

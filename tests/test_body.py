@@ -155,3 +155,15 @@ def test_any_answer_reads_the_same_both_ways(
 ) -> None:
     body = _body([{"metric": m, "values": [list(v) for v in vs]} for m, vs in series])
     _same(read_answer(body), _slow(body))
+
+
+def test_deep_nesting_and_huge_integers_read_as_json_would() -> None:
+    deep = _body([{"metric": {"a": "b"}, "values": [[1, "2"]]}]).replace(
+        b'"metric":{"a":"b"}', b'"metric":{"a":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    )
+    with pytest.raises(NotAnswer):  # judged by its HTTP answer, not a crash of the run
+        read_answer(deep)
+    huge = _body([{"metric": {}, "values": [[10**400, "1"], [-(10**400), "2"], [1, "3"]]}])
+    _same(read_answer(huge), _slow(huge))
+    ((_, ts, _),) = read_answer(huge).series
+    assert ts.tolist() == [np.inf, -np.inf, 1.0]
