@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-import pytest
 import requests
 
-from pipeline.demo.promserver import free_port
+from pipeline.demo.promserver import free_port, start_daemon, stop_process
+from tests.parts import installed
 
 BINARY = "victoria-metrics"
-
-
-def require_victoria() -> str:
-    """The binary's path; a skip when it is missing, a failure under CI=true."""
-    path = shutil.which(BINARY)
-    if path is None:
-        reason = f"{BINARY} not installed (apt-get install victoria-metrics)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}: integration tests must run, not skip")
-        pytest.skip(reason)
-    return path
 
 
 def milliseconds(text: str) -> str:
@@ -54,30 +40,15 @@ class VictoriaServer:
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> VictoriaServer:
-        with open(self.log_path, "wb") as log:
-            self._process = subprocess.Popen(
-                [
-                    self.binary,
-                    f"-httpListenAddr=127.0.0.1:{self.port}",
-                    f"-storageDataPath={self.storage}",
-                    "-retentionPeriod=100y",  # the handmade day is in the past
-                    "-search.disableCache",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"victoria-metrics exited at start; see {self.log_path}")
-            try:
-                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"victoria-metrics did not become ready; see {self.log_path}")
+        argv = [
+            self.binary,
+            f"-httpListenAddr=127.0.0.1:{self.port}",
+            f"-storageDataPath={self.storage}",
+            "-retentionPeriod=100y",  # the handmade day is in the past
+            "-search.disableCache",
+        ]
+        self._process = start_daemon(argv, self.log_path, f"{self.url}/health", BINARY)
+        return self
 
     def load(self, prometheus_text: str) -> None:
         """Import Prometheus text (millisecond timestamps) and flush it, so queries see it."""
@@ -89,13 +60,7 @@ class VictoriaServer:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after 10 s."""
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        stop_process(self._process)
         self._process = None
 
     def __exit__(
@@ -110,7 +75,7 @@ class VictoriaServer:
 def victoria_server(root: Path, prometheus_text: str) -> Iterator[VictoriaServer]:
     """A started VictoriaMetrics under `root` holding `prometheus_text` (seconds timestamps);
     the body of a fixture."""
-    binary = require_victoria()
+    (binary,) = installed("victoria-metrics", BINARY)
     with VictoriaServer(binary, root / "storage", root / "victoria.log") as server:
         server.load(milliseconds(prometheus_text))
         yield server
