@@ -23,7 +23,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 unit: setup
-	$(PY) -m pytest -m "not prometheus"
+	$(PY) -m pytest -m "not prometheus and not victoria"
 
 golden: setup
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_golden.py

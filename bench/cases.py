@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from data import RANGE_START, SERIES_COUNT, SERIES_START  # bench/data.py, next to this file
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK_START = 1793577600  # 2026-11-02T00:00:00Z, week 1 of the demo sprint
@@ -34,6 +35,12 @@ class Case:
     name: str
     command: Callable[[Path], list[str]]  # the case's folder -> argv
     config: Callable[[dict[str, Any]], dict[str, Any]] | None  # the demo config -> the case's
+    data: str = "demo"  # the Prometheus it reads: the demo's, or a set of bench/data.py
+
+    @property
+    def key(self) -> str:
+        """What `--cases` names it by: `series 1000` for `series 1,000 (...)`."""
+        return self.name.split(" (")[0].replace(",", "")
 
 
 def _demo() -> dict[str, Any]:
@@ -72,10 +79,10 @@ def more_goals(count: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
                     query=f"({goal['query']}) + {rounds} - {rounds}",
                 )
             made.append(goal)
-        rounds = range((count + len(goals) - 1) // len(goals))
+        copies = range((count + len(goals) - 1) // len(goals))
         ids = {g["id"] for g in made}
         for agent in config["agents"]:
-            owned = [f"{g}_{r}" if r else g for r in rounds for g in agent["goals"]]
+            owned = [f"{g}_{r}" if r else g for r in copies for g in agent["goals"]]
             agent["goals"] = [g for g in owned if g in ids]
         config["goals"] = made
         return config
@@ -102,6 +109,69 @@ def run_command(folder: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def _bench_config(goals: list[dict[str, Any]], start: int, days: int) -> dict[str, Any]:
+    """A config of its own (no demo goals): `goals`, all one agent's, a sprint of `days`-day
+    weeks at 1 m from `start`, timeout generous, no retries (a failure shows as it is)."""
+    agents = [{"id": "agent", "name": "Agent", "goals": [g["id"] for g in goals]}]
+    day = time.strftime("%Y-%m-%d", time.gmtime(start))
+    return {
+        "prometheus": {"url": "", "timeout_s": 120, "retries": 0, "max_series_per_goal": 10_000},
+        "sprint": {
+            "name": "Bench",
+            "start": day,
+            "week_days": days,
+            "timezone": "UTC",
+            "step": "1m",
+        },
+        "scoring": {"categories": {"technical": {"weight": 1}}},
+        "goals": goals,
+        "agents": agents,
+        "report": {"formats": ["md"]},
+    }
+
+
+def many_series(count: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """One goal whose query answers `count` series of bench/data.py's `series` set (each
+    10,080 samples at 1 m over week 1), scored by their p95."""
+    digits = len(str(count - 1))
+    query = (
+        "bench_series"
+        if count == SERIES_COUNT
+        else f'bench_series{{customer=~"c{"0" * (5 - digits)}[0-9]{{{digits}}}"}}'
+    )
+    assert count == SERIES_COUNT or count == 10**digits, "a power of ten, or all of them"
+    goal = {"id": "many", "name": "Many series", "category": "technical", "query": query,
+            "unit": "ms", "aggregate": "p95", "target": "< 120", "warning": "< 130"}  # fmt: skip
+
+    def change(_: dict[str, Any]) -> dict[str, Any]:
+        return _bench_config([goal], SERIES_START, 7)
+
+    return change
+
+
+RANGE_GOALS = [
+    {"id": "latency", "name": "Latency p95", "category": "technical", "unit": "ms",
+     "query": "bench_range_latency_ms", "aggregate": "p95", "target": "< 130", "warning": "< 150"},
+    {"id": "throughput", "name": "Throughput", "category": "technical", "unit": "events/s",
+     "query": "sum(rate(bench_range_events_total[5m]))", "aggregate": "mean",
+     "target": ">= 3000", "warning": ">= 2500"},
+    {"id": "uptime", "name": "Uptime", "category": "technical", "unit": "%",
+     "query": "avg(bench_range_up) * 100", "aggregate": "mean", "target": "> 99.9",
+     "warning": ">= 99.5"},
+    {"id": "score", "name": "Score", "category": "technical", "unit": "%",
+     "query": "bench_range_score", "aggregate": "last", "target": "> 90", "warning": ">= 85"},
+]  # fmt: skip
+
+
+def long_week(days: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Four goals (11 series) over a `days`-day week 1 at 1 m, from bench/data.py's `range` set."""
+
+    def change(_: dict[str, Any]) -> dict[str, Any]:
+        return _bench_config(deepcopy(RANGE_GOALS), RANGE_START, days)
+
+    return change
+
+
 def _same(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
@@ -125,6 +195,12 @@ CASES = [
     Case("agents 64", run_command, more_agents(64)),
     Case("goals 40", run_command, more_goals(40)),
     Case("goals 160", run_command, more_goals(160)),
+    Case("series 100 (1 goal, 1 week at 1m)", run_command, many_series(100), "series"),
+    Case("series 1,000", run_command, many_series(1000), "series"),
+    Case("series 5,000 (50.4 M samples)", run_command, many_series(5000), "series"),
+    Case("range 7 (days at 1m, 4 goals, 11 series)", run_command, long_week(7), "range"),
+    Case("range 30", run_command, long_week(30), "range"),
+    Case("range 90", run_command, long_week(90), "range"),
 ]
 
 

@@ -71,19 +71,35 @@ def main() -> None:
 
 
 def serve(body: bytes) -> None:
-    """Answer every GET with `body` (JSON) until killed; the URL goes to stdout first."""
+    """Answer each range query with the samples of `body` (a range answer) inside the range
+    asked, as Prometheus would (the pipeline asks in chunks), until killed; the URL goes to
+    stdout first."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlsplit
+
+    series = json.loads(body)["data"]["result"]
+
+    def answer(start: float, end: float) -> bytes:
+        result = [
+            {"metric": s["metric"], "values": [v for v in s["values"] if start <= v[0] <= end]}
+            for s in series
+        ]
+        kept = [r for r in result if r["values"]]
+        document = {"status": "success", "data": {"resultType": "matrix", "result": kept}}
+        return json.dumps(document, separators=(",", ":")).encode()
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
 
         def do_GET(self) -> None:
+            asked = parse_qs(urlsplit(self.path).query)
+            data = answer(float(asked["start"][0]), float(asked["end"][0]))
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(data)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)

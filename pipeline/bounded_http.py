@@ -60,7 +60,7 @@ class Abort:
     def __init__(self) -> None:
         self._event = threading.Event()
         self._lock = threading.Lock()
-        self._watches: set[_Watch] = set()
+        self._watches: set[_Watch | _Follower] = set()
 
     def set(self) -> None:
         """Stop every attempt now and refuse new ones."""
@@ -70,6 +70,13 @@ class Abort:
         for watch in watches:
             watch.fire()
 
+    def child(self) -> Abort:
+        """An Abort set with this one, that can also be set alone (one query's requests)."""
+        child = Abort()
+        if not self._add(_Follower(child)):
+            child.set()
+        return child
+
     def is_set(self) -> bool:
         """Whether set() was called."""
         return self._event.is_set()
@@ -78,16 +85,26 @@ class Abort:
         """Sleep up to `seconds`; True (at once) when set."""
         return self._event.wait(seconds)
 
-    def _add(self, watch: _Watch) -> bool:
+    def _add(self, watch: _Watch | _Follower) -> bool:
         with self._lock:
             if self._event.is_set():
                 return False
             self._watches.add(watch)
             return True
 
-    def _remove(self, watch: _Watch) -> None:
+    def _remove(self, watch: _Watch | _Follower) -> None:
         with self._lock:
             self._watches.discard(watch)
+
+
+class _Follower:
+    """Sets a child Abort when its parent is set."""
+
+    def __init__(self, child: Abort) -> None:
+        self.child = child
+
+    def fire(self) -> None:
+        self.child.set()
 
 
 class _Watch:

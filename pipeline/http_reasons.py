@@ -6,8 +6,9 @@ import re
 
 import requests
 
+from pipeline.answers import status_text
 from pipeline.bounded_http import DeadlineExceeded
-from pipeline.text import cap, one_line
+from pipeline.text import cap, mask_url, one_line
 
 
 def tls_reason(exc: requests.exceptions.SSLError) -> str:
@@ -36,3 +37,22 @@ def failure_reason(exc: requests.exceptions.RequestException, timeout_s: float) 
         if needle in text:
             return reason
     return "connection failed"
+
+
+def size_text(count: int) -> str:
+    """`256 MiB`: a byte count in the largest unit that divides it."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= size and count % size == 0:
+            return f"{count // size:,} {unit}"
+    return f"{count:,} bytes"
+
+
+def redirect_reason(response: requests.Response | None) -> str:
+    """A redirect, where it went and what to do: redirects are not followed."""
+    if response is None:
+        return "redirected"
+    where = one_line(cap(mask_url(response.headers.get("Location", "")), 200))
+    return (
+        f"{status_text(response)}, redirected to {where or 'nowhere'} "
+        "(redirects are not followed: set prometheus.url to the final address)"
+    )

@@ -22,11 +22,11 @@ from pipeline.junit import junit_xml
 from pipeline.metrics import publish_week
 from pipeline.model import QueryResult, WeekResult
 from pipeline.output import replace_text, week_lock
-from pipeline.query import query_all
+from pipeline.query import query_all, require_usable
 from pipeline.report.write import AgentFiles, write_week
 from pipeline.scoring import score_week
 from pipeline.settings import Settings
-from pipeline.source import MetricsSource, PrometheusSource, require_usable
+from pipeline.source import MetricsSource, PrometheusSource
 from pipeline.trend import Trend, build_trend
 from pipeline.window import current_week, week_window
 

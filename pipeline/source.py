@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import numpy as np
 import requests
 from prometheus_api_client import PrometheusConnect
 from prometheus_api_client.exceptions import PrometheusApiClientException
 
-from pipeline.answers import Verdict, judge, status_text
+from pipeline.answers import Verdict, judge
+from pipeline.body import Answer, NotAnswer, read_answer
 from pipeline.bounded_http import (
     Abort,
     Aborted,
@@ -21,12 +23,12 @@ from pipeline.bounded_http import (
     ResponseTooLarge,
 )
 from pipeline.errors import SourceUnavailable
-from pipeline.http_reasons import failure_reason, tls_reason
+from pipeline.http_reasons import failure_reason, redirect_reason, size_text, tls_reason
 from pipeline.model import QueryResult, Series
-from pipeline.parse import Grid, Malformed, TooManySeries, parse_range
-from pipeline.ranges import chunk_bounds, split_refused, too_many_text
+from pipeline.parse import Grid, Malformed, Merger, TooManySeries
+from pipeline.ranges import Chunks, split_refused, too_many_text
 from pipeline.settings import SourceSettings
-from pipeline.text import cap, mask_url, one_line
+from pipeline.text import mask_url
 
 
 class MetricsSource(Protocol):
@@ -37,35 +39,33 @@ class MetricsSource(Protocol):
     ) -> QueryResult: ...
 
 
+@dataclass(frozen=True)
+class _Connection:
+    """What one query's requests go through: a client, its session, the answers seen (the last
+    is judged when it is not a result) and the adapter that bounds each request."""
+
+    client: PrometheusConnect
+    session: requests.Session
+    seen: list[requests.Response]
+    adapter: BoundedAdapter
+    abort: Abort  # stops this query's requests (and is set with the source's)
+
+
+_T = TypeVar("_T")
+_Asked = tuple[tuple[float, float], Future[requests.Response]]  # a range and its answer to come
+
+
+class _Unusable(Exception):
+    """Why the source is not usable, found in a request; `PrometheusSource._unusable` makes it
+    the run's failure once the query reads it (a request no one reads changes nothing)."""
+
+
 class _BadResponse(Exception):
     """The server answered, but not with a usable query result for this goal."""
 
     def __init__(self, message: str, rejected: bool = False) -> None:
         super().__init__(message)
         self.rejected = rejected  # the server refused the query itself (bad PromQL, limits)
-
-
-def require_usable(results: Iterable[QueryResult], url: str, expect_data: bool = False) -> None:
-    """SourceUnavailable when every query got malformed data (not a rejected query), or, with
-    `expect_data`, when every query answered with no series at all.
-
-    No series anywhere is what a wrong tenant header, the wrong server or data past its
-    retention look like; a report of every goal at 0 would replace last night's good one.
-    """
-    results = list(results)
-    if not results:
-        return
-    if all(r.error and not r.rejected for r in results):
-        raise SourceUnavailable(
-            f"Prometheus at {mask_url(url)} answered, but no query got a usable response: "
-            f"{results[0].error}"
-        )
-    if expect_data and all(not r.error and not r.series for r in results):
-        raise SourceUnavailable(
-            f"Prometheus at {mask_url(url)} answered, but every query returned no series in the "
-            "window: check prometheus.url, prometheus.headers (a tenant) and the server's "
-            "retention; nothing was replaced"
-        )
 
 
 class PrometheusSource:
@@ -104,13 +104,13 @@ class PrometheusSource:
         self._lock = threading.Lock()
         self._failure: SourceUnavailable | None = None
 
-    def _client(self) -> tuple[PrometheusConnect, list[requests.Response], BoundedAdapter]:
+    def _client(self) -> _Connection:
         # One client (and session) per query: sessions are not shared between threads, and
-        # the response hook lets us read `warnings`, which custom_query_range drops.
+        # the response hook keeps the last answer, to judge it when it is not a result.
         seen: list[requests.Response] = []
         session = requests.Session()
         session.verify = self.settings.verify_tls
-        session.max_redirects = 0  # a redirect is reported, not followed (see _redirected)
+        session.max_redirects = 0  # a redirect is reported, not followed (see redirect_reason)
         if not self.settings.compress:  # prometheus.compression
             session.headers["Accept-Encoding"] = "identity"
         session.hooks["response"].append(lambda r, *a, **k: seen.append(r))
@@ -122,60 +122,80 @@ class PrometheusSource:
             session=session,
             timeout=self.settings.timeout_s,  # type: ignore[arg-type,unused-ignore]
         )
-        adapter = BoundedAdapter(self.limits, self._abort)
+        abort = self._abort.child()
+        adapter = BoundedAdapter(self.limits, abort)
         # after the client, which mounts its own adapter on its URL
         for prefix in ("http://", "https://", self.settings.url):
             session.mount(prefix, adapter)
-        return client, seen, adapter
+        return _Connection(client, session, seen, adapter, abort)
 
     def query_range(
         self, query: str, first_ts: float, last_ts: float, step_s: float
     ) -> QueryResult:
-        """Run `query` at every step from first_ts to last_ts inclusive; merge the chunks."""
-        chunks = chunk_bounds(first_ts, last_ts, step_s, self.settings.max_points_per_request)
-        client, seen, adapter = self._client()
-        parts: list[object] = []
-        warnings: list[str] = []
-        sent = 0
+        """Run `query` at every step from first_ts to last_ts inclusive, in chunks."""
+        connection = self._client()
         try:
-            while chunks:
-                start, end = chunks.pop(0)
-                seen.clear()
-                sent += 1
-                try:
-                    parts.append(self._fetch(client, seen, adapter, query, start, end, step_s))
-                except _BadResponse as exc:
-                    halves = split_refused(
-                        str(exc), start, end, step_s, self.settings.min_points_per_request
-                    )
-                    if halves is None:
-                        error = too_many_text(str(exc), self.settings.min_points_per_request)
-                        return QueryResult(
-                            query=query, error=error, rejected=exc.rejected, requests=sent
-                        )
-                    chunks[:0] = halves
-                    continue
-                warnings.extend(_warnings(seen))
-        finally:
-            client.close()
-        grid = Grid(first_ts, last_ts, step_s)
-        try:
-            series = parse_range(parts, grid, self.settings.max_series_per_goal)
-        except (Malformed, TooManySeries) as exc:
-            limit = isinstance(exc, TooManySeries)
-            return QueryResult(query=query, error=str(exc), rejected=limit, requests=sent)
-        return QueryResult(
-            query=query,
-            series=series,
-            warnings=tuple(dict.fromkeys(warnings)),
-            requests=sent,
-        )
+            with connection.client:
+                return self._chunked(connection, query, Grid(first_ts, last_ts, step_s))
+        except _Unusable as exc:
+            raise self._unusable(str(exc)) from None
+
+    def _chunked(self, connection: _Connection, query: str, grid: Grid) -> QueryResult:
+        """The next chunk is asked for while this one's answer is read into arrays and merged,
+        then let go. Whatever ends the query stops the request still in flight."""
+        floor, most = self.settings.min_points_per_request, self.settings.max_points_per_request
+        step_s, limit = grid.step_s, self.settings.max_series_per_goal
+        chunks = Chunks(grid.first_ts, grid.last_ts, step_s, (floor, most), limit)
+        merger, warnings, sent = Merger(grid, limit), list[str](), 0
+        with ThreadPoolExecutor(1) as fetcher:
+
+            def ask() -> _Asked | None:
+                bounds = chunks.take()
+                get = self._get
+                return bounds and (bounds, fetcher.submit(get, connection, query, *bounds, step_s))
+
+            try:
+                asked = ask()
+                while asked:
+                    (bounds, future), asked = asked, None
+                    sent += 1
+                    try:
+                        response = future.result()
+                        body = response.content
+                        keep = chunks.answered(bounds, len(body), b'"values":[[' in body)
+                        asked = ask()
+                        if not keep:
+                            continue  # a probe: the whole range is asked instead
+                        answer = self._read(connection, response)
+                    except _BadResponse as exc:
+                        halves = split_refused(str(exc), *bounds, step_s, floor)
+                        if halves is None:
+                            error = too_many_text(str(exc), floor)
+                            return QueryResult(
+                                query, error=error, rejected=exc.rejected, requests=sent
+                            )
+                        chunks.refused(halves)
+                        asked = asked or ask()
+                        continue
+                    merger.add(answer.series)
+                    warnings.extend(answer.warnings)
+                    del response, body, answer  # let this answer go before the next comes
+                series = merger.series()
+            except (Malformed, TooManySeries) as exc:
+                limit_hit = isinstance(exc, TooManySeries)
+                return QueryResult(query, error=str(exc), rejected=limit_hit, requests=sent)
+            finally:
+                connection.abort.set()  # a chunk asked but no longer wanted
+        return QueryResult(query, series, warnings=tuple(dict.fromkeys(warnings)), requests=sent)
 
     def instant_series(self, query: str) -> QueryResult:
         """Evaluate `query` once, now; the result holds how many series it returned."""
-        client, seen, adapter = self._client()
+        connection = self._client()
+        client = connection.client
         try:
-            data = self._call(client, seen, adapter, lambda: client.custom_query(query))
+            data = self._call(connection, lambda: client.custom_query(query))
+        except _Unusable as exc:
+            raise self._unusable(str(exc)) from None
         except _BadResponse as exc:
             return QueryResult(query=query, error=str(exc), rejected=exc.rejected, requests=1)
         finally:
@@ -185,67 +205,78 @@ class PrometheusSource:
             return QueryResult(query=query, error=error, requests=1)
         empty = np.empty(0)
         found = tuple(Series((), empty, empty) for _ in data)
-        return QueryResult(query=query, series=found, warnings=tuple(_warnings(seen)), requests=1)
+        return QueryResult(query=query, series=found, requests=1)
 
-    def _fetch(
-        self,
-        client: PrometheusConnect,
-        seen: list[requests.Response],
-        adapter: BoundedAdapter,
-        query: str,
-        start: float,
-        end: float,
-        step_s: float,
-    ) -> object:
-        return self._call(
-            client,
-            seen,
-            adapter,
-            lambda: client.custom_query_range(
-                query,
-                start_time=datetime.fromtimestamp(start, UTC),
-                end_time=datetime.fromtimestamp(end, UTC),
-                step=f"{step_s:g}",
-            ),
-        )
+    def _get(
+        self, connection: _Connection, query: str, start: float, end: float, step_s: float
+    ) -> requests.Response:
+        """One range request (in the fetching thread): a 200 answer, else the judgement of it."""
+        params = {"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}"}
 
-    def _call(
-        self,
-        client: PrometheusConnect,
-        seen: list[requests.Response],
-        adapter: BoundedAdapter,
-        request: Callable[[], Any],
-    ) -> Any:
-        """Make one API call; map failures to SourceUnavailable or _BadResponse."""
+        def request() -> requests.Response:
+            connection.seen.clear()  # the answer before this one is let go
+            response = connection.session.get(
+                f"{connection.client.url}/api/v1/query_range",
+                params={**params, "step": f"{step_s:g}"},
+                headers=self._headers,
+                auth=self._auth,
+                timeout=self.settings.timeout_s,
+            )
+            if response.status_code != 200:
+                raise NotAnswer
+            return response
+
+        return self._call(connection, request)
+
+    def _read(self, connection: _Connection, response: requests.Response) -> Answer:
+        """A 200 answer's body read once into arrays (prometheus-api-client's
+        custom_query_range would make a Python object of every sample, ~150 bytes each)."""
+        try:
+            return read_answer(response.content)
+        except NotAnswer:
+            raise self._judged(response, connection.adapter.tries) from None
+
+    def _call(self, connection: _Connection, request: Callable[[], _T]) -> _T:
+        """Make one API call; map failures to SourceUnavailable or _BadResponse. Malformed (an
+        answer whose data cannot be read) goes through, for that goal's error."""
+        adapter = connection.adapter
         try:
             return request()
+        except Malformed:
+            raise
         except Aborted:
             raise self._stopped() from None
         except ResponseTooLarge:
             raise _BadResponse(
-                f"the answer is larger than {_size(self.limits.max_bytes)} "
+                f"the answer is larger than {size_text(self.limits.max_bytes)} "
                 "(raise prometheus.max_response_bytes to allow more)",
                 rejected=True,
             ) from None
         except requests.exceptions.TooManyRedirects as exc:
-            raise self._unusable(_redirected(exc.response)) from None
+            raise _Unusable(redirect_reason(exc.response)) from None
         except requests.exceptions.SSLError as exc:
-            raise self._unusable(tls_reason(exc)) from None
+            raise _Unusable(tls_reason(exc)) from None
         except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
             reason = failure_reason(exc, self.settings.timeout_s)
-            raise self._unusable(f"{reason} ({adapter.tries} tries)") from None
+            raise _Unusable(f"{reason} ({adapter.tries} tries)") from None
         except requests.exceptions.ContentDecodingError:
-            raise self._unusable("the answer could not be decompressed") from None
+            raise _Unusable("the answer could not be decompressed") from None
         except requests.exceptions.JSONDecodeError:
             pass  # judged below, with the response
         except requests.exceptions.RequestException as exc:
-            raise self._unusable(f"{type(exc).__name__} ({adapter.tries} tries)") from None
+            raise _Unusable(f"{type(exc).__name__} ({adapter.tries} tries)") from None
         except (PrometheusApiClientException, ValueError, KeyError, TypeError):
-            pass
-        judgement = judge(seen[-1] if seen else None, adapter.tries, self._auth_key)
+            pass  # NotAnswer too
+        seen = connection.seen
+        raise self._judged(seen[-1] if seen else None, adapter.tries)
+
+    def _judged(self, response: requests.Response | None, tries: int) -> Exception:
+        """What an answer that is not a result means: the source is unusable, or this goal
+        gets the server's message."""
+        judgement = judge(response, tries, self._auth_key)
         if judgement.verdict is Verdict.UNUSABLE:
-            raise self._unusable(judgement.message)
-        raise _BadResponse(judgement.message, rejected=judgement.verdict is Verdict.REJECTED)
+            return _Unusable(judgement.message)
+        return _BadResponse(judgement.message, rejected=judgement.verdict is Verdict.REJECTED)
 
     def _unusable(self, reason: str) -> SourceUnavailable:
         """The source is not usable: remember why, and stop the other queries."""
@@ -259,32 +290,3 @@ class PrometheusSource:
     def _stopped(self) -> SourceUnavailable:
         with self._lock:
             return SourceUnavailable(str(self._failure or "the source was found unusable"))
-
-
-def _size(count: int) -> str:
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if count >= size and count % size == 0:
-            return f"{count // size:,} {unit}"
-    return f"{count:,} bytes"
-
-
-def _redirected(response: requests.Response | None) -> str:
-    if response is None:
-        return "redirected"
-    where = one_line(cap(mask_url(response.headers.get("Location", "")), 200))
-    return (
-        f"{status_text(response)}, redirected to {where or 'nowhere'} "
-        "(redirects are not followed: set prometheus.url to the final address)"
-    )
-
-
-def _warnings(seen: list[requests.Response]) -> list[str]:
-    for response in reversed(seen):
-        if b'"warnings"' not in response.content:
-            return []  # parsing a large answer twice only to find nothing would be a waste
-        try:
-            found = response.json().get("warnings") or []
-        except (ValueError, AttributeError):
-            return []
-        return [one_line(cap(str(w))) for w in found]
-    return []

@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.config import load_config
+from pipeline.query import require_usable
 from pipeline.rules import promtool_check, rules_yaml
-from pipeline.source import PrometheusSource, require_usable
+from pipeline.source import PrometheusSource
 from pipeline.table import cell
 from pipeline.text import cap
 

@@ -9,6 +9,8 @@ command -v prometheus >/dev/null || need+=(prometheus)
 command -v promtool >/dev/null || need+=(prometheus)
 # the metrics tests push to a real Pushgateway
 command -v prometheus-pushgateway >/dev/null || need+=(prometheus-pushgateway)
+# the query-path tests also run against a real VictoriaMetrics (tests/victoria.py)
+command -v victoria-metrics >/dev/null || need+=(victoria-metrics)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v openssl >/dev/null || need+=(openssl)  # the e-mail tests make a certificate
 command -v chromium >/dev/null || need+=(chromium)  # the report site's tests load it in a browser
@@ -23,9 +25,9 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
-  # The Debian packages may start a system Prometheus (:9090) and Pushgateway (:9091); the demo
-  # and tests run their own.
-  for service in prometheus prometheus-pushgateway; do
+  # The Debian packages may start a system Prometheus (:9090), Pushgateway (:9091) and
+  # VictoriaMetrics (:8428); the demo and tests run their own.
+  for service in prometheus prometheus-pushgateway victoria-metrics; do
     if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then
       $sudo systemctl stop "$service" || true
     fi

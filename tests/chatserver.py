@@ -51,11 +51,14 @@ def chat_receiver(status: int = 200, delay_s: float = 0.0) -> Iterator[Receiver]
             if receiver.drip_s:
                 self._drip(receiver.drip_s)
                 return
-            self.send_response(receiver.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
+            try:
+                self.send_response(receiver.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+            except OSError:
+                pass  # the poster stopped waiting (its deadline): nothing to tell it, nor stderr
 
         def _drip(self, every_s: float) -> None:
             self.send_response(200)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,25 +12,15 @@ from pipeline.demo.generate import demo_series
 from pipeline.demo.openmetrics import write_openmetrics
 from pipeline.demo.promserver import PrometheusServer, backfill
 from tests.handmade import handmade_openmetrics
+from tests.parts import installed
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _missing_prometheus() -> str | None:
-    missing = [t for t in ("prometheus", "promtool") if shutil.which(t) is None]
-    return (
-        f"{' and '.join(missing)} not installed (apt-get install prometheus)" if missing else None
-    )
 
 
 @pytest.fixture(scope="session")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
     """A real Prometheus with the three demo weeks and the handmade series backfilled."""
-    reason = _missing_prometheus()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}: integration tests must run, not skip")
-        pytest.skip(reason)
+    installed("prometheus", "prometheus", "promtool")
     root = tmp_path_factory.mktemp("prometheus")
     source = root / "data.om"
     with open(source, "w") as out:

@@ -17,20 +17,11 @@ from typing import Any
 import pytest
 import requests
 
-from pipeline.demo.promserver import PrometheusServer, free_port
+from pipeline.demo.promserver import PrometheusServer, free_port, start_daemon, stop_process
+from tests.parts import installed
 
 BINARY = "prometheus-pushgateway"
 SCRAPE_INTERVAL_S = 1
-
-
-def _require_pushgateway() -> str:
-    path = shutil.which(BINARY)
-    if path is None:
-        reason = f"{BINARY} not installed (apt-get install prometheus-pushgateway)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}: integration tests must run, not skip")
-        pytest.skip(reason)
-    return path
 
 
 class PushgatewayServer:
@@ -44,28 +35,9 @@ class PushgatewayServer:
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> PushgatewayServer:
-        with open(self.log_path, "wb") as log:
-            self._process = subprocess.Popen(
-                [
-                    self.binary,
-                    f"--web.listen-address=127.0.0.1:{self.port}",
-                    "--persistence.file=",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"the Pushgateway exited at start; see {self.log_path}")
-            try:
-                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        self.__exit__(None, None, None)
-        raise RuntimeError("the Pushgateway did not become ready within 30 s")
+        argv = [self.binary, f"--web.listen-address=127.0.0.1:{self.port}", "--persistence.file="]
+        self._process = start_daemon(argv, self.log_path, f"{self.url}/-/ready", "Pushgateway")
+        return self
 
     def groups(self) -> list[dict[str, Any]]:
         """The metric groups it holds (its /api/v1/metrics), each with its `labels`."""
@@ -79,9 +51,7 @@ class PushgatewayServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
+        stop_process(self._process)
 
 
 def scrape_config(target_port: int) -> str:
@@ -115,7 +85,7 @@ class Gateways:
 @pytest.fixture(scope="module", name="gateways")
 def gateways_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateways]:
     """A real Pushgateway on 127.0.0.1, and a real Prometheus scraping it every second."""
-    binary = _require_pushgateway()
+    (binary,) = installed("prometheus-pushgateway", BINARY)
     if shutil.which("prometheus") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true and prometheus not installed: integration tests must run")

@@ -51,8 +51,9 @@ def test_week_1_writes_reports_and_summary(
     for goal in summary["goals"]:
         assert goal["status"] in ("met", "at_risk", "missed", "no_data", "error")
         assert 0 <= goal["score"] <= 100 and 0 <= goal["coverage"] <= 1
-    # only the report's own folder and the lock file: no staging leftovers
+    # only the report's own folder, the lock files and the chart cache: no staging leftovers
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".cache",
         ".site.lock",
         ".week-01.lock",
         "history.sqlite",

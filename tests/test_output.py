@@ -12,6 +12,7 @@ import pytest
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.errors import OutputError
 from pipeline.output import staged_week_dir, week_lock
+from pipeline.report.chartcache import is_whole_png
 from tests.conftest import pipeline_command, shipped_config
 
 
@@ -88,9 +89,12 @@ def test_two_processes_for_one_week_both_end_complete(
     folder = tmp_path / "out" / "week-01"
     assert len(list(folder.glob("*.md"))) == 4 and (folder / "summary.json").exists()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".cache",  # the chart cache: both wrote the same entries, each whole, none left half
         ".site.lock",
         ".week-01.lock",
         "history.sqlite",
         "index.html",  # the site's index: rewritten by both, whole, no temporary file left
         "week-01",
     ]
+    cached = list((tmp_path / "out" / ".cache" / "charts").iterdir())
+    assert cached and all(p.suffix == ".png" and is_whole_png(p.read_bytes()) for p in cached)

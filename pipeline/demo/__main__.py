@@ -33,8 +33,8 @@ def build_demo_tsdb(cache: Path) -> Path:
     stamp = cache / "VERSION"
     if stamp.exists() and stamp.read_text() == VERSION and blocks.is_dir():
         return blocks
-    shutil.rmtree(cache, ignore_errors=True)
-    cache.mkdir(parents=True)
+    shutil.rmtree(blocks, ignore_errors=True)  # only the demo's: the bench keeps its data here
+    cache.mkdir(parents=True, exist_ok=True)
     source = cache / "demo.om"
     with open(source, "w") as out:
         write_openmetrics(demo_series(), out)

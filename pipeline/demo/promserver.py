@@ -79,46 +79,22 @@ class PrometheusServer:
         config = self.tsdb.parent / "prometheus-demo.yml"
         # scrapes nothing unless told: the demo's data is backfilled
         config.write_text("global:\n  scrape_interval: 1m\n" + self.scrape_configs)
-        log = open(self.log_path, "wb")  # noqa: SIM115
-        self._process = subprocess.Popen(
-            [
-                require("prometheus"),
-                f"--config.file={config}",
-                f"--storage.tsdb.path={self.tsdb}",
-                "--storage.tsdb.retention.time=100y",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--query.lookback-delta=5m",
-                *self.flags,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        argv = [
+            require("prometheus"),
+            f"--config.file={config}",
+            f"--storage.tsdb.path={self.tsdb}",
+            "--storage.tsdb.retention.time=100y",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            "--query.lookback-delta=5m",
+            *self.flags,
+        ]
+        self._process = start_daemon(
+            argv, self.log_path, f"{self.url}/-/ready", "Prometheus", timeout_s
         )
-        log.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise PipelineError(
-                    f"Prometheus exited at start (code {self._process.returncode}); "
-                    f"see {self.log_path}"
-                )
-            try:
-                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise PipelineError(f"Prometheus did not become ready within {timeout_s:g}s")
 
     def stop(self) -> None:
         """Stop Prometheus (SIGTERM, then SIGKILL after 10 s)."""
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        stop_process(self._process)
         self._process = None
 
     def __enter__(self) -> PrometheusServer:
@@ -132,3 +108,37 @@ class PrometheusServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def start_daemon(
+    argv: list[str], log_path: Path, ready_url: str, name: str, timeout_s: float = 60.0
+) -> subprocess.Popen[bytes]:
+    """Start a server (output to log_path) and return it once ready_url answers 200; a
+    PipelineError, the server stopped, if it exits or is not ready within timeout_s."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise PipelineError(
+                f"{name} exited at start (code {process.returncode}); see {log_path}"
+            )
+        try:
+            if requests.get(ready_url, timeout=1).status_code == 200:
+                return process
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    stop_process(process)
+    raise PipelineError(f"{name} did not become ready within {timeout_s:g}s; see {log_path}")
+
+
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM, then SIGKILL after 10 s."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,7 +1,8 @@
 """One PNG chart per goal: the metric over the week against its target and warning band.
 
 matplotlib `Figure` objects on the Agg canvas only (no pyplot state), so runs are thread-safe
-and leave nothing behind. Each goal is drawn once per run and shared by every agent's report.
+and leave nothing behind. Each goal is drawn once per run and shared by every agent's report;
+`chartjobs.py` decides which charts to draw (not the ones in the cache) and draws them in a pool.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pipeline.history import WeekPoint
 from pipeline.model import GoalResult, QueryResult, Series, Window
 from pipeline.outcomes import Status
 from pipeline.report import formatting as fmt
+from pipeline.report.chartdata import ordered_series
 from pipeline.report.png import save_png
 from pipeline.targets import Target
 from pipeline.text import one_line
@@ -33,17 +35,6 @@ COLORS = ("#1f4e79", "#c0392b", "#7d3c98", "#16a085", "#b9770e", "#2e4053")
 TARGET_COLOR = "#1e8449"
 WARNING_COLOR = "#f5b041"
 VIOLATION_COLOR = "#e74c3c"
-
-
-GOAL_CHARTS = "charts/goals"  # apart from fixed names: a goal may be called `trend`
-
-
-def chart_name(goal_id: str) -> str:
-    """Path of a goal's chart, relative to the week folder."""
-    return f"{GOAL_CHARTS}/{goal_id}.png"
-
-
-TREND_CHART = "charts/trend.png"  # the overall score of each week so far
 
 
 def draw_goal_chart(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
@@ -60,8 +51,7 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
     times = grid.astype("datetime64[s]")
     _time_axis(ax, times, window)
     ax.set_ylabel(plain(goal.spec.unit or "value"), fontsize=7)
-    by_labels = {s.labels: s for s in data.series}
-    ordered = [by_labels[s.labels] for s in goal.series if s.labels in by_labels]
+    ordered = ordered_series(goal, data)
     if not ordered:
         _say_why_empty(ax, goal)
         return fig

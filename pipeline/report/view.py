@@ -10,7 +10,7 @@ from pipeline.model import AgentResult, CategoryScore, GoalResult, WeekResult
 from pipeline.report import formatting as fmt
 from pipeline.report import narrative
 from pipeline.report.badge import Badge
-from pipeline.report.charts import TREND_CHART
+from pipeline.report.chartdata import TREND_CHART
 from pipeline.report.goals import GoalDetail, GoalRow, goal_detail, goal_row
 from pipeline.report.matrix import MatrixGrid, MatrixRow, matrix_grid, matrix_rows
 from pipeline.report.quality import quality_notes

@@ -19,13 +19,8 @@ from pipeline.formats import Format
 from pipeline.history import History
 from pipeline.model import AgentResult, QueryResult, WeekResult
 from pipeline.output import staged_week_dir, week_dir_name, write_text
-from pipeline.report.charts import (
-    GOAL_CHARTS,
-    TREND_CHART,
-    chart_name,
-    draw_goal_chart,
-    draw_trend_chart,
-)
+from pipeline.report.chartcache import CACHE_DIR, ChartCache
+from pipeline.report.chartjobs import WeekCharts, chart_jobs
 from pipeline.report.pdfpool import PdfJob, print_pdfs
 from pipeline.report.render import render_html, render_markdown
 from pipeline.report.view import ReportView, build_report
@@ -97,15 +92,14 @@ def write_week(
     week = result.window.week
     guard = history.recording(result)
     with staged_week_dir(output_dir, week, keep_previous=keep_previous, guard=guard) as staging:
-        charts = draw_charts(result, results, chosen, staging)
-        if trend.has_history:
-            path = staging / TREND_CHART
-            draw_trend_chart(trend.weeks, result.pass_score, result.warning_score, path)
+        charts, jobs = chart_jobs(result, results, chosen, trend)
         pdfs: list[PdfJob] = []
-        files = {
-            agent.id: write_agent(result, agent, charts, trend, formats, staging, pdfs)
-            for agent in chosen
-        }
+        with WeekCharts(jobs, staging, ChartCache(output_dir / CACHE_DIR)) as drawing:
+            files = {  # rendered while the charts are drawn: a page needs only their names
+                agent.id: write_agent(result, agent, charts, trend, formats, staging, pdfs)
+                for agent in chosen
+            }
+            drawing.finish()
         print_pdfs(pdfs)
         summary = summary_dict(result, trend, files)  # one document: the JSON, CSV and page
         write_text(staging / "summary.json", summary_text(summary))
@@ -134,24 +128,6 @@ def _update_site(output_dir: Path, generated: str) -> None:
 
 def _stamp(result: WeekResult) -> str:
     return f"{result.generated_at:%Y-%m-%d %H:%M} UTC"
-
-
-def draw_charts(
-    result: WeekResult,
-    results: Mapping[str, QueryResult],
-    agents: Sequence[AgentResult],
-    folder: Path,
-) -> dict[str, str]:
-    """Draw each goal shown by `agents` once; return goal id -> chart path in the folder."""
-    wanted = list(dict.fromkeys(g for a in agents for g in a.goal_ids))
-    (folder / GOAL_CHARTS).mkdir(parents=True, exist_ok=True)
-    charts = {}
-    for goal_id in wanted:
-        goal = result.goal(goal_id)
-        charts[goal_id] = chart_name(goal_id)
-        draw_goal_chart(goal, results[goal.spec.query], result.window, folder / charts[goal_id])
-    log.info("drew %d charts", len(charts))
-    return charts
 
 
 def write_agent(

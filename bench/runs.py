@@ -1,0 +1,85 @@
+"""Run one command as a whole process and measure it; check out another revision's code."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _rss(pid: int) -> int:
+    """Resident bytes of `pid` now (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def peak(
+    command: list[str], tree: Path, max_rss_mb: float = 8192, timeout_s: float = 600
+) -> tuple[str, float, float]:
+    """Outcome, wall seconds and peak RSS (MB) of `command` run with `tree` first on the path.
+
+    The machine is shared: a run whose RSS passes `max_rss_mb`, or that takes longer than
+    `timeout_s`, is killed with its process group, and the outcome says so."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    started = time.perf_counter()
+    killed: list[str] = []
+    done = threading.Event()
+    with tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=tree,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,  # its own process group: the watchdog kills the PDF pool too
+        )
+
+        def watch() -> None:
+            while not done.wait(0.1):
+                if _rss(process.pid) > max_rss_mb * 2**20:
+                    killed.append(f"killed: RSS over {max_rss_mb:.0f} MB")
+                elif time.perf_counter() - started > timeout_s:
+                    killed.append(f"killed: over {timeout_s:.0f} s")
+                else:
+                    continue
+                os.killpg(process.pid, signal.SIGKILL)  # not reaped yet: the group exists
+                return
+
+        watchdog = threading.Thread(target=watch, daemon=True)
+        watchdog.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        done.set()
+        watchdog.join()
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        err.seek(0)
+        message = err.read().decode(errors="replace").strip().splitlines()
+    peak_mb = usage.ru_maxrss / 1024
+    if killed:
+        return killed[0], elapsed, peak_mb
+    code = process.returncode
+    outcome = f"exit {code}" + (f" ({message[-1][:120]})" if code and message else "")
+    return outcome, elapsed, peak_mb
+
+
+def tree_of(rev: str, folder: Path) -> Path:
+    """The pipeline package of git revision `rev` with its report templates, in `folder`."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "pipeline", "report_templates"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    # where the installed package has them (the editable install maps them from this tree)
+    (folder / "report_templates").rename(folder / "pipeline" / "report_templates")
+    return folder
