@@ -147,10 +147,6 @@ class Merger:
         self.max_series = max_series
         self._pieces: dict[Labels, list[_Piece]] = {}
 
-    def __len__(self) -> int:
-        """How many distinct series the chunks so far hold."""
-        return len(self._pieces)
-
     def add(self, series: Iterable[RawSeries]) -> None:
         """Add one chunk's series; TooManySeries past max_series."""
         for labels, ts, vs in series:
