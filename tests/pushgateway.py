@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import pytest
 import requests
 
-from pipeline.demo.promserver import PrometheusServer, free_port, start_daemon, stop_process
+from pipeline.demo.promserver import Daemon, PrometheusServer, free_port, start_daemon
 from tests.parts import installed
 
 BINARY = "prometheus-pushgateway"
 SCRAPE_INTERVAL_S = 1
 
 
-class PushgatewayServer:
+class PushgatewayServer(Daemon):
     """The Pushgateway, in memory only (no persistence file), started and stopped with `with`."""
 
     def __init__(self, binary: str, log_path: Path) -> None:
@@ -32,7 +30,6 @@ class PushgatewayServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> PushgatewayServer:
         argv = [self.binary, f"--web.listen-address=127.0.0.1:{self.port}", "--persistence.file="]
@@ -44,14 +41,6 @@ class PushgatewayServer:
         answer = requests.get(f"{self.url}/api/v1/metrics", timeout=5)
         answer.raise_for_status()
         return list(answer.json()["data"])
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        stop_process(self._process)
 
 
 def scrape_config(target_port: int) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
 import requests
 
-from pipeline.demo.promserver import free_port, start_daemon, stop_process
+from pipeline.demo.promserver import Daemon, free_port, start_daemon
 from tests.parts import installed
 
 BINARY = "victoria-metrics"
@@ -27,7 +25,7 @@ def milliseconds(text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-class VictoriaServer:
+class VictoriaServer(Daemon):
     """A single-node VictoriaMetrics over a temporary storage folder, started and stopped with
     `with`. No result cache, so every query reads what was imported."""
 
@@ -37,7 +35,6 @@ class VictoriaServer:
         self.log_path = log_path
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> VictoriaServer:
         argv = [
@@ -57,19 +54,6 @@ class VictoriaServer:
         )
         done.raise_for_status()
         requests.get(f"{self.url}/internal/force_flush", timeout=60).raise_for_status()
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL after 10 s."""
-        stop_process(self._process)
-        self._process = None
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def victoria_server(root: Path, prometheus_text: str) -> Iterator[VictoriaServer]:

@@ -55,7 +55,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class PrometheusServer:
+class Daemon:
+    """A server process started with `start_daemon`, stopped by `stop()` or leaving `with`."""
+
+    _process: subprocess.Popen[bytes] | None = None
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 10 s."""
+        stop_process(self._process)
+        self._process = None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class PrometheusServer(Daemon):
     """A Prometheus process over a TSDB folder, on 127.0.0.1, started and stopped with `with`."""
 
     def __init__(
@@ -72,7 +91,6 @@ class PrometheusServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or tsdb.parent / "prometheus.log"
-        self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60.0) -> None:
         """Start Prometheus and wait until it answers /-/ready."""
@@ -92,22 +110,9 @@ class PrometheusServer:
             argv, self.log_path, f"{self.url}/-/ready", "Prometheus", timeout_s
         )
 
-    def stop(self) -> None:
-        """Stop Prometheus (SIGTERM, then SIGKILL after 10 s)."""
-        stop_process(self._process)
-        self._process = None
-
     def __enter__(self) -> PrometheusServer:
         self.start()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def start_daemon(
