@@ -41,6 +41,22 @@ def _week(text: str) -> int | None:
     return week
 
 
+def _instant(text: str) -> datetime:
+    """An ISO 8601 date and time with its offset (`2026-11-18T12:00:00+00:00`, or `Z`)."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 8601 time with an offset, like 2026-11-18T12:00:00+00:00, "
+            f"not '{text}'"
+        ) from None
+    if when.utcoffset() is None:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' has no offset from UTC: add one, like {when.isoformat()}+00:00"
+        )
+    return when
+
+
 def _score(text: str) -> float:
     try:
         score = float(text)
@@ -70,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--week", type=_week, required=True, help="week number, or 'current'")
     parser.add_argument("--config", default="config.yaml", type=Path)
+    parser.add_argument(
+        "--as-of",
+        type=_instant,
+        metavar="TIME",
+        help="see the world as at TIME, ISO 8601 with an offset [now]",
+    )
     parser.add_argument("--output", type=Path, help="output folder [report.output_dir]")
     parser.add_argument("--agent", action="extend", nargs="+", default=[], help="only these agents")
     parser.add_argument("--format", type=_formats, help=f"{','.join(Format)} [report.formats]")
@@ -183,6 +205,7 @@ def _report(args: argparse.Namespace, now: datetime | None) -> int:
     request = RunRequest(
         week=args.week,
         output_dir=output,
+        as_of=args.as_of,
         agents=tuple(args.agent),
         formats=args.format or loaded.report.formats,
         dry_run=args.dry_run,

@@ -118,7 +118,8 @@ class WeekResult:
 
     sprint: str
     window: Window
-    generated_at: datetime
+    generated_at: datetime  # when the run ran
+    as_of: datetime  # the instant the run saw the world at (--as-of; the run's clock otherwise)
     config_digest: str
     no_data_policy: NoDataPolicy
     pass_score: float

@@ -37,8 +37,9 @@ log = logging.getLogger("pipeline")
 class RunRequest:
     """What the user asked for: which week, where, for whom, in which formats."""
 
-    week: int | None  # None: the week that contains "now"
+    week: int | None  # None: the week that contains `as_of`
     output_dir: Path
+    as_of: datetime | None = None  # see the world as at this instant [the run's clock]
     agents: tuple[str, ...] = ()
     formats: tuple[Format, ...] = (Format.MD,)
     dry_run: bool = False
@@ -70,21 +71,24 @@ def run_week(
 ) -> RunOutcome:
     """Query, score and (unless dry_run) write one week's reports and summary.json, deliver them
     and publish the week's metrics; a failed delivery or publish is a DeliveryError raised after
-    everything else was done."""
+    everything else was done. `now` is the run's clock (tests fix it); the run sees the world as
+    at `request.as_of`, by default `now`."""
     started = time.monotonic()
-    now = now or datetime.now(UTC)
+    now = now or datetime.now(UTC).replace(microsecond=0)  # whole seconds, like the summary
+    as_of = _as_of(request.as_of, now)
     _check_agents(loaded, request.agents)
     env = os.environ if env is None else env
     secrets = _secrets(loaded, request, env)  # before any query: a missing one ends the run
-    week = request.week or current_week(loaded.sprint, now)
-    window = week_window(loaded.sprint, week, now)
+    given = request.as_of is not None
+    week = request.week or current_week(loaded.sprint, as_of, given)
+    window = week_window(loaded.sprint, week, as_of, given)
     source = source or PrometheusSource(loaded.source, env)
     log.info(
         "week %d: %s to %s, %d samples per series", week, window.start, window.end, window.expected
     )
     results = query_all(source, [g.query for g in loaded.goals], window, on_query_done)
     require_usable(results.values(), loaded.source.url, expect_data=window.expected > 0)
-    result = score_week(loaded, window, results, now)
+    result = score_week(loaded, window, results, now, as_of)
     if request.dry_run:  # writes nothing, so needs no history (which may be broken or busy)
         return RunOutcome(result, build_trend(result, Past(weeks=(), goals={})), None)
     history = History(request.output_dir / HISTORY_FILE)
@@ -96,6 +100,19 @@ def run_week(
     if problems:
         raise DeliveryError("; ".join(problems) + f" (the reports are in {written.folder})")
     return RunOutcome(result, trend, written.folder, written.files)
+
+
+def _as_of(wanted: datetime | None, now: datetime) -> datetime:
+    """The instant the run sees the world at: `wanted`, which must not be after `now`."""
+    if wanted is None:
+        return now
+    if wanted > now:
+        raise UsageError(
+            f"--as-of {wanted.isoformat()} is in the future (now is "
+            f"{now.astimezone(wanted.tzinfo).isoformat(timespec='seconds')}): a run sees what "
+            "has happened"
+        )
+    return wanted
 
 
 def _check_agents(loaded: Settings, wanted: Sequence[str]) -> None:

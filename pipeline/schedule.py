@@ -52,12 +52,13 @@ def scheduled_run(config_path: str) -> None:
         request = RunRequest(
             week=None,
             output_dir=loaded.output_dir,
+            as_of=slot,
             formats=loaded.report.formats,
             email=settings.email,
             notify=settings.notify and bool(loaded.notify),
         )
         started = time.monotonic()
-        outcome = run_week(loaded, request, now=slot)
+        outcome = run_week(loaded, request, now=now)
         card = outcome.result.scorecard
         log.info(
             "scheduled run for %s: week %d %s (%s) in %.1fs",

@@ -195,8 +195,10 @@ def score_week(
     window: Window,
     results: Mapping[str, QueryResult],
     generated_at: datetime,
+    as_of: datetime | None = None,
 ) -> WeekResult:
-    """Score every goal, the sprint and each agent from the query results."""
+    """Score every goal, the sprint and each agent from the query results, as seen at `as_of`
+    (by default when the run ran, `generated_at`)."""
     rules = settings.scoring
     goals = tuple(
         score_goal(spec, results[spec.query], window.expected, rules.no_data)
@@ -217,6 +219,7 @@ def score_week(
         sprint=settings.sprint.name,
         window=window,
         generated_at=generated_at,
+        as_of=as_of or generated_at,
         config_digest=settings.digest,
         no_data_policy=rules.no_data,
         pass_score=rules.pass_score,

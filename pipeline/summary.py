@@ -106,6 +106,7 @@ def summary(result: WeekResult, trend: Trend, files: dict[str, dict[str, str]]) 
             start=window.start.isoformat(), end=window.end.isoformat(), complete=window.complete
         ),
         generated_at=result.generated_at.isoformat(timespec="seconds"),
+        as_of=result.as_of.isoformat(),
         config_digest=result.config_digest,
         files=list(WEEK_FILES),
         no_data=result.no_data_policy,

@@ -126,6 +126,7 @@ class Summary(_Part):
     week: int
     window: WindowSummary
     generated_at: str
+    as_of: str = Field(description="the instant the run saw the world at (--as-of; else now)")
     config_digest: str
     files: list[str] = Field(
         description="the files written beside summary.json in the week folder (site page, CSV)"

@@ -16,11 +16,17 @@ def _week_start(sprint: Sprint, week: int) -> datetime:
     return datetime.combine(day, time(0), tzinfo=sprint.zone)
 
 
-def current_week(sprint: Sprint, now: datetime) -> int:
-    """The number of the week that contains `now`."""
+def _when(as_of: bool, now: datetime) -> str:
+    """How a message names the instant a run sees: now, or the --as-of the user gave."""
+    return f"at --as-of {now.isoformat()}" if as_of else "yet"
+
+
+def current_week(sprint: Sprint, now: datetime, as_of: bool = False) -> int:
+    """The number of the week that contains `now` (the --as-of the user gave, if `as_of`)."""
     if now < _week_start(sprint, 1):
         raise UsageError(
-            f"the sprint starts on {sprint.start.isoformat()}: there is no current week yet"
+            f"the sprint starts on {sprint.start.isoformat()}: there is no current week "
+            + _when(as_of, now)
         )
     week = 1
     while _week_start(sprint, week + 1) <= now:
@@ -28,8 +34,9 @@ def current_week(sprint: Sprint, now: datetime) -> int:
     return week
 
 
-def week_window(sprint: Sprint, week: int, now: datetime) -> Window:
-    """The window of week `week`; a week still in progress ends at `now` and is incomplete."""
+def week_window(sprint: Sprint, week: int, now: datetime, as_of: bool = False) -> Window:
+    """The window of week `week`; a week still in progress ends at `now` and is incomplete.
+    `as_of`: `now` is the --as-of the user gave (messages say so)."""
     if week < 1:
         raise UsageError(f"--week must be 1 or more, not {week}")
     try:
@@ -41,9 +48,8 @@ def week_window(sprint: Sprint, week: int, now: datetime) -> Window:
             f"{sprint.start.isoformat()}, {sprint.week_days} days a week)"
         ) from None
     if start >= now:
-        raise UsageError(
-            f"week {week} starts on {start.date().isoformat()}, which is in the future"
-        )
+        after = f"after --as-of {now.isoformat()}" if as_of else "which is in the future"
+        raise UsageError(f"week {week} starts on {start.date().isoformat()}, {after}")
     complete = end <= now
     if not complete:
         end = now

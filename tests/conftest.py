@@ -1,14 +1,17 @@
-"""Session fixtures: a real Prometheus on 127.0.0.1 loaded with demo and handmade series."""
+"""Session fixtures: a real Prometheus on 127.0.0.1 loaded with demo and handmade series, and
+one loaded with the demo sprint moved to the clock the tests run under."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
-from pipeline.demo.generate import demo_series
+from pipeline.demo.generate import SPRINT_START, demo_series
 from pipeline.demo.openmetrics import write_openmetrics
 from pipeline.demo.promserver import PrometheusServer, backfill
 from tests.handmade import handmade_openmetrics
@@ -31,7 +34,42 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusS
         yield server
 
 
-def pipeline_command(week: int, config: Path, out: Path, *extra: str) -> list[str]:
+@dataclasses.dataclass(frozen=True)
+class LiveSprint:
+    """A Prometheus holding the demo sprint moved to start LIVE_DAYS_BEFORE days before the day
+    the test session started (UTC): its week 2 holds "now", with data up to it and beyond."""
+
+    server: PrometheusServer
+    start: date
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+LIVE_DAYS_BEFORE = 9  # week 2 of the live sprint holds now (and the two nights before it)
+
+
+@pytest.fixture(scope="session")
+def live_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSprint]:
+    """For tests of "now" (the scheduler, `--week current`): data built around the clock the
+    session runs under, whatever the date, so nothing depends on the day the suite runs."""
+    installed("prometheus", "prometheus", "promtool")
+    root = tmp_path_factory.mktemp("live-prometheus")
+    start = datetime.now(UTC).date() - timedelta(days=LIVE_DAYS_BEFORE)
+    offset = (datetime.combine(start, time(0), tzinfo=UTC) - SPRINT_START).total_seconds()
+    source = root / "data.om"
+    with open(source, "w") as out:
+        moved = [
+            dataclasses.replace(s, timestamps=s.timestamps + offset) for s in demo_series(weeks=2)
+        ]
+        write_openmetrics(moved, out)
+    backfill(source, root / "tsdb")
+    with PrometheusServer(root / "tsdb", log_path=root / "prometheus.log") as server:
+        yield LiveSprint(server, start)
+
+
+def pipeline_command(week: int | str, config: Path, out: Path, *extra: str) -> list[str]:
     """`python -m pipeline --week N --config C --output O ...`, to run as a subprocess."""
     return [
         sys.executable,
@@ -63,6 +101,12 @@ def shipped_config(
     for old, new in (replace or {}).items():
         text = text.replace(old, new)
     return write_config(folder / "config.yaml", text, url)
+
+
+def live_config(folder: Path, live: LiveSprint) -> Path:
+    """The shipped config.yaml pointed at the live Prometheus, its sprint starting when the live
+    sprint does."""
+    return shipped_config(folder, live.url, {"start: 2026-11-02": f"start: {live.start}"})
 
 
 @pytest.fixture

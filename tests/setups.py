@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +80,21 @@ def timed_email_config(
     return config
 
 
-def schedule_config(tmp_path: Path, url: str, cron: str, smtp_port: int, grace: str = "1h") -> Path:
-    """The shipped config pointed at `url`, mailing through `smtp_port`, on `cron`."""
-    config = shipped_config(tmp_path, url)
+def schedule_config(
+    tmp_path: Path,
+    url: str,
+    cron: str,
+    smtp_port: int,
+    grace: str = "1h",
+    start: date | None = None,
+    formats: str = "md, html, pdf",
+) -> Path:
+    """The shipped config pointed at `url`, mailing through `smtp_port`, on `cron`, writing
+    `formats`; its sprint starts on `start` when given (a live sprint's first day)."""
+    replace = {"formats: [md, html, pdf]": f"formats: [{formats}]"}
+    if start:
+        replace["start: 2026-11-02"] = f"start: {start}"
+    config = shipped_config(tmp_path, url, replace)
     text = re.sub(
         r"email:\n(  .*\n)+",
         f"email:\n  smtp_host: 127.0.0.1\n  smtp_port: {smtp_port}\n  security: none\n"

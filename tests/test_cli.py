@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
-from tests.conftest import pipeline_command, shipped_config
+from tests.conftest import LiveSprint, live_config, pipeline_command, shipped_config
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)  # the CLI's clock where a test depends on it
 
@@ -148,6 +148,30 @@ def test_invalid_config_exits_2_with_every_problem(
             "{config} (agents: product-manager, devops, testing, go-code)\n",
         ),
         (["--week", "9"], "error: week 9 starts on 2026-12-28, which is in the future\n"),
+        (
+            ["--week", "1", "--as-of", "yesterday"],
+            "error: argument --as-of: expected an ISO 8601 time with an offset, like "
+            "2026-11-18T12:00:00+00:00, not 'yesterday' (see --help)\n",
+        ),
+        (
+            ["--week", "1", "--as-of", "2026-11-18"],
+            "error: argument --as-of: '2026-11-18' has no offset from UTC: add one, like "
+            "2026-11-18T00:00:00+00:00 (see --help)\n",
+        ),
+        (
+            ["--week", "current", "--as-of", "2026-11-26T09:00:01+09:00"],
+            "error: --as-of 2026-11-26T09:00:01+09:00 is in the future (now is "
+            "2026-11-26T09:00:00+09:00): a run sees what has happened\n",
+        ),
+        (
+            ["--week", "3", "--as-of", "2026-11-10T00:00:00Z"],
+            "error: week 3 starts on 2026-11-16, after --as-of 2026-11-10T00:00:00+00:00\n",
+        ),
+        (
+            ["--week", "current", "--as-of", "2026-11-01T23:59:59+00:00"],
+            "error: the sprint starts on 2026-11-02: there is no current week at --as-of "
+            "2026-11-01T23:59:59+00:00\n",
+        ),
     ],
 )
 def test_bad_usage_exits_2(
@@ -176,6 +200,47 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path, prometheus: PrometheusServer
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "week-02" / "summary.json").exists()
+
+
+@pytest.mark.prometheus
+@pytest.mark.clock
+def test_as_of_recreates_a_night_in_the_past(tmp_path: Path, prometheus: PrometheusServer) -> None:
+    config = shipped_config(tmp_path, prometheus.url)
+    as_of = "2026-11-18T12:00:00+00:00"  # Wednesday noon of the demo's week 3
+    command = pipeline_command(
+        "current", config, tmp_path / "out", "--as-of", as_of, "--format", "md"
+    )
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "out" / "week-03"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["as_of"] == as_of
+    assert summary["window"] == {
+        "start": "2026-11-16T00:00:00+00:00",
+        "end": as_of,
+        "complete": False,
+    }
+    assert summary["generated_at"] > as_of  # when it ran: now
+    md = (folder / "devops.md").read_text()
+    assert "**Week:** 3, 2026-11-16 00:00 to 2026-11-18 12:00 UTC, **in progress**\n" in md
+
+
+@pytest.mark.prometheus
+@pytest.mark.clock
+def test_week_current_is_the_week_holding_now(tmp_path: Path, live_prometheus: LiveSprint) -> None:
+    # the live sprint started LIVE_DAYS_BEFORE days before today: now is in its week 2
+    config = live_config(tmp_path, live_prometheus)
+    before = datetime.now(UTC).replace(microsecond=0)
+    command = pipeline_command("current", config, tmp_path / "out", "--format", "md")
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    after = datetime.now(UTC)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "out" / "week-02" / "summary.json").read_text())
+    as_of = datetime.fromisoformat(summary["as_of"])
+    assert before <= as_of <= after
+    assert summary["generated_at"] == summary["as_of"] == summary["window"]["end"]
+    assert summary["window"]["complete"] is False
+    assert all(g["status"] != "no_data" for g in summary["goals"]), summary["goals"]
 
 
 @pytest.mark.prometheus

@@ -16,8 +16,9 @@ from pipeline.demo.promserver import PrometheusServer
 from pipeline.model import Window
 from pipeline.run import RunRequest, run_week
 from pipeline.source import PrometheusSource
+from pipeline.summary import summary_dict
 from pipeline.window import week_window
-from tests.conftest import write_config
+from tests.conftest import shipped_config, write_config
 from tests.handmade import DAY_START, HANDMADE, MINUTES
 
 pytestmark = pytest.mark.prometheus
@@ -125,3 +126,38 @@ def test_server_error_message_is_kept(prometheus: PrometheusServer) -> None:
     result = source.query_range('rate(tst_ramp{job="x"})', first, last, step)
     assert result.error is not None and result.error.startswith("bad_data: ")
     assert result.series == ()
+
+
+def test_a_run_as_of_an_instant_reads_no_sample_after_it(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    # the handmade "week" is 2026-11-02 (UTC); seen at 06:00 it is in progress, and tst_ramp
+    # (the minute index) is 0, 1, ..., 359 at the steps before it
+    as_of = datetime(2026, 11, 2, 6, tzinfo=UTC)
+    loaded = load_config(write_config(tmp_path / "c.yaml", HANDMADE, prometheus.url), env={})
+    request = RunRequest(week=None, output_dir=tmp_path / "out", dry_run=True, as_of=as_of)
+    result = run_week(loaded, request, now=NOW).result
+    goals = {g.spec.id: g for g in result.goals}
+    assert (result.window.week, result.window.complete) == (1, False)
+    assert (result.window.end, result.as_of, result.generated_at) == (as_of, as_of, NOW)
+    assert result.window.expected == 360
+    assert goals["ramp_mean"].value == pytest.approx(179.5)  # the mean of 0..359
+    assert goals["ramp_p90"].value == pytest.approx(0.9 * 359)
+
+
+def test_a_complete_week_reads_the_same_at_any_later_instant(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    loaded = load_config(shipped_config(tmp_path, prometheus.url), env={})
+
+    def week_2(as_of: datetime | None) -> dict[str, Any]:
+        request = RunRequest(2, tmp_path / "out", dry_run=True, as_of=as_of)
+        outcome = run_week(loaded, request, now=NOW)
+        return summary_dict(outcome.result, outcome.trend, files={})
+
+    mid_week_3, now = week_2(datetime(2026, 11, 18, 12, tzinfo=UTC)), week_2(None)
+    assert (mid_week_3.pop("as_of"), now.pop("as_of")) == (
+        "2026-11-18T12:00:00+00:00",
+        NOW.isoformat(),
+    )
+    assert mid_week_3 == now and now["window"]["complete"] is True

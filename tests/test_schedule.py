@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -21,13 +22,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from pipeline.cron import cron_trigger, crontab_weekdays, latest_fire_time
 from pipeline.demo.promserver import PrometheusServer, free_port
 from pipeline.schedule import JOB_ID
-from tests.conftest import shipped_config
+from tests.conftest import LiveSprint, shipped_config
 from tests.faultproxy import Faults, fault_proxy
 from tests.hostile import drip
 from tests.scheduler import Scheduler
 from tests.setups import schedule_config
 from tests.smtp import Inbox, SmtpServer
 
+pytestmark = pytest.mark.clock
 PARIS = ZoneInfo("Europe/Paris")
 EVERY_2_S = "*/2 * * * * *"  # six fields: seconds first
 
@@ -143,11 +145,12 @@ def _runs(out: Path) -> int:
 
 @pytest.mark.prometheus
 def test_a_scheduled_run_writes_reports_and_mails_them(
-    tmp_path: Path, prometheus: PrometheusServer, inbox: tuple[Inbox, int]
+    tmp_path: Path, live_prometheus: LiveSprint, inbox: tuple[Inbox, int]
 ) -> None:
     box, port = inbox
     # every 2 seconds: the first run comes a moment after start, however slow the start
-    config = schedule_config(tmp_path, prometheus.url, EVERY_2_S, port)
+    live = live_prometheus
+    config = schedule_config(tmp_path, live.url, EVERY_2_S, port, start=live.start)
     scheduler = Scheduler(config, tmp_path / "scheduler.log")
     try:
         scheduler.wait_for("scheduler started")
@@ -155,8 +158,13 @@ def test_a_scheduled_run_writes_reports_and_mails_them(
     finally:
         assert scheduler.stop() == 0
     out = tmp_path / "reports"
-    weeks = sorted(p.name for p in out.glob("week-*"))
-    assert len(weeks) == 1 and len(list((out / weeks[0]).glob("*.pdf"))) == 4
+    # the week that holds now, in progress, as of the slot it ran for
+    assert sorted(p.name for p in out.glob("week-*")) == ["week-02"]
+    assert len(list((out / "week-02").glob("*.pdf"))) == 4
+    summary = json.loads((out / "week-02" / "summary.json").read_text())
+    assert summary["window"]["complete"] is False
+    assert summary["window"]["end"] == summary["as_of"]
+    assert summary["overall"]["score"] is not None
     # a second run may have begun before the stop; it finishes too (4 messages a run)
     assert len(box.messages) in (4, 8)
     assert {r[0] for r, _ in box.messages} == {
@@ -170,12 +178,12 @@ def test_a_scheduled_run_writes_reports_and_mails_them(
 
 @pytest.mark.prometheus
 def test_sigterm_during_a_run_lets_it_finish(
-    tmp_path: Path, prometheus: PrometheusServer, inbox: tuple[Inbox, int]
+    tmp_path: Path, live_prometheus: LiveSprint, inbox: tuple[Inbox, int]
 ) -> None:
     box, port = inbox
-    scheduler = Scheduler(
-        schedule_config(tmp_path, prometheus.url, EVERY_2_S, port), tmp_path / "s.log"
-    )
+    live = live_prometheus
+    config = schedule_config(tmp_path, live.url, EVERY_2_S, port, start=live.start, formats="md")
+    scheduler = Scheduler(config, tmp_path / "s.log")
     scheduler.wait_for("scheduler started")
     scheduler.wait_for("samples per series")  # the run has started querying
     assert scheduler.stop(signal.SIGTERM) == 0
@@ -187,10 +195,13 @@ def test_sigterm_during_a_run_lets_it_finish(
 
 @pytest.mark.prometheus
 def test_a_restart_after_two_missed_nights_runs_once(
-    tmp_path: Path, prometheus: PrometheusServer, inbox: tuple[Inbox, int]
+    tmp_path: Path, live_prometheus: LiveSprint, inbox: tuple[Inbox, int]
 ) -> None:
     _, port = inbox
-    config = schedule_config(tmp_path, prometheus.url, "0 2 * * *", port, grace="3d")
+    live = live_prometheus
+    config = schedule_config(
+        tmp_path, live.url, "0 2 * * *", port, grace="3d", start=live.start, formats="md"
+    )
     store = tmp_path / "reports" / "scheduler.sqlite"
     first = Scheduler(config, tmp_path / "first.log")
     first.wait_for("scheduler started")
@@ -202,13 +213,18 @@ def test_a_restart_after_two_missed_nights_runs_once(
         job._modify(next_run_time=two_nights_ago)
         jobs.update_job(job)
 
+    slots = {latest_fire_time("0 2 * * *", UTC, datetime.now(UTC), timedelta(days=1))}
     second = Scheduler(config, tmp_path / "second.log")
     try:
         second.wait_for("scheduled run for")
         time.sleep(3)  # room for a second catch-up run, which must not come
     finally:
         assert second.stop() == 0
+    slots.add(latest_fire_time("0 2 * * *", UTC, datetime.now(UTC), timedelta(days=1)))
     assert _runs(tmp_path / "reports") == 1
+    # it reported as of the latest slot (not the missed ones), in the live sprint's week 2
+    summary = json.loads((tmp_path / "reports" / "week-02" / "summary.json").read_text())
+    assert summary["as_of"] in {s.isoformat() for s in slots if s}
     assert second.output().count("scheduled run for") == 1
     with _job_store(store) as jobs:
         next_run = jobs.lookup_job(JOB_ID).next_run_time

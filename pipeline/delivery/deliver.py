@@ -54,9 +54,12 @@ def check_email(settings: MailSettings | None, env: Mapping[str, str], config: s
 
 
 def week_fingerprint(result: WeekResult, trend: Trend) -> str:
-    """A hash of what the week's reports say, blind to when they were generated."""
+    """A hash of what the week's reports say, blind to when they were generated and the instant
+    they saw (a complete week reads the same at any later instant; a week in progress ends at
+    that instant, which its window already says)."""
     document = summary_dict(result, trend, files={})
     document.pop("generated_at")
+    document.pop("as_of")
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 

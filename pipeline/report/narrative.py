@@ -261,12 +261,11 @@ def projection(goal: GoalResult, trend: GoalTrend) -> Sentence | None:
 
 
 def period(window: Window) -> str:
-    """`2026-11-02 00:00 to 2026-11-09 00:00 UTC`, or `... to now (2026-11-05 14:00 UTC)`."""
+    """`2026-11-02 00:00 to 2026-11-09 00:00 UTC`; a week in progress ends at the instant the
+    run saw (its --as-of, or when it ran), and the reports say "in progress" beside it."""
     start = window.start.strftime("%Y-%m-%d %H:%M")
     end = window.end.strftime("%Y-%m-%d %H:%M")
-    if window.complete:
-        return f"{start} to {end} {window.timezone}"
-    return f"{start} to now ({end} {window.timezone})"
+    return f"{start} to {end} {window.timezone}"
 
 
 def _count(n: int, noun: str) -> str:
