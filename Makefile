@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint unit golden schema bench clean
+.PHONY: setup demo test test-shifted lint unit golden schema bench clean
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -14,8 +14,19 @@ setup: $(STAMP)
 demo: setup
 	$(PY) -m pipeline.demo
 
+# Both cores (pytest-xdist); each worker starts its own servers. `make test` also runs the
+# tests of "now" (marker clock) with every Python process's clock a year ahead.
+PYTEST := $(PY) -m pytest -n 2
+SHIFTED := PYTHONPATH=$(CURDIR)/tests/clock PIPELINE_CLOCK_SHIFT_DAYS=365
+
 test: setup lint
-	$(PY) -m pytest
+	$(PYTEST)
+	$(SHIFTED) $(PYTEST) -W "ignore:Module already imported:pytest.PytestAssertRewriteWarning" -m clock
+
+# The whole suite with the wall clock of every Python process a year ahead
+# (tests/clock/sitecustomize.py); the monotonic clock and the Go servers keep real time.
+test-shifted: setup
+	$(SHIFTED) $(PYTEST) -W "ignore:Module already imported:pytest.PytestAssertRewriteWarning"
 
 lint: setup
 	$(VENV)/bin/ruff check pipeline tests bench
@@ -23,7 +34,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 unit: setup
-	$(PY) -m pytest -m "not prometheus and not victoria"
+	$(PYTEST) -m "not prometheus and not victoria"
 
 golden: setup
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_golden.py

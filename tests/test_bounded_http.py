@@ -14,6 +14,7 @@ import requests
 from pipeline.bounded_http import BoundedAdapter, DeadlineExceeded, Limits, _retry_after
 
 
+@pytest.mark.clock
 def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert _retry_after("120") == 120
     assert _retry_after(None) is None
