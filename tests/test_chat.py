@@ -46,7 +46,9 @@ def _env(monkeypatch: pytest.MonkeyPatch, json_hook: Receiver, mattermost: Recei
 
 
 def _run(config: Path, out: Path, week: int, *extra: str) -> int:
-    return main(["--week", str(week), "--config", str(config), "--output", str(out), *extra])
+    """One week as the CLI runs it; Markdown only: chat posts the scores, not the pages."""
+    args = ["--week", str(week), "--config", str(config), "--output", str(out)]
+    return main([*args, "--format", "md", *extra])
 
 
 def test_each_channel_gets_the_verdicts_changes_open_goals_and_link(

@@ -36,7 +36,8 @@ def test_every_run_writes_both_files_matching_summary_json(
     config = shipped_config(tmp_path, prometheus.url)
     out = tmp_path / "out"
     for week in (2, 3):  # week 3 has a previous week: its nested fields are filled
-        assert main(["--week", str(week), "--config", str(config), "--output", str(out), "-q"]) == 0
+        args = ["--week", str(week), "--config", str(config), "--output", str(out)]
+        assert main([*args, "--format", "md", "-q"]) == 0
     folder = out / "week-03"
     summary = json.loads((folder / "summary.json").read_text())
     assert {"goals.csv", "series.csv"} <= set(summary["files"])

@@ -33,7 +33,9 @@ def _handmade(tmp_path: Path, url: str, **settings: object) -> Path:
 
 
 def _run(config: Path, out: Path, *extra: str) -> int:
-    return main(["--week", "1", "--config", str(config), "--output", str(out), "-q", *extra])
+    """Week 1 as the CLI runs it; Markdown only unless `extra` says otherwise."""
+    args = ["--week", "1", "--config", str(config), "--output", str(out), "--format", "md"]
+    return main([*args, "-q", *extra])
 
 
 def _summary(out: Path) -> dict[str, dict[str, object]]:

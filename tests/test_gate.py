@@ -16,7 +16,9 @@ pytestmark = pytest.mark.prometheus
 
 
 def _run(config: Path, out: Path, week: int, *extra: str) -> int:
-    return main(["--week", str(week), "--config", str(config), "--output", str(out), "-q", *extra])
+    """One week as the CLI runs it; Markdown only: the gate reads the scores, not the pages."""
+    args = ["--week", str(week), "--config", str(config), "--output", str(out)]
+    return main([*args, "--format", "md", "-q", *extra])
 
 
 def _summary(out: Path, week: int) -> dict:  # type: ignore[type-arg]

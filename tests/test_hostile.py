@@ -67,7 +67,9 @@ def out(tmp_path: Path, good_night: Path) -> Path:
 
 
 def _run(config: Path, out: Path, *extra: str) -> int:
-    return main(["--week", "1", "--config", str(config), "--output", str(out), "-q", *extra])
+    """Week 1 as the CLI runs it; Markdown only: these tests are about the source."""
+    args = ["--week", "1", "--config", str(config), "--output", str(out)]
+    return main([*args, "--format", "md", "-q", *extra])
 
 
 def _summary(out: Path) -> dict[str, dict[str, object]]:

@@ -81,7 +81,7 @@ def test_two_processes_for_one_week_both_end_complete(
     tmp_path: Path, prometheus: PrometheusServer
 ) -> None:
     config = shipped_config(tmp_path, prometheus.url)
-    cmd = pipeline_command(1, config, tmp_path / "out", "-q")
+    cmd = pipeline_command(1, config, tmp_path / "out", "-q", "--format", "md,html")
     procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
