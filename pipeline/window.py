@@ -16,17 +16,12 @@ def _week_start(sprint: Sprint, week: int) -> datetime:
     return datetime.combine(day, time(0), tzinfo=sprint.zone)
 
 
-def _when(as_of: bool, now: datetime) -> str:
-    """How a message names the instant a run sees: now, or the --as-of the user gave."""
-    return f"at --as-of {now.isoformat()}" if as_of else "yet"
-
-
 def current_week(sprint: Sprint, now: datetime, as_of: bool = False) -> int:
     """The number of the week that contains `now` (the --as-of the user gave, if `as_of`)."""
     if now < _week_start(sprint, 1):
+        when = f"at --as-of {now.isoformat()}" if as_of else "yet"
         raise UsageError(
-            f"the sprint starts on {sprint.start.isoformat()}: there is no current week "
-            + _when(as_of, now)
+            f"the sprint starts on {sprint.start.isoformat()}: there is no current week {when}"
         )
     week = 1
     while _week_start(sprint, week + 1) <= now:
