@@ -20,7 +20,7 @@ PYTEST := $(PY) -m pytest -n 2
 SHIFTED := PYTHONPATH=$(CURDIR)/tests/clock PIPELINE_CLOCK_SHIFT_DAYS=365
 
 test: setup lint
-	$(PYTEST)
+	$(PYTEST) --durations=15
 	$(SHIFTED) $(PYTEST) -W "ignore:Module already imported:pytest.PytestAssertRewriteWarning" -m clock
 
 # The whole suite with the wall clock of every Python process a year ahead
