@@ -49,7 +49,7 @@ class QueryResult:
     query: str
     series: tuple[Series, ...] = ()
     error: str | None = None
-    rejected: bool = False  # the error is the server refusing the query, not a bad answer
+    rejected: bool = False  # the server refused the query (an API error), not a bad answer
     warnings: tuple[str, ...] = ()
     requests: int = 0
 

@@ -39,24 +39,38 @@ def query_all(
         return {q: f.result() for f, q in futures.items()}
 
 
-def require_usable(results: Iterable[QueryResult], url: str, expect_data: bool = False) -> None:
-    """SourceUnavailable when every query got malformed data (not a rejected query), or, with
-    `expect_data`, when every query answered with no series at all.
+def require_usable(
+    results: Iterable[QueryResult], url: str, expect_data: bool = False, rejected_too: bool = True
+) -> None:
+    """SourceUnavailable when no query got a usable answer (every one failed, however: rejected
+    by the server, too large, malformed, too many series), or, with `expect_data`, when no
+    query returned a series (each one failed or answered with none).
 
-    No series anywhere is what a wrong tenant header, the wrong server or data past its
-    retention look like; a report of every goal at 0 would replace last night's good one.
+    A week where no goal could be scored, or where every goal is at 0 (what a wrong tenant
+    header, the wrong server or data past its retention look like), would replace last night's
+    good report, history and mail with false ones. A single failed query among answered ones is
+    only that goal's error. `rejected_too=False` (validate, which lists every query's verdict)
+    counts only answers that are not the server refusing the query.
     """
     results = list(results)
-    if not results:
-        return
-    if all(r.error and not r.rejected for r in results):
-        raise SourceUnavailable(
-            f"Prometheus at {mask_url(url)} answered, but no query got a usable response: "
-            f"{results[0].error}"
+    failed = [r for r in results if r.error and (rejected_too or not r.rejected)]
+    where = f"Prometheus at {mask_url(url)} answered, but"
+    if results and len(failed) == len(results):
+        if all(r.rejected for r in failed):
+            raise SourceUnavailable(
+                f"{where} rejected every query (check each goal's query; nothing was "
+                f"replaced): {failed[0].error}"
+            )
+        raise SourceUnavailable(f"{where} no query got a usable response: {failed[0].error}")
+    answered = [r for r in results if not r.error]
+    if expect_data and answered and not any(r.series for r in answered):
+        fix = (
+            "check prometheus.url, prometheus.headers (a tenant) and the server's retention; "
+            "nothing was replaced"
         )
-    if expect_data and all(not r.error and not r.series for r in results):
+        if not failed:
+            raise SourceUnavailable(f"{where} every query returned no series in the window: {fix}")
         raise SourceUnavailable(
-            f"Prometheus at {mask_url(url)} answered, but every query returned no series in the "
-            "window: check prometheus.url, prometheus.headers (a tenant) and the server's "
-            "retention; nothing was replaced"
+            f"{where} no query returned a series in the window and {len(failed)} of "
+            f"{len(results)} failed (the first: {failed[0].error}): {fix}"
         )

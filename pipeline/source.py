@@ -65,7 +65,7 @@ class _BadResponse(Exception):
 
     def __init__(self, message: str, rejected: bool = False) -> None:
         super().__init__(message)
-        self.rejected = rejected  # the server refused the query itself (bad PromQL, limits)
+        self.rejected = rejected  # the server refused the query itself (bad PromQL, its limits)
 
 
 class PrometheusSource:
@@ -182,8 +182,7 @@ class PrometheusSource:
                     del response, body, answer  # let this answer go before the next comes
                 series = merger.series()
             except (Malformed, TooManySeries) as exc:
-                limit_hit = isinstance(exc, TooManySeries)
-                return QueryResult(query, error=str(exc), rejected=limit_hit, requests=sent)
+                return QueryResult(query, error=str(exc), requests=sent)
             finally:
                 connection.abort.set()  # a chunk asked but no longer wanted
         return QueryResult(query, series, warnings=tuple(dict.fromkeys(warnings)), requests=sent)
@@ -249,8 +248,7 @@ class PrometheusSource:
         except ResponseTooLarge:
             raise _BadResponse(
                 f"the answer is larger than {size_text(self.limits.max_bytes)} "
-                "(raise prometheus.max_response_bytes to allow more)",
-                rejected=True,
+                "(raise prometheus.max_response_bytes to allow more)"
             ) from None
         except requests.exceptions.TooManyRedirects as exc:
             raise _Unusable(redirect_reason(exc.response)) from None

@@ -20,9 +20,11 @@ Answer = Callable[[BaseHTTPRequestHandler], None]
 
 @dataclass
 class Faults:
-    """What the proxy does; `match` limits a fault to queries containing that text."""
+    """What the proxy does; `match` limits a fault to queries containing that text, `spare`
+    spares the queries containing that one."""
 
     match: str = ""
+    spare: str | None = None
     status_first: list[int] = field(default_factory=list)  # answer these statuses first
     delay_s: float = 0.0
     body: str | None = None  # "not_json", "truncated", "wrong_shape"
@@ -45,7 +47,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(urlsplit(self.path).query).get("query", [""])[0]
         faults.requests.append(dict(self.headers))
         faults.queries.append(query)
-        hit = faults.match in query
+        hit = faults.match in query and not (faults.spare and faults.spare in query)
         if hit and faults.delay_s:
             time.sleep(faults.delay_s)
         if hit and faults.answer_first:

@@ -176,13 +176,31 @@ def test_every_query_empty_stops_the_run_and_changes_nothing(
     assert _snapshot(out) == before
 
 
+BAD_DATA = 'invalid parameter "query": 1:4: parse error: unclosed left parenthesis'
+REJECTIONS = [
+    (api_error(400, "bad_data", BAD_DATA), f"bad_data: {BAD_DATA}"),
+    (document({"status": "error", "errorType": "bad_data", "error": "no"}), "bad_data: no"),
+    (api_error(422, "execution", "too many samples"), "execution: too many samples"),
+]
+REJECTION_IDS = ["400-bad-data", "200-status-error", "422-execution"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [(status(401, ""), "401 Unauthorized"), *REJECTIONS],
+    ids=["401", *REJECTION_IDS],
+)
 def test_nothing_is_sent_when_the_source_is_unusable(
-    tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    capsys: pytest.CaptureFixture[str],
+    answer: Answer,
+    said: str,
 ) -> None:
     box = Inbox()
     with (
         SmtpServer(box) as smtp,
-        fault_proxy(prometheus.url, Faults(answer=status(401, ""))) as url,
+        fault_proxy(prometheus.url, Faults(answer=answer)) as url,
     ):
         good = schedule_config(tmp_path, prometheus.url, "0 2 * * *", smtp.port)
         assert _run(good, tmp_path / "out", "--email", "--format", "md") == 0
@@ -192,7 +210,98 @@ def test_nothing_is_sent_when_the_source_is_unusable(
         assert _run(bad, tmp_path / "out", "--email", "--resend", "--format", "md") == 3
     assert sent == 4 and len(box.messages) == sent  # the good night mailed, the bad one did not
     assert _snapshot(tmp_path / "out") == before
-    assert "401 Unauthorized" in capsys.readouterr().err
+    assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("answer", "said"), REJECTIONS, ids=REJECTION_IDS)
+def test_every_query_rejected_stops_the_run_and_changes_nothing(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    out: Path,
+    capsys: pytest.CaptureFixture[str],
+    answer: Answer,
+    said: str,
+) -> None:
+    """An all-error week is not a report: it would replace last night's good one."""
+    before = _snapshot(out)
+    with fault_proxy(prometheus.url, Faults(answer=answer)) as url:
+        assert _run(_config(tmp_path, url, retries=0), out) == 3
+    assert capsys.readouterr().err == (
+        f"error: Prometheus at {url} answered, but rejected every query (check each goal's "
+        f"query; nothing was replaced): {said}\n"
+    )
+    assert _snapshot(out) == before
+
+
+TOO_LARGE = "the answer is larger than 1 MiB (raise prometheus.max_response_bytes to allow more)"
+
+
+@pytest.mark.parametrize(
+    ("answer", "first"),
+    [
+        (gzip_bomb(64 << 20), TOO_LARGE),
+        (endless(), TOO_LARGE),
+        (status(200, " " * (2 << 20), "application/json"), TOO_LARGE),
+        (
+            matrix([({"job": "a"}, [[DAY_START, "abc"]])]),
+            "sample 1 of series {job=\"a\"} is not a number: 'abc'",
+        ),
+        (
+            matrix(({"job": str(i)}, [[DAY_START, "1"]]) for i in range(30)),
+            "the query returned more than 20 series (raise prometheus.max_series_per_goal to "
+            "allow more)",
+        ),
+    ],
+    ids=["gzip-bomb", "endless", "content-length", "malformed", "too-many-series"],
+)
+def test_no_usable_answer_for_any_query_stops_the_run_and_changes_nothing(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    out: Path,
+    capsys: pytest.CaptureFixture[str],
+    answer: Answer,
+    first: str,
+) -> None:
+    before = _snapshot(out)
+    with fault_proxy(prometheus.url, Faults(answer=answer)) as url:
+        config = _config(tmp_path, url, max_response_bytes=1 << 20, max_series_per_goal=20)
+        assert _run(config, out) == 3
+    assert capsys.readouterr().err == (
+        f"error: Prometheus at {url} answered, but no query got a usable response: {first}\n"
+    )
+    assert _snapshot(out) == before
+
+
+def test_one_query_answered_among_rejected_ones_is_scored(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    """Not unusable: every goal but one is `error`, that one is scored."""
+    answer = api_error(400, "bad_data", BAD_DATA)
+    with fault_proxy(prometheus.url, Faults(answer=answer, spare="tst_gap")) as url:
+        assert _run(_config(tmp_path, url), tmp_path / "out") == 0
+    goals = _summary(tmp_path / "out")
+    assert goals["gap"]["status"] == "met"
+    assert {g["status"] for i, g in goals.items() if i != "gap"} == {"error"}
+    assert goals["const_min"]["message"] == f"bad_data: {BAD_DATA}"
+
+
+def test_every_query_empty_or_failed_stops_the_run_and_changes_nothing(
+    tmp_path: Path, prometheus: PrometheusServer, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wrong tenant in front of a config with one broken query: still nothing to report."""
+    before = _snapshot(out)
+    with fault_proxy(prometheus.url, Faults(answer=matrix([]), spare="sum(")) as url:
+        assert _run(_config(tmp_path, url), out) == 3
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"error: Prometheus at {url} answered, but no query returned a series in the window "
+        "and 1 of 6 failed (the first: bad_data: "
+    )
+    assert err.endswith(
+        "): check prometheus.url, prometheus.headers (a tenant) and the server's retention; "
+        "nothing was replaced\n"
+    )
+    assert _snapshot(out) == before
 
 
 def test_validate_says_the_same(
@@ -335,6 +444,21 @@ def test_a_gzip_bomb_stays_within_the_default_cap_in_memory(
         "the answer is larger than 256 MiB"
     )
     assert peak_mb < 700, peak_mb  # 350 MB here: the cap, plus start-up
+
+
+@pytest.mark.parametrize("answer", [gzip_bomb(512 << 20), endless()], ids=["gzip-bomb", "endless"])
+def test_every_query_over_the_default_cap_stays_under_1_gb_and_changes_nothing(
+    tmp_path: Path, prometheus: PrometheusServer, good_night: Path, answer: Answer
+) -> None:
+    # 512 MiB of spaces (gzip) or an endless body for every query: 2.1 to 2.7 GB, exit 0 before
+    out = tmp_path / "out"
+    shutil.copytree(good_night, out)
+    before = _snapshot(out)
+    with fault_proxy(prometheus.url, Faults(answer=answer)) as url:
+        code, peak_mb = _peak_rss_mb(pipeline_command(1, _config(tmp_path, url), out, "-q"))
+    assert code == 3
+    assert peak_mb < 1000, peak_mb
+    assert _snapshot(out) == before
 
 
 def test_more_series_than_max_series_per_goal_is_that_goals_error(
