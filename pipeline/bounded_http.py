@@ -5,6 +5,12 @@ prometheus-api-client takes a `requests.Session`; mounted on it, this adapter
   watchdog shuts the socket down when it passes, so a server that drips its answer cannot hold
   the run (socket time-outs alone bound each read, not the request);
 - reads the body itself, counting bytes after decompression, and stops past `max_bytes`;
+- shares one `Lane` among the adapters of a run: an answer may grow past `Lane.free_bytes`
+  (a quarter of `max_bytes`) only while it holds the lane, so one answer at most is large at
+  a time. The answers read (4) and held for merging (4) at once take under ~3 x `max_bytes`
+  (one large, seven small), not one `max_bytes` each; answers that fail (a gzip bomb, an
+  endless body) are never held, so a run where every query gets one stays under
+  1.75 x `max_bytes` (one at the cap, three at the quarter);
 - retries connection failures, time-outs, 429 and 5xx answers; it waits `backoff_s` x 2^(n-1)
   before retry n, or what Retry-After asks, but never more than `timeout_s`. So one request
   takes at most (retries + 1) x timeout_s + retries x timeout_s;
@@ -17,7 +23,8 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -30,6 +37,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CHUNK_BYTES = 64 * 1024
+READER_SHARES = 4  # answers read at once in a run (query.QUERY_WORKERS, one fetcher each)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,63 @@ class Limits:
 
 class DeadlineExceeded(requests.exceptions.Timeout):
     """No complete answer within timeout_s."""
+
+
+class Lane:
+    """The run's one way for an answer to grow past `free_bytes` (max_bytes / READER_SHARES).
+
+    The reader that crosses it waits for the lane (its deadline still runs) and keeps it while
+    the answer is held: until `release(response)`, or until the response is let go. Answers
+    under `free_bytes` never wait, so a normal run reads as many at once as before.
+    """
+
+    def __init__(self, max_bytes: int, shares: int = READER_SHARES) -> None:
+        self.free_bytes = max_bytes // shares
+        self._free = threading.Semaphore(1)
+        # each held answer's finalizer gives the lane back once: when called, or when collected
+        self._held: weakref.WeakKeyDictionary[
+            requests.Response, weakref.finalize[[], requests.Response]
+        ] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def take(self, stopped: Callable[[], bool]) -> Callable[[], None]:
+        """Wait for the lane; return how to give it back (once). DeadlineExceeded when
+        `stopped()` says the attempt is over while waiting."""
+        while not self._free.acquire(timeout=0.05):
+            if stopped():
+                raise DeadlineExceeded("stopped while waiting to read a large answer")
+        given = threading.Event()
+
+        def give_back() -> None:
+            with self._lock:
+                if given.is_set():
+                    return
+                given.set()
+            self._free.release()
+
+        return give_back
+
+    def keep(self, response: requests.Response, give_back: Callable[[], None]) -> None:
+        """`response` holds the lane until released, or until it is let go."""
+        with self._lock:
+            self._held[response] = weakref.finalize(response, give_back)
+
+    def release(self, response: requests.Response | None) -> None:
+        """The answer in `response` is let go: another may grow past `free_bytes`."""
+        if response is None:
+            return
+        with self._lock:
+            done = self._held.pop(response, None)
+        if done is not None:
+            done()
+
+    @contextlib.contextmanager
+    def holding(self, response: requests.Response) -> Iterator[requests.Response]:
+        """`response` while it is used; the lane is given back after, however it ends."""
+        try:
+            yield response
+        finally:
+            self.release(response)
 
 
 class ResponseTooLarge(requests.exceptions.RequestException):
@@ -185,9 +250,12 @@ _POOLS = {"http": _Pool, "https": _TlsPool}
 class BoundedAdapter(HTTPAdapter):
     """Deadline per attempt, size cap, retries with capped waits; `tries` of the last send."""
 
-    def __init__(self, limits: Limits, abort: Abort | None = None) -> None:
+    def __init__(
+        self, limits: Limits, abort: Abort | None = None, lane: Lane | None = None
+    ) -> None:
         self.limits = limits
         self.abort = abort or Abort()
+        self.lane = lane or Lane(limits.max_bytes)
         self.tries = 0
         super().__init__(max_retries=0)  # we retry ourselves, with a deadline per attempt
 
@@ -228,6 +296,7 @@ class BoundedAdapter(HTTPAdapter):
                 if last or response.status_code not in RETRY_STATUSES:
                     return response
                 retry_after = _retry_after(response.headers.get("Retry-After"))
+                self.lane.release(response)  # this answer is let go: asked again
             if self.abort.wait(self._wait(retry_after)):
                 raise Aborted("stopped: another query found the source unusable")
 
@@ -248,8 +317,11 @@ class BoundedAdapter(HTTPAdapter):
                 response = super().send(
                     request, stream=True, timeout=(t, t), verify=verify, cert=cert, proxies=proxies
                 )
-                response._content = read_body(response, self.limits.max_bytes)
+                response._content = read_body(
+                    response, self.limits.max_bytes, self.lane, lambda: watch.fired
+                )
                 if watch.fired:  # cut off mid-headers or mid-body: what arrived is not all
+                    self.lane.release(response)
                     raise DeadlineExceeded(f"no complete answer within {t:g}s")
             except (requests.exceptions.RequestException, OSError) as exc:
                 if isinstance(exc, ResponseTooLarge) or not watch.fired:
@@ -262,8 +334,14 @@ class BoundedAdapter(HTTPAdapter):
         return response
 
 
-def read_body(response: requests.Response, max_bytes: int) -> bytes:
-    """The whole body, decompressed; ResponseTooLarge past `max_bytes`."""
+def read_body(
+    response: requests.Response,
+    max_bytes: int,
+    lane: Lane | None = None,
+    stopped: Callable[[], bool] = lambda: False,
+) -> bytes:
+    """The whole body, decompressed; ResponseTooLarge past `max_bytes`. Past `lane.free_bytes`
+    the reading waits for the lane, and `response` keeps it (see Lane)."""
     too_large = ResponseTooLarge(f"the answer is larger than {max_bytes:,} bytes")
     length = response.headers.get("Content-Length", "")
     plain = response.headers.get("Content-Encoding", "identity") == "identity"
@@ -271,11 +349,17 @@ def read_body(response: requests.Response, max_bytes: int) -> bytes:
         response.close()
         raise too_large
     body = bytearray()
+    give_back: Callable[[], None] | None = None
+    read = False
     try:
         for chunk in response.raw.stream(CHUNK_BYTES, decode_content=True):
             body += chunk
             if len(body) > max_bytes:
                 raise too_large
+            if lane and give_back is None and len(body) > lane.free_bytes:
+                give_back = lane.take(stopped)
+        content = bytes(body)
+        read = True
     except urllib3.exceptions.DecodeError as exc:
         raise requests.exceptions.ContentDecodingError(str(exc)) from None
     except urllib3.exceptions.ReadTimeoutError as exc:
@@ -285,8 +369,13 @@ def read_body(response: requests.Response, max_bytes: int) -> bytes:
     except urllib3.exceptions.HTTPError as exc:
         raise requests.exceptions.ConnectionError(str(exc)) from None
     finally:
+        del body  # before the lane is given back: the answer so far is let go
         response.close()
-    return bytes(body)
+        if give_back and not read:
+            give_back()
+    if lane and give_back:
+        lane.keep(response, give_back)
+    return content
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -19,6 +19,7 @@ from pipeline.bounded_http import (
     Abort,
     Aborted,
     BoundedAdapter,
+    Lane,
     Limits,
     ResponseTooLarge,
 )
@@ -101,6 +102,7 @@ class PrometheusSource:
             backoff_s=backoff_s,
         )
         self._abort = Abort()
+        self._lane = Lane(settings.max_response_bytes)  # one large answer at a time, run-wide
         self._lock = threading.Lock()
         self._failure: SourceUnavailable | None = None
 
@@ -123,7 +125,7 @@ class PrometheusSource:
             timeout=self.settings.timeout_s,  # type: ignore[arg-type,unused-ignore]
         )
         abort = self._abort.child()
-        adapter = BoundedAdapter(self.limits, abort)
+        adapter = BoundedAdapter(self.limits, abort, self._lane)
         # after the client, which mounts its own adapter on its URL
         for prefix in ("http://", "https://", self.settings.url):
             session.mount(prefix, adapter)
@@ -160,13 +162,18 @@ class PrometheusSource:
                     (bounds, future), asked = asked, None
                     sent += 1
                     try:
-                        response = future.result()
-                        body = response.content
-                        keep = chunks.answered(bounds, len(body), b'"values":[[' in body)
-                        asked = ask()
-                        if not keep:
-                            continue  # a probe: the whole range is asked instead
-                        answer = self._read(connection, response)
+                        # a large answer holds the run's lane until it is merged and let go
+                        with self._lane.holding(future.result()) as response:
+                            body = response.content
+                            keep = chunks.answered(bounds, len(body), b'"values":[[' in body)
+                            asked = ask()
+                            if not keep:
+                                del response, body
+                                continue  # a probe: the whole range is asked instead
+                            answer = self._read(connection, response)
+                            merger.add(answer.series)
+                            warnings.extend(answer.warnings)
+                            del response, body, answer  # let it go before the next comes
                     except _BadResponse as exc:
                         halves = split_refused(str(exc), *bounds, step_s, floor)
                         if halves is None:
@@ -176,10 +183,6 @@ class PrometheusSource:
                             )
                         chunks.refused(halves)
                         asked = asked or ask()
-                        continue
-                    merger.add(answer.series)
-                    warnings.extend(answer.warnings)
-                    del response, body, answer  # let this answer go before the next comes
                 series = merger.series()
             except (Malformed, TooManySeries) as exc:
                 return QueryResult(query, error=str(exc), requests=sent)
@@ -272,6 +275,7 @@ class PrometheusSource:
         """What an answer that is not a result means: the source is unusable, or this goal
         gets the server's message."""
         judgement = judge(response, tries, self._auth_key)
+        self._lane.release(response)  # judged: its body is no longer needed
         if judgement.verdict is Verdict.UNUSABLE:
             return _Unusable(judgement.message)
         return _BadResponse(judgement.message, rejected=judgement.verdict is Verdict.REJECTED)

@@ -1,17 +1,28 @@
-"""The adapter's waits: backoff and Retry-After, never more than timeout_s."""
+"""The adapter's waits: backoff and Retry-After, never more than timeout_s; the run's lane for
+large answers."""
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
-from pipeline.bounded_http import BoundedAdapter, DeadlineExceeded, Limits, _retry_after
+from pipeline.bounded_http import (
+    BoundedAdapter,
+    DeadlineExceeded,
+    Lane,
+    Limits,
+    ResponseTooLarge,
+    _retry_after,
+)
 
 
 @pytest.mark.clock
@@ -69,3 +80,92 @@ def test_headers_cut_off_at_the_deadline_are_no_answer_not_an_empty_200() -> Non
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
         with pytest.raises(DeadlineExceeded, match="no complete answer within 1s"):
             session.get(url)
+
+
+class _Body(BaseHTTPRequestHandler):
+    """Answers GET /<n> with n bytes."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        data = b" " * int(self.path.strip("/"))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def bodies() -> Iterator[str]:
+    """A local server whose /<n> answers n bytes."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Body)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _session(lane: Lane, timeout_s: float = 10) -> requests.Session:
+    session = requests.Session()
+    limits = Limits(timeout_s=timeout_s, retries=0, max_bytes=4 << 20)
+    session.mount("http://", BoundedAdapter(limits, lane=lane))
+    return session
+
+
+def _get_later(session: requests.Session, url: str) -> tuple[threading.Thread, list[object]]:
+    got: list[object] = []
+
+    def get() -> None:
+        try:
+            got.append(len(session.get(url).content))
+        except requests.RequestException as exc:
+            got.append(exc)
+
+    thread = threading.Thread(target=get, daemon=True)
+    thread.start()
+    return thread, got
+
+
+def test_one_large_answer_at_a_time_the_next_waits_until_it_is_released(bodies: str) -> None:
+    lane = Lane(4 << 20)  # answers past 1 MiB take turns
+    held = _session(lane).get(f"{bodies}/{2 << 20}")
+    assert len(held.content) == 2 << 20
+    assert len(_session(lane).get(f"{bodies}/{1 << 20}").content) == 1 << 20  # small: no wait
+    thread, got = _get_later(_session(lane), f"{bodies}/{3 << 20}")
+    thread.join(0.5)
+    assert got == []  # waiting for the lane
+    lane.release(held)
+    thread.join(5)
+    assert got == [3 << 20]
+
+
+def test_a_large_answer_let_go_gives_the_lane_back(bodies: str) -> None:
+    lane = Lane(4 << 20)
+    held = _session(lane).get(f"{bodies}/{2 << 20}")
+    thread, got = _get_later(_session(lane), f"{bodies}/{2 << 20}")
+    thread.join(0.5)
+    assert got == []
+    del held
+    gc.collect()
+    thread.join(5)
+    assert got == [2 << 20]
+
+
+def test_waiting_for_the_lane_ends_at_the_attempts_deadline(bodies: str) -> None:
+    lane = Lane(4 << 20)
+    held = _session(lane).get(f"{bodies}/{2 << 20}")
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded, match="no complete answer within 1s"):
+        _session(lane, timeout_s=1).get(f"{bodies}/{2 << 20}")
+    assert time.monotonic() - started < 3
+    lane.release(held)
+    assert len(_session(lane).get(f"{bodies}/{2 << 20}").content) == 2 << 20  # given back
+
+
+def test_an_answer_over_the_cap_gives_the_lane_back(bodies: str) -> None:
+    lane = Lane(4 << 20)
+    with pytest.raises(ResponseTooLarge):
+        _session(lane).get(f"{bodies}/{5 << 20}")
+    assert len(_session(lane).get(f"{bodies}/{2 << 20}").content) == 2 << 20

@@ -9,10 +9,12 @@ import shutil
 import ssl
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from pipeline.bounded_http import Lane
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from tests.conftest import pipeline_command, write_config
@@ -459,6 +461,28 @@ def test_every_query_over_the_default_cap_stays_under_1_gb_and_changes_nothing(
     assert code == 3
     assert peak_mb < 1000, peak_mb
     assert _snapshot(out) == before
+
+
+def test_answers_over_a_quarter_of_the_cap_take_turns_and_are_all_scored(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    good_night: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Most answers here (~30-50 kB) are past 25 kB: they hold the run's lane in turn, none
+    waits for ever, and the week is the same as with the default cap."""
+    turns: list[float] = []
+    take = Lane.take
+
+    def counted(lane: Lane, stopped: Callable[[], bool]) -> Callable[[], None]:
+        turns.append(lane.free_bytes)
+        return take(lane, stopped)
+
+    monkeypatch.setattr(Lane, "take", counted)
+    config = _config(tmp_path, prometheus.url, max_response_bytes=100_000)
+    assert _run(config, tmp_path / "out") == 0
+    assert len(turns) >= 3 and set(turns) == {25_000}
+    assert _summary(tmp_path / "out") == _summary(good_night)
 
 
 def test_more_series_than_max_series_per_goal_is_that_goals_error(
