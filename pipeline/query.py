@@ -10,7 +10,7 @@ from pipeline.model import QueryResult, Window
 from pipeline.source import MetricsSource
 from pipeline.text import mask_url
 
-QUERY_WORKERS = 4
+QUERY_WORKERS = 4  # bounded_http.READER_SHARES: a quarter of max_response_bytes each, at once
 
 
 def query_all(

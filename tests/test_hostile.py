@@ -317,6 +317,18 @@ def test_validate_says_the_same(
     )
 
 
+def test_validate_lists_every_rejected_query_instead_of_stopping(
+    tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """validate is where a user fixes wrong PromQL: every query's verdict, exit 2 (not 3)."""
+    answer = api_error(400, "bad_data", "parse error")
+    with fault_proxy(prometheus.url, Faults(answer=answer)) as url:
+        assert main(["validate", "--config", str(_config(tmp_path, url))]) == 2
+    out = capsys.readouterr().out
+    assert "8 of 8 queries are invalid" in out
+    assert out.count("no: bad_data: parse error") == 8
+
+
 def test_a_password_in_the_url_is_masked(
     tmp_path: Path, prometheus: PrometheusServer, out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
