@@ -17,7 +17,8 @@ import pytest
 from pipeline.bounded_http import Lane
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import pipeline_command, write_config
+from tests.chatserver import chat_receiver
+from tests.conftest import pipeline_command, shipped_config, write_config
 from tests.faultproxy import Answer, Faults, fault_proxy
 from tests.handmade import DAY_START, HANDMADE, MINUTES
 from tests.hostile import (
@@ -213,6 +214,28 @@ def test_nothing_is_sent_when_the_source_is_unusable(
     assert sent == 4 and len(box.messages) == sent  # the good night mailed, the bad one did not
     assert _snapshot(tmp_path / "out") == before
     assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [api_error(400, "bad_data", BAD_DATA), matrix([({"job": "a"}, [[DAY_START, "abc"]])])],
+    ids=["400-bad-data", "malformed"],
+)
+def test_nothing_is_posted_to_chat_when_no_query_is_usable(
+    tmp_path: Path, prometheus: PrometheusServer, monkeypatch: pytest.MonkeyPatch, answer: Answer
+) -> None:
+    out = tmp_path / "out"
+    with chat_receiver() as hook, fault_proxy(prometheus.url, Faults(answer=answer)) as url:
+        monkeypatch.setenv("CHAT_URL", f"json://{hook.url}/hook")
+        channel = "notify:\n  - {name: team, url_env: CHAT_URL}\n"
+        good, bad = shipped_config(tmp_path, prometheus.url), tmp_path / "bad.yaml"
+        good.write_text(good.read_text() + channel)
+        bad.write_text(good.read_text().replace(prometheus.url, url))
+        assert _run(good, out, "--notify") == 0
+        before = _snapshot(out)
+        assert _run(bad, out, "--notify", "--resend") == 3
+    assert len(hook.posts) == 1  # the good night's post only
+    assert _snapshot(out) == before
 
 
 @pytest.mark.parametrize(("answer", "said"), REJECTIONS, ids=REJECTION_IDS)
