@@ -113,8 +113,12 @@ class PushRejected(Exception):
     """The Pushgateway answered, but not with a success."""
 
     def __init__(self, response: requests.Response) -> None:
-        body = response.content.decode("utf-8", "replace").strip()
         reply = f"{response.status_code} {response.reason}"
+        if 300 <= response.status_code < 400:  # the credentials stay with the configured origin
+            hint = "redirects are not followed: set metrics.pushgateway_url to the final address"
+            super().__init__(f"{reply} ({hint})")
+            return
+        body = response.content.decode("utf-8", "replace").strip()
         super().__init__(reply + (f": {one_line(cap(body))}" if body else ""))
 
 
