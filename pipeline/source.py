@@ -109,7 +109,9 @@ class PrometheusSource:
         # the response hook keeps the last answer, to judge it when it is not a result.
         seen: list[requests.Response] = []
         session = requests.Session()
-        session.verify = self.settings.verify_tls
+        # verify= goes on every request too: requests would put REQUESTS_CA_BUNDLE over the
+        # session's (so over verify_tls: false and ca_file) for a request without it
+        session.verify = self.settings.verify
         session.max_redirects = 0  # a redirect is reported, not followed (see redirect_reason)
         if not self.settings.compress:  # prometheus.compression
             session.headers["Accept-Encoding"] = "identity"
@@ -221,6 +223,7 @@ class PrometheusSource:
                 headers=self._headers,
                 auth=self._auth,
                 timeout=self.settings.timeout_s,
+                verify=self.settings.verify,
             )
             if response.status_code != 200:
                 raise NotAnswer
