@@ -20,6 +20,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from pipeline.bounded_http import BoundedAdapter, Limits
+from pipeline.http_auth import NoAuth, configured_auth
 from pipeline.http_reasons import failure_reason, tls_reason
 from pipeline.model import Scorecard, WeekResult
 from pipeline.outcomes import Status, Verdict
@@ -141,6 +142,7 @@ def bounded_handler(settings: PushSettings, env: Mapping[str, str]) -> Handler:
                     url,
                     data=data,
                     headers={**dict(headers), **auth},
+                    auth=configured_auth(url, None) if not auth else NoAuth(),  # not ~/.netrc's
                     allow_redirects=False,
                 )
             if not 200 <= response.status_code < 300:

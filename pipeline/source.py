@@ -23,6 +23,7 @@ from pipeline.bounded_http import (
     ResponseTooLarge,
 )
 from pipeline.errors import SourceUnavailable
+from pipeline.http_auth import configured_auth
 from pipeline.http_reasons import failure_reason, redirect_reason, size_text, tls_reason
 from pipeline.model import QueryResult, Series
 from pipeline.parse import Grid, Malformed, Merger, TooManySeries
@@ -89,11 +90,12 @@ class PrometheusSource:
         if settings.bearer_token_env:
             self._headers["Authorization"] = f"Bearer {env[settings.bearer_token_env]}"
             self._auth_key = "bearer_token_env"
-        self._auth: tuple[str, str] | None = None
+        basic: tuple[str, str] | None = None
         if settings.basic_auth:
             username, password_env = settings.basic_auth
-            self._auth = (username, env[password_env])
+            basic = (username, env[password_env])
             self._auth_key = "basic_auth"
+        self._auth = configured_auth(settings.url, basic)  # never ~/.netrc's
         self.limits = Limits(
             timeout_s=settings.timeout_s,
             retries=settings.retries,

@@ -8,7 +8,8 @@ kills it.
 No redirect is followed: Apprise puts the URL's credentials on each request (user:password,
 `+Header=value` custom headers, tokens in the path), and requests keeps all but Authorization
 when it follows a redirect to another origin. A redirect is that channel's failure, named by
-its status.
+its status. Nor is a login taken from ~/.netrc (or $NETRC): it would replace the URL's
+`+Authorization=...`.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def _send(url: str, message: ChatMessage, timeout_s: float) -> str | None:
     quiet.setLevel(logging.WARNING)
     quiet.propagate = False
     redirected = _no_redirects()
+    _no_netrc()
     sender = apprise.Apprise(asset=apprise.AppriseAsset(http_redirects=False))
     if not sender.add(url):
         return "not a URL Apprise knows (check the scheme, e.g. slack://, msteams://, json://)"
@@ -126,6 +128,16 @@ def _no_redirects() -> list[str]:
 
     requests.Session.send = no_redirect_send  # type: ignore[method-assign,assignment]
     return seen
+
+
+def _no_netrc() -> None:
+    """Make every request of this (child) process carry only the URL's credentials."""
+    import requests.sessions
+
+    def no_login(url: str | bytes, raise_errors: bool = False) -> tuple[str, str] | None:
+        return None
+
+    requests.sessions.get_netrc_auth = no_login
 
 
 def redact(text: str, url: str) -> str:
