@@ -20,6 +20,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from pipeline.bounded_http import BoundedAdapter, Limits
+from pipeline.http_auth import NoAuth, configured_auth
 from pipeline.http_reasons import failure_reason, tls_reason
 from pipeline.model import Scorecard, WeekResult
 from pipeline.outcomes import Status, Verdict
@@ -113,8 +114,12 @@ class PushRejected(Exception):
     """The Pushgateway answered, but not with a success."""
 
     def __init__(self, response: requests.Response) -> None:
-        body = response.content.decode("utf-8", "replace").strip()
         reply = f"{response.status_code} {response.reason}"
+        if 300 <= response.status_code < 400:  # the credentials stay with the configured origin
+            hint = "redirects are not followed: set metrics.pushgateway_url to the final address"
+            super().__init__(f"{reply} ({hint})")
+            return
+        body = response.content.decode("utf-8", "replace").strip()
         super().__init__(reply + (f": {one_line(cap(body))}" if body else ""))
 
 
@@ -137,6 +142,7 @@ def bounded_handler(settings: PushSettings, env: Mapping[str, str]) -> Handler:
                     url,
                     data=data,
                     headers={**dict(headers), **auth},
+                    auth=configured_auth(url, None) if not auth else NoAuth(),  # not ~/.netrc's
                     allow_redirects=False,
                 )
             if not 200 <= response.status_code < 300:

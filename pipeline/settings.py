@@ -81,6 +81,15 @@ class SourceSettings:
     graph_url: str | None  # the UI's address for links in reports; None if it has credentials
     min_points_per_request: int = 60  # ranges refused for too many samples are halved to this
     compress: bool = True  # ask for gzip (Accept-Encoding); prometheus.compression resolved
+    ca_file: Path | None = None  # the CA bundle to verify the server with (verify_tls is true)
+
+    @property
+    def verify(self) -> bool | str:
+        """requests' `verify=` for every request: False, the CA file, or True (then requests
+        takes REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE when set, else its own bundle)."""
+        if not self.verify_tls:
+            return False
+        return str(self.ca_file) if self.ca_file else True
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pipeline.bounded_http import (
     ResponseTooLarge,
 )
 from pipeline.errors import SourceUnavailable
+from pipeline.http_auth import configured_auth
 from pipeline.http_reasons import failure_reason, redirect_reason, size_text, tls_reason
 from pipeline.model import QueryResult, Series
 from pipeline.parse import Grid, Malformed, Merger, TooManySeries
@@ -90,11 +91,12 @@ class PrometheusSource:
         if settings.bearer_token_env:
             self._headers["Authorization"] = f"Bearer {env[settings.bearer_token_env]}"
             self._auth_key = "bearer_token_env"
-        self._auth: tuple[str, str] | None = None
+        basic: tuple[str, str] | None = None
         if settings.basic_auth:
             username, password_env = settings.basic_auth
-            self._auth = (username, env[password_env])
+            basic = (username, env[password_env])
             self._auth_key = "basic_auth"
+        self._auth = configured_auth(settings.url, basic)  # never ~/.netrc's
         self.limits = Limits(
             timeout_s=settings.timeout_s,
             retries=settings.retries,
@@ -111,7 +113,9 @@ class PrometheusSource:
         # the response hook keeps the last answer, to judge it when it is not a result.
         seen: list[requests.Response] = []
         session = requests.Session()
-        session.verify = self.settings.verify_tls
+        # verify= goes on every request too: requests would put REQUESTS_CA_BUNDLE over the
+        # session's (so over verify_tls: false and ca_file) for a request without it
+        session.verify = self.settings.verify
         session.max_redirects = 0  # a redirect is reported, not followed (see redirect_reason)
         if not self.settings.compress:  # prometheus.compression
             session.headers["Accept-Encoding"] = "identity"
@@ -223,6 +227,7 @@ class PrometheusSource:
                 headers=self._headers,
                 auth=self._auth,
                 timeout=self.settings.timeout_s,
+                verify=self.settings.verify,
             )
             if response.status_code != 200:
                 raise NotAnswer

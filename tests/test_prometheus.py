@@ -27,7 +27,7 @@ NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
 def _source(**settings: Any) -> PrometheusSource:
     """A source with these prometheus settings, the rest as config.yaml's defaults."""
-    return PrometheusSource(source_settings(PrometheusSettings(**settings)), env={})
+    return PrometheusSource(source_settings(PrometheusSettings(**settings), Path(".")), env={})
 
 
 def _window() -> Window:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from pipeline.addresses import mail_address
@@ -82,6 +83,20 @@ def cross_checks(raw: dict[str, Any], env: Mapping[str, str]) -> list[str]:
         *_link_needs_base_url(raw),
         *_metrics_secrets(raw, env),
     ]
+
+
+def unreadable_files(raw: dict[str, Any], folder: Path) -> list[str]:
+    """The files the config names for the run to read (prometheus.ca_file), relative to its
+    folder, that cannot be read: said now, not as a failure at the first request."""
+    section = raw.get("prometheus")
+    name = section.get("ca_file") if isinstance(section, dict) else None
+    if not isinstance(name, str) or not name:
+        return []
+    try:
+        (folder / name).open("rb").close()
+    except OSError as exc:
+        return [f"prometheus.ca_file: cannot read '{name}': {exc.strerror or exc}"]
+    return []
 
 
 def _duplicate_ids(raw: dict[str, Any]) -> Iterator[str]:

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pipeline.config.checks import cross_checks, describe, notes
+from pipeline.config.checks import cross_checks, describe, notes, unreadable_files
 from pipeline.config.mapping import to_model
 from pipeline.config.spec import Config
 from pipeline.errors import ConfigError
@@ -60,6 +60,7 @@ def validate_config(
     except ValidationError as exc:
         problems.extend(describe(err) for err in exc.errors())
     problems.extend(cross_checks(raw, os.environ if env is None else env))
+    problems.extend(unreadable_files(raw, path.parent))
     if problems or config is None:
         raise ConfigError(str(path), problems)
     digest = hashlib.sha256(raw_bytes).hexdigest()[:12]

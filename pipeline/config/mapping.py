@@ -33,7 +33,7 @@ def to_model(config: spec.Config, path: Path, digest: str, notes: tuple[str, ...
         path=path,
         digest=digest,
         sprint=sprint(config.sprint),
-        source=source_settings(config.prometheus),
+        source=source_settings(config.prometheus, folder),
         scoring=scoring_rules(config.scoring),
         goals=tuple(goal_spec(g) for g in config.goals),
         agents=tuple(agent_spec(a) for a in config.agents),
@@ -58,8 +58,9 @@ def sprint(settings: spec.SprintSettings) -> Sprint:
     )
 
 
-def source_settings(settings: spec.PrometheusSettings) -> SourceSettings:
-    """The Prometheus connection; credentials stay named by their variables."""
+def source_settings(settings: spec.PrometheusSettings, folder: Path) -> SourceSettings:
+    """The Prometheus connection; credentials stay named by their variables, the CA file
+    relative to the config's folder."""
     auth = settings.basic_auth
     return SourceSettings(
         url=settings.url,
@@ -69,6 +70,7 @@ def source_settings(settings: spec.PrometheusSettings) -> SourceSettings:
         bearer_token_env=settings.bearer_token_env,
         basic_auth=(auth.username, auth.password_env) if auth else None,
         verify_tls=settings.verify_tls,
+        ca_file=folder / settings.ca_file if settings.ca_file else None,
         max_points_per_request=settings.max_points_per_request,
         min_points_per_request=settings.min_points_per_request,
         max_response_bytes=settings.max_response_bytes,

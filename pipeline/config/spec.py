@@ -7,6 +7,7 @@ values of pipeline.settings.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,6 +55,9 @@ class PrometheusSettings(Strict):
     bearer_token_env: str | None = None
     basic_auth: BasicAuth | None = None
     verify_tls: bool = True
+    # the CA bundle that signs the server's certificate, relative to the config's folder; it
+    # wins over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, which apply only when this is not set
+    ca_file: Path | None = None
     max_points_per_request: int = Field(11000, ge=2)
     min_points_per_request: int = Field(60, ge=1)  # "too many samples": halve down to this
     ui_url: str | None = None  # where people open the Prometheus UI; default: url
@@ -85,6 +89,8 @@ class PrometheusSettings(Strict):
     def _one_auth(self) -> PrometheusSettings:
         if self.bearer_token_env and self.basic_auth:
             raise ValueError("set bearer_token_env or basic_auth, not both")
+        if self.ca_file and not self.verify_tls:
+            raise ValueError("set verify_tls: false or ca_file, not both")
         return self
 
 

@@ -4,6 +4,12 @@ Apprise stops waiting for a service at its `timeout`, but leaves the thread send
 and Python waits for that thread before it exits: a webhook that drips its answer would hold
 the run. The child process sends; the parent waits for its answer until the deadline, then
 kills it.
+
+No redirect is followed: Apprise puts the URL's credentials on each request (user:password,
+`+Header=value` custom headers, tokens in the path), and requests keeps all but Authorization
+when it follows a redirect to another origin. A redirect is that channel's failure, named by
+its status. Nor is a login taken from ~/.netrc (or $NETRC): it would replace the URL's
+`+Authorization=...`.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import multiprocessing
 import os
 import re
 from dataclasses import dataclass
+from http import HTTPStatus
 from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -70,7 +77,9 @@ def _send(url: str, message: ChatMessage, timeout_s: float) -> str | None:
     quiet = logging.getLogger("apprise")
     quiet.setLevel(logging.WARNING)
     quiet.propagate = False
-    sender = apprise.Apprise()
+    redirected = _no_redirects()
+    _no_netrc()
+    sender = apprise.Apprise(asset=apprise.AppriseAsset(http_redirects=False))
     if not sender.add(url):
         return "not a URL Apprise knows (check the scheme, e.g. slack://, msteams://, json://)"
     seen: list[str] = []
@@ -89,11 +98,46 @@ def _send(url: str, message: ChatMessage, timeout_s: float) -> str | None:
     )
     if outcome:
         return None
+    if redirected:
+        hint = "redirects are not followed: set the channel's URL to the final address"
+        return f"{redirected[0]} ({hint})"
     status = getattr(outcome, "status", None)
     reason = "; ".join(dict.fromkeys(seen)) or f"not delivered ({getattr(status, 'name', status)})"
     if getattr(status, "name", "") == "TIMEOUT":
         reason = f"no answer within {timeout_s:g} s ({reason})"
     return reason
+
+
+def _no_redirects() -> list[str]:
+    """Make every request of this (child) process stop at a redirect, whatever the Apprise
+    plugin or the URL's `?redirect=yes` asks; returns the list where each redirect's status
+    (`302 Found`) is put."""
+    import requests
+
+    seen: list[str] = []
+    send = requests.Session.send
+
+    def no_redirect_send(
+        session: requests.Session, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        response = send(session, request, **{**kwargs, "allow_redirects": False})
+        if response.is_redirect:
+            code = response.status_code
+            seen.append(f"{code} {HTTPStatus(code).phrase}")
+        return response
+
+    requests.Session.send = no_redirect_send  # type: ignore[method-assign,assignment]
+    return seen
+
+
+def _no_netrc() -> None:
+    """Make every request of this (child) process carry only the URL's credentials."""
+    import requests.sessions
+
+    def no_login(url: str | bytes, raise_errors: bool = False) -> tuple[str, str] | None:
+        return None
+
+    requests.sessions.get_netrc_auth = no_login
 
 
 def redact(text: str, url: str) -> str:
