@@ -52,6 +52,7 @@ def test_settings_that_do_not_change_the_report_do_not_resend_it(
         _edit(config, "  timeout_s: 30\n  retries: 3\n", "  timeout_s: 20\n  retries: 2\n")
         _edit(config, "  email: true\n", "  email: true\n  jobstore: elsewhere/jobs.sqlite\n")
         _edit(config, 'cron: "0 2 * * *"', 'cron: "0 3 * * *"')
+        _edit(config, "report:\n", "report:\n  base_url: https://reports.example.com/s/\n")
         assert main(args) == 0
         assert len(inbox.messages) == 1
         # what the report says changed: a goal's name
@@ -88,7 +89,7 @@ def test_a_report_mailed_by_an_earlier_version_is_not_mailed_again(
 
 
 @pytest.mark.prometheus
-def test_a_channels_timeout_does_not_repost_the_message(
+def test_a_channels_timeout_or_the_reports_address_does_not_repost_the_message(
     tmp_path: Path, prometheus: PrometheusServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with chat_receiver() as hook:
@@ -104,7 +105,11 @@ def test_a_channels_timeout_does_not_repost_the_message(
         _edit(config, "timeout_s: 10}", "timeout_s: 20}")
         _edit(config, "  timeout_s: 30\n", "  timeout_s: 20\n")
         assert main(args) == 0
+        # where the reports are served: the link in the message, not what it says
+        _edit(config, "report:\n", "report:\n  base_url: https://reports.example.com/s/\n")
+        assert main(args) == 0
         assert len(hook.posts) == 1
+        assert "Report: https://" not in hook.posts[0].json()["message"]
 
 
 def _second_scheduler(tmp_path: Path, first: Path) -> Path:

@@ -98,7 +98,7 @@ def notify_week(
         agents = [a for a in result.agents if not channel.agents or a.id in channel.agents]
         message = chat_message(result, trend, agents, link)
         name = f"chat:{channel.name}"
-        key = keys.chat(name, message.body)
+        key = keys.chat(name, chat_message(result, trend, agents, None).body, message.body)
         if not resend and history.sent_to(week, name, key.accepted):
             log.info("%s: already posted this week's message", channel.name)
             outcomes.append(Notified(channel.name, sent=False, skipped=True))

@@ -1,9 +1,10 @@
 """Which deliveries are the same: a key from what the week's reports say and who receives them.
 
 Two runs that say the same thing to the same recipient (or channel) make the same key, and the
-second sends nothing. What a run's settings change without changing the reports (time-outs,
-retries, the SMTP or Prometheus host, the job store, the cron line, links) is not in the key;
-what the reports say (goals, targets, names, agents, scores, values, the trend) is.
+second sends nothing. What a run's settings change without changing what the reports say
+(time-outs, retries, the SMTP or Prometheus host, the job store, the cron line, the sender,
+attaching or linking, where the reports are served) is not in the key; what the reports say
+(goals, targets, names, agents, scores, values, thresholds, the trend) is.
 """
 
 from __future__ import annotations
@@ -80,11 +81,12 @@ class WeekKeys:
         """One agent's e-mail (its recipients are recorded one by one under this key)."""
         return Key(self._hash(self.content, agent_id), self._hash(self.earlier, agent_id))
 
-    def chat(self, channel_key: str, body: str) -> Key:
-        """One channel's post of `body`."""
+    def chat(self, channel_key: str, said: str, posted: str) -> Key:
+        """One channel's post: `said` is its text without the report's link (where the report
+        is served is not what it says), `posted` the text as posted (earlier keys hashed it)."""
         return Key(
-            self._hash(self.content, channel_key, body),
-            self._hash(self.earlier, channel_key, body),
+            self._hash(self.content, channel_key, said),
+            self._hash(self.earlier, channel_key, posted),
         )
 
     @staticmethod
