@@ -6,7 +6,7 @@ import json
 import logging
 import math
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,15 +190,17 @@ class History:
         with self._db() as db:
             return int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
 
-    def sent_to(self, week: int, agent_id: str, content_hash: str) -> set[str]:
-        """The recipients that already received this very report."""
-        if not self.path.exists():
+    def sent_to(self, week: int, agent_id: str, content_hashes: Sequence[str]) -> set[str]:
+        """The recipients that already received this very report (recorded under any of
+        `content_hashes`: the key, and the one an earlier version made for it)."""
+        if not self.path.exists() or not content_hashes:
             return set()
+        marks = ", ".join("?" * len(content_hashes))
         with self._db() as db:
             rows = db.execute(
                 "SELECT recipient FROM deliveries WHERE week = ? AND agent_id = ? "
-                "AND content_hash = ?",
-                (week, agent_id, content_hash),
+                f"AND content_hash IN ({marks})",
+                (week, agent_id, *content_hashes),
             ).fetchall()
         return {r[0] for r in rows}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import tempfile
@@ -11,6 +10,13 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from pipeline.errors import OutputError
+from pipeline.locks import bounded_lock
+
+# How long a run waits for another one's week (or site) lock. A run holds it for seconds to
+# minutes: writing the week, then each agent's e-mail (at most email.timeout_s, 60 s) and each
+# chat post (30 s). Sixteen agents on a stalled SMTP server hold it about 16 min; 30 min clears
+# that and still ends a run stuck behind a hung process long before the next nightly slot.
+LOCK_WAIT_S = 1800.0
 
 
 def week_dir_name(week: int) -> str:
@@ -19,28 +25,26 @@ def week_dir_name(week: int) -> str:
 
 
 def week_lock(output_dir: Path, week: int) -> AbstractContextManager[None]:
-    """Hold an exclusive lock for one week; a second run for the same week waits for it."""
-    return _lock(output_dir, f".{week_dir_name(week)}.lock")
+    """Hold an exclusive lock for one week; a second run for the same week waits for it, at
+    most LOCK_WAIT_S seconds."""
+    after = "nothing was replaced, recorded or sent"
+    return _lock(output_dir, f".{week_dir_name(week)}.lock", f"week {week}", after)
 
 
 def site_lock(output_dir: Path) -> AbstractContextManager[None]:
     """Hold the lock of the site's index (taken inside a week lock, never the other way)."""
-    return _lock(output_dir, ".site.lock")
+    return _lock(output_dir, ".site.lock", "the site's index", "it was not rewritten")
 
 
 @contextmanager
-def _lock(output_dir: Path, name: str) -> Iterator[None]:
+def _lock(output_dir: Path, name: str, what: str, after: str) -> Iterator[None]:
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
         handle = open(output_dir / name, "a+")  # noqa: SIM115
     except OSError as exc:
         raise OutputError(f"cannot write to {output_dir}: {exc.strerror}") from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with handle, bounded_lock(handle, what, LOCK_WAIT_S, after):
+        yield
 
 
 @contextmanager

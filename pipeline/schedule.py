@@ -84,7 +84,7 @@ def run_scheduler(config_path: Path, stop: threading.Event | None = None) -> int
     if loaded.schedule.notify and loaded.notify:
         channel_urls(loaded.notify, os.environ, str(loaded.path))
     store = jobstore_path(loaded)
-    with scheduler_lock(store):
+    with scheduler_lock(store, loaded.output_dir):
         return _schedule(loaded, store, stop)
 
 

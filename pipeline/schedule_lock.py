@@ -1,19 +1,21 @@
-"""One scheduler per job store: an exclusive lock on a file beside it, for the scheduler's life.
+"""One scheduler per job store and per output folder: exclusive locks on a file beside the job
+store and on one in the output folder, for the scheduler's life.
 
 Two schedulers on one job store (a restart that overlaps, two hosts on shared storage) would
-each run every slot. The lock file names its holder (pid and host) for the one turned away.
+each run every slot; so would two whose configs differ only in their job store but write to one
+output folder. The lock files name their holder (pid, host, since when) for the one turned away.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from pipeline.errors import OutputError, UsageError
+from pipeline.locks import holder_of, signed, try_lock
+
+OUTPUT_LOCK = ".scheduler.lock"  # in the output folder
 
 
 def lock_path(store: Path) -> Path:
@@ -22,32 +24,29 @@ def lock_path(store: Path) -> Path:
 
 
 @contextmanager
-def scheduler_lock(store: Path) -> Iterator[None]:
-    """Hold the job store's lock; UsageError (exit 2) naming the holder if another has it."""
-    path = lock_path(store)
+def scheduler_lock(store: Path, output_dir: Path) -> Iterator[None]:
+    """Hold the job store's lock, then the output folder's; UsageError (exit 2) naming the
+    holder if another scheduler has either."""
+    with ExitStack() as stack:
+        stack.enter_context(_hold(lock_path(store), f"uses the job store {store}"))
+        stack.enter_context(
+            _hold(output_dir / OUTPUT_LOCK, f"writes to the output folder {output_dir}")
+        )
+        yield
+
+
+@contextmanager
+def _hold(path: Path, doing: str) -> Iterator[None]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+")  # noqa: SIM115 (held open for the scheduler's life)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
     with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "a process that has not written its name yet"
+        if not try_lock(handle):
             raise UsageError(
-                f"another scheduler already uses the job store {store} ({holder}); "
+                f"another scheduler already {doing} ({holder_of(handle)}); "
                 f"stop it first (the lock is {path})"
-            ) from None
-        try:
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()} on host {socket.gethostname()}\n")
-            handle.flush()
+            )
+        with signed(handle):
             yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            handle.flush()
-            fcntl.flock(handle, fcntl.LOCK_UN)

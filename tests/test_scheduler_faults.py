@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -31,11 +32,13 @@ def test_a_second_scheduler_on_the_same_job_store_exits_2_naming_the_first(
         first.wait_for("scheduler started")
         second = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
         assert second.returncode == 2
-        assert second.stderr == (
-            f"error: another scheduler already uses the job store {store} (pid "
-            f"{first.process.pid} on host {socket.gethostname()}); stop it first "
-            f"(the lock is {store}.lock)\n"
-        )
+        holder = f"pid {first.process.pid} on host {re.escape(socket.gethostname())}"
+        assert re.fullmatch(
+            f"error: another scheduler already uses the job store {re.escape(str(store))} "
+            rf"\({holder} since \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\); stop it first "
+            rf"\(the lock is {re.escape(str(store))}\.lock\)\n",
+            second.stderr,
+        ), second.stderr
         assert first.process.poll() is None  # the first goes on
     finally:
         assert first.stop() == 0

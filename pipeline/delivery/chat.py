@@ -3,7 +3,6 @@ week's verdicts, what changed and the goals not met, once per content and channe
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from datetime import UTC, datetime
 
 from pipeline.delivery.apprise_post import ChatMessage, post
 from pipeline.delivery.compose import moved_lines, open_goal_lines
-from pipeline.delivery.deliver import week_fingerprint
+from pipeline.delivery.keys import WeekKeys
 from pipeline.errors import ConfigError
 from pipeline.history import History
 from pipeline.model import AgentResult, GoalResult, WeekResult
@@ -93,21 +92,21 @@ def notify_week(
     """Post the week's message to each channel not already given this very message; one
     channel's failure never stops the others. Call under the week lock."""
     week = result.window.week
-    fingerprint = week_fingerprint(result, trend)
+    keys = WeekKeys.of(result, trend)
     outcomes = []
     for channel in channels:
         agents = [a for a in result.agents if not channel.agents or a.id in channel.agents]
         message = chat_message(result, trend, agents, link)
-        key = f"chat:{channel.name}"
-        digest = hashlib.sha256(f"{fingerprint}:{key}:{message.body}".encode()).hexdigest()
-        if not resend and history.sent_to(week, key, digest):
+        name = f"chat:{channel.name}"
+        key = keys.chat(name, chat_message(result, trend, agents, None).body, message.body)
+        if not resend and history.sent_to(week, name, key.accepted):
             log.info("%s: already posted this week's message", channel.name)
             outcomes.append(Notified(channel.name, sent=False, skipped=True))
             continue
         error = post(urls[channel.name], message, channel.timeout_s)
         if error is None:
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
-            history.record_delivery(week, key, digest, [channel.name], stamp)
+            history.record_delivery(week, name, key.current, [channel.name], stamp)
             log.info("%s: posted week %d", channel.name, week)
         outcomes.append(Notified(channel.name, sent=error is None, skipped=False, error=error))
     return outcomes

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import smtplib
 import ssl
@@ -17,11 +15,11 @@ from pipeline.addresses import mail_address
 from pipeline.csvfiles import GOALS_CSV, SERIES_CSV
 from pipeline.delivery import smtp
 from pipeline.delivery.compose import Link, compose
+from pipeline.delivery.keys import WeekKeys
 from pipeline.errors import ConfigError
 from pipeline.history import History
 from pipeline.model import AgentResult, WeekResult
 from pipeline.settings import MailSettings
-from pipeline.summary import summary_dict
 from pipeline.trend import Trend
 
 log = logging.getLogger("pipeline")
@@ -53,16 +51,6 @@ def check_email(settings: MailSettings | None, env: Mapping[str, str], config: s
     return password
 
 
-def week_fingerprint(result: WeekResult, trend: Trend) -> str:
-    """A hash of what the week's reports say, blind to when they were generated and the instant
-    they saw (a complete week reads the same at any later instant; a week in progress ends at
-    that instant, which its window already says)."""
-    document = summary_dict(result, trend, files={})
-    document.pop("generated_at")
-    document.pop("as_of")
-    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-
-
 def deliver_week(
     result: WeekResult,
     trend: Trend,
@@ -82,7 +70,7 @@ def deliver_week(
     the same week sees this one's deliveries.
     """
     post = _Post(settings, password, history, result.window.week)
-    fingerprint = week_fingerprint(result, trend)
+    keys = WeekKeys.of(result, trend)
     outcomes = []
     for agent in agents:
         written = files.get(agent.id, {})
@@ -92,8 +80,8 @@ def deliver_week(
         if not attachments and link is None:
             log.warning("%s: not e-mailed: this run wrote no PDF or Markdown for it", agent.id)
             continue
-        digest = hashlib.sha256(f"{fingerprint}:{agent.id}".encode()).hexdigest()
-        done = set() if resend else history.sent_to(post.week, agent.id, digest)
+        key = keys.mail(agent.id)
+        done = set() if resend else history.sent_to(post.week, agent.id, key.accepted)
         todo = [r for r in agent.email if r not in done]
         skipped = tuple(r for r in agent.email if r in done)
         if not todo:
@@ -101,7 +89,7 @@ def deliver_week(
             outcomes.append(Delivery(agent.id, (), skipped, None))
             continue
         message = compose(result, trend, agent, settings.sender, todo, attachments, link)
-        sent, error = post.send(agent.id, digest, message, todo)
+        sent, error = post.send(agent.id, key.current, message, todo)
         outcomes.append(Delivery(agent.id, sent, skipped, error))
     return outcomes
 

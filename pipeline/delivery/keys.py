@@ -1,0 +1,94 @@
+"""Which deliveries are the same: a key from what the week's reports say and who receives them.
+
+Two runs that say the same thing to the same recipient (or channel) make the same key, and the
+second sends nothing. What a run's settings change without changing what the reports say
+(time-outs, retries, the SMTP or Prometheus host, the job store, the cron line, the sender,
+attaching or linking, where the reports are served) is not in the key; what the reports say
+(goals, targets, names, agents, scores, values, thresholds, the trend) is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.model import WeekResult
+from pipeline.summary import summary_dict
+from pipeline.trend import Trend
+
+# summary.json's fields about the run rather than the week: when it ran, the instant it saw
+# (a complete week reads the same at any later instant; a week in progress ends at that
+# instant, which its window already says), and the digest of the whole config file.
+RUN_FIELDS = ("generated_at", "as_of", "config_digest")
+
+
+def report_content(result: WeekResult, trend: Trend) -> dict[str, Any]:
+    """What the week's reports say: summary.json without the run's fields, with what the
+    reports show that summary.json does not hold (thresholds, time zone, step)."""
+    document = summary_dict(result, trend, files={})
+    for name in RUN_FIELDS:
+        document.pop(name)
+    document["shown"] = {
+        "pass_score": result.pass_score,
+        "warning_score": result.warning_score,
+        "timezone": result.window.timezone,
+        "step_s": result.window.step_s,
+    }
+    return document
+
+
+def _sha256(document: object) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def _earlier_fingerprint(result: WeekResult, trend: Trend) -> str:
+    """The fingerprint recorded before issue 20: with the config digest. Still accepted as
+    "already sent", so the first run after an upgrade does not mail every report again."""
+    document = summary_dict(result, trend, files={})
+    document.pop("generated_at")
+    document.pop("as_of")
+    return _sha256(document)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One delivery's key, and the key an earlier version recorded for the same delivery."""
+
+    current: str
+    earlier: str
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """The keys that mean "already sent"."""
+        return self.current, self.earlier
+
+
+@dataclass(frozen=True)
+class WeekKeys:
+    """The fingerprints of one week's reports, from which each delivery's key is made."""
+
+    content: str
+    earlier: str
+
+    @classmethod
+    def of(cls, result: WeekResult, trend: Trend) -> WeekKeys:
+        """The keys of the week in `result`."""
+        return cls(_sha256(report_content(result, trend)), _earlier_fingerprint(result, trend))
+
+    def mail(self, agent_id: str) -> Key:
+        """One agent's e-mail (its recipients are recorded one by one under this key)."""
+        return Key(self._hash(self.content, agent_id), self._hash(self.earlier, agent_id))
+
+    def chat(self, channel_key: str, said: str, posted: str) -> Key:
+        """One channel's post: `said` is its text without the report's link (where the report
+        is served is not what it says), `posted` the text as posted (earlier keys hashed it)."""
+        return Key(
+            self._hash(self.content, channel_key, said),
+            self._hash(self.earlier, channel_key, posted),
+        )
+
+    @staticmethod
+    def _hash(fingerprint: str, *parts: str) -> str:
+        return hashlib.sha256(":".join((fingerprint, *parts)).encode()).hexdigest()
