@@ -78,6 +78,7 @@ def _summary(out: Path) -> dict[str, dict[str, object]]:
 
 
 NOT_FOUND = "404 page not found\n"
+DEEP = "[" * 100_000  # JSON nested thousands deep: json's recursion gives up on it
 HTML = "<html><head><title>Sign in</title></head><body>Please sign in</body></html>"
 
 
@@ -137,8 +138,21 @@ HTML = "<html><head><title>Sign in</title></head><body>Please sign in</body></ht
             {"retries": 0},
             "500 Internal Server Error: internal: storage [2Jfailed (1 tries)",
         ),
+        (
+            status(200, DEEP, "application/json"),
+            {},
+            f"200 OK, but not a Prometheus API answer (application/json: {DEEP[:120] + '... (80 more)'!r})",
+        ),
+        (
+            status(500, DEEP, "application/json"),
+            {"retries": 0},
+            "500 Internal Server Error (1 tries)",
+        ),
     ],
-    ids=["401", "401-no-auth", "403", "404", "407", "429", "302", "html", "400", "500-api"],
+    ids=[
+        *("401", "401-no-auth", "403", "404", "407", "429", "302", "html", "400", "500-api"),
+        *("200-deep", "500-deep"),
+    ],
 )
 def test_an_answer_not_about_the_query_stops_the_run_and_changes_nothing(
     tmp_path: Path,
@@ -195,15 +209,31 @@ def test_nothing_is_sent_when_the_source_is_unusable(
     assert "401 Unauthorized" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            status(403, "denied"),
+            "403 Forbidden (the credentials are not allowed to query this server)",
+        ),
+        (
+            status(200, DEEP, "application/json"),
+            f"200 OK, but not a Prometheus API answer (application/json: {DEEP[:120] + '... (80 more)'!r})",
+        ),
+        (status(500, DEEP, "application/json"), "500 Internal Server Error (2 tries)"),
+    ],
+    ids=["403", "200-deep", "500-deep"],
+)
 def test_validate_says_the_same(
-    tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    capsys: pytest.CaptureFixture[str],
+    answer: Answer,
+    message: str,
 ) -> None:
-    with fault_proxy(prometheus.url, Faults(answer=status(403, "denied"))) as url:
+    with fault_proxy(prometheus.url, Faults(answer=answer)) as url:
         assert main(["validate", "--config", str(_config(tmp_path, url))]) == 3
-    assert capsys.readouterr().err == (
-        f"error: Prometheus at {url}: 403 Forbidden (the credentials are not allowed to query "
-        "this server)\n"
-    )
+    assert capsys.readouterr().err == f"error: Prometheus at {url}: {message}\n"
 
 
 def test_a_password_in_the_url_is_masked(
