@@ -417,3 +417,89 @@ def test_a_config_nested_thousands_deep_is_a_config_error(tmp_path: Path) -> Non
 def _cli_on_text(text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     (tmp_path / "config.yaml").write_text(text)
     return _cli_on(tmp_path / "config.yaml", tmp_path)
+
+
+HEADER_CASES = [
+    (
+        {"headers": {"X-Scope-OrgID": "tenant\r\nX-Evil: 1"}},
+        {},
+        "prometheus.headers.X-Scope-OrgID: the value contains a line break, which cannot go "
+        "into an HTTP header",
+    ),
+    (
+        {"headers": {"X-Api-Key": "k3y\x00"}},
+        {},
+        "prometheus.headers.X-Api-Key: the value contains a control character, which cannot go "
+        "into an HTTP header",
+    ),
+    (
+        {"headers": {"X-Tenant": "équipe→1"}},
+        {},
+        "prometheus.headers.X-Tenant: the value contains a character outside Latin-1, which "
+        "cannot go into an HTTP header",
+    ),
+    (
+        {"headers": {"X Tenant": "a"}},
+        {},
+        "prometheus.headers.X Tenant: not a valid HTTP header name (letters, digits and -_. "
+        "only; no spaces)",
+    ),
+    (
+        {"bearer_token_env": "PROM_TOKEN"},
+        {"PROM_TOKEN": "s3cret-token\n"},
+        "prometheus.bearer_token_env: environment variable 'PROM_TOKEN' contains a line break, "
+        "which cannot go into an HTTP header (a trailing newline from a file?)",
+    ),
+    (
+        {"basic_auth": {"username": "u", "password_env": "PW"}},
+        {"PW": "s3cret\r"},
+        "prometheus.basic_auth.password_env: environment variable 'PW' contains a line break, "
+        "which cannot go into an HTTP header (a trailing newline from a file?)",
+    ),
+    (
+        {"basic_auth": {"username": "u\nX: y", "password_env": "PW"}},
+        {"PW": "pw"},
+        "prometheus.basic_auth.username: the username contains a line break, which cannot go "
+        "into an HTTP header",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("prometheus", "env", "message"),
+    HEADER_CASES,
+    ids=["header-crlf", "header-nul", "header-latin1", "header-name", "token", "password", "user"],
+)
+def test_a_header_value_or_token_that_cannot_be_sent_is_a_config_error(
+    tmp_path: Path, prometheus: dict[str, Any], env: dict[str, str], message: str
+) -> None:
+    problems = _problems(tmp_path, _set(VALID, "prometheus", prometheus), env)
+    assert problems == [message]
+    assert not any("s3cret" in p or "k3y" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("metrics", "env", "message"),
+    [
+        (
+            {"bearer_token_env": "PUSH_TOKEN"},
+            {"PUSH_TOKEN": "s3cret\r\n"},
+            "metrics.bearer_token_env: environment variable 'PUSH_TOKEN' contains a line break, "
+            "which cannot go into an HTTP header (a trailing newline from a file?)",
+        ),
+        (
+            {"basic_auth": {"username": "u", "password_env": "PW"}},
+            {"PW": "s3cret\x1b"},
+            "metrics.basic_auth.password_env: environment variable 'PW' contains a control "
+            "character, which cannot go into an HTTP header (a trailing newline from a file?)",
+        ),
+    ],
+    ids=["token", "password"],
+)
+def test_a_pushgateway_token_that_cannot_be_sent_is_a_config_error(
+    tmp_path: Path, metrics: dict[str, Any], env: dict[str, str], message: str
+) -> None:
+    doc = _set(VALID, "metrics", {"pushgateway_url": "http://127.0.0.1:9091", **metrics})
+    problems = _problems(tmp_path, doc, env)
+    assert problems == [message]
+    assert not any("s3cret" in p for p in problems)

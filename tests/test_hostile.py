@@ -175,6 +175,42 @@ def test_an_answer_not_about_the_query_stops_the_run_and_changes_nothing(
     assert "tok-s3cret" not in err
 
 
+@pytest.mark.parametrize(
+    ("settings", "key", "problem"),
+    [
+        (
+            {"headers": '{X-Scope-OrgID: "tenant\\r\\nX-Evil: tok-s3cret"}'},
+            "prometheus.headers.X-Scope-OrgID",
+            "the value contains a line break",
+        ),
+        (
+            {"bearer_token_env": "PROM_TOKEN"},
+            "prometheus.bearer_token_env",
+            "environment variable 'PROM_TOKEN' contains a line break",
+        ),
+    ],
+    ids=["header", "token"],
+)
+def test_a_line_break_in_a_header_is_a_config_error_and_changes_nothing(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    out: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    settings: dict[str, object],
+    key: str,
+    problem: str,
+) -> None:
+    monkeypatch.setenv("PROM_TOKEN", "tok-s3cret\r\n")
+    before = _snapshot(out)
+    config = _config(tmp_path, prometheus.url, **settings)
+    assert _run(config, out) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {config}: {key}: {problem}, which cannot go into an HTTP header")
+    assert "tok-s3cret" not in err
+    assert _snapshot(out) == before
+
+
 def test_every_query_empty_stops_the_run_and_changes_nothing(
     tmp_path: Path, prometheus: PrometheusServer, out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

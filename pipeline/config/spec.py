@@ -30,6 +30,7 @@ from pipeline.config.base import (
     check_target,
     one_address,
 )
+from pipeline.config.headers import header_name, header_value
 from pipeline.config.outputs import (
     EmailSettings,
     MetricsSettings,
@@ -50,7 +51,9 @@ class PrometheusSettings(Strict):
     url: str = "http://127.0.0.1:9090"
     timeout_s: float = Field(30, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
     retries: int = Field(3, ge=0, le=10)
-    headers: dict[str, str] = {}
+    headers: dict[
+        Annotated[str, AfterValidator(header_name)], Annotated[str, AfterValidator(header_value)]
+    ] = {}
     bearer_token_env: str | None = None
     basic_auth: BasicAuth | None = None
     verify_tls: bool = True
