@@ -339,7 +339,7 @@ def test_the_operator_format_wraps_the_same_groups(tmp_path: Path) -> None:
             {"labels": {"severity": "page"}},
             "rules.labels: 'severity' is set by the generated rules",
         ),
-        ({"labels": {"bad-name": "x"}}, "rules.labels.bad-name.[key]: string should match pattern"),
+        ({"labels": {"bad-name": "x"}}, "rules.labels.bad-name: string should match pattern"),
         ({"for": "soon"}, "rules.for: cannot parse duration 'soon'"),
     ],
 )
