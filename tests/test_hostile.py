@@ -79,6 +79,7 @@ def _summary(out: Path) -> dict[str, dict[str, object]]:
 
 NOT_FOUND = "404 page not found\n"
 DEEP = "[" * 100_000  # JSON nested thousands deep: json's recursion gives up on it
+DEEP_SHOWN = repr(DEEP[:120] + "... (80 more)")  # the first 200 bytes, capped at 120
 HTML = "<html><head><title>Sign in</title></head><body>Please sign in</body></html>"
 
 
@@ -141,7 +142,7 @@ HTML = "<html><head><title>Sign in</title></head><body>Please sign in</body></ht
         (
             status(200, DEEP, "application/json"),
             {},
-            f"200 OK, but not a Prometheus API answer (application/json: {DEEP[:120] + '... (80 more)'!r})",
+            f"200 OK, but not a Prometheus API answer (application/json: {DEEP_SHOWN})",
         ),
         (
             status(500, DEEP, "application/json"),
@@ -254,7 +255,7 @@ def test_nothing_is_sent_when_the_source_is_unusable(
         ),
         (
             status(200, DEEP, "application/json"),
-            f"200 OK, but not a Prometheus API answer (application/json: {DEEP[:120] + '... (80 more)'!r})",
+            f"200 OK, but not a Prometheus API answer (application/json: {DEEP_SHOWN})",
         ),
         (status(500, DEEP, "application/json"), "500 Internal Server Error (2 tries)"),
     ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from pipeline.addresses import mail_address
-from pipeline.config.headers import header_value_problem
+from pipeline.headers import header_value_problem
 from pipeline.targets import parse_duration, parse_target
 
 ID_PATTERN = r"^[a-z0-9_-]+$"

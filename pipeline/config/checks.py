@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pipeline.addresses import mail_address
-from pipeline.config.headers import header_value_problem
+from pipeline.headers import header_value_problem
 
 
 def _where(loc: tuple[Any, ...]) -> str:

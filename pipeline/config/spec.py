@@ -30,7 +30,6 @@ from pipeline.config.base import (
     check_target,
     one_address,
 )
-from pipeline.config.headers import header_name, header_value
 from pipeline.config.outputs import (
     EmailSettings,
     MetricsSettings,
@@ -39,6 +38,7 @@ from pipeline.config.outputs import (
     ScheduleSettings,
 )
 from pipeline.formats import Format
+from pipeline.headers import header_name, header_value
 from pipeline.outcomes import NoDataPolicy
 from pipeline.targets import parse_duration
 

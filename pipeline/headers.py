@@ -1,5 +1,8 @@
 """Text that goes into an HTTP header (from config.yaml or the environment): one line of Latin-1.
 
+Used by the config's checks and by the chat stage (its URLs, with Apprise's custom headers in
+them, come from the environment when it runs).
+
 A line break in a header value would be refused by requests as InvalidHeader on every try, and a
 character outside Latin-1 cannot be encoded at all; both are the config's fault, so they are
 config errors naming the key. Values are never quoted back: a header may carry a secret.
@@ -15,12 +18,20 @@ _LINE_BREAK = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
-def header_value_problem(value: str) -> str | None:
-    """Why `value` cannot be an HTTP header value, or None when it can."""
+def control_problem(value: str) -> str | None:
+    """ "a line break" or "a control character" when `value` holds one, else None."""
     if _LINE_BREAK.search(value):
         return "a line break"
     if _CONTROL.search(value):
         return "a control character"
+    return None
+
+
+def header_value_problem(value: str) -> str | None:
+    """Why `value` cannot be an HTTP header value, or None when it can."""
+    problem = control_problem(value)
+    if problem:
+        return problem
     try:
         value.encode("latin-1")
     except UnicodeEncodeError:
