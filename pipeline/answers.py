@@ -78,7 +78,7 @@ def judge(response: requests.Response | None, tries: int, auth_key: str | None) 
     retried = f"{tries} tries" if code in RETRY_STATUSES else ""
     try:
         document = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         document = None
     if isinstance(document, dict) and document.get("status") == "error":
         kind = document.get("errorType")

@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pipeline.text import strip_controls
+
 GOALS_CSV = "goals.csv"
 SERIES_CSV = "series.csv"
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection): text
@@ -67,23 +69,24 @@ def _columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
 
 def _table(columns: list[str], rows: Iterable[Mapping[str, Any]]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_cell(c) for c in columns])  # label names come from the server too
     for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
+        writer.writerow([_cell(row.get(k)) for k in columns])
     return buffer.getvalue()
 
 
 def _cell(value: Any) -> str:
     """None as empty, booleans as true/false, numbers as Python writes them (full precision),
-    text guarded against formula injection."""
+    text without control characters (`cat goals.csv` would run an escape sequence in a name,
+    unit, label or message) and guarded against formula injection."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    text = str(value)
+    text = strip_controls(str(value))
     if text in _NON_FINITE or not text.startswith(_FORMULA_START):
         return text
     return f"'{text}"

@@ -46,6 +46,12 @@ class HistoryError(PipelineError):
     exit_code = 1
 
 
+class JobStoreError(PipelineError):
+    """The scheduler's job store (scheduler.sqlite) cannot be opened or read."""
+
+    exit_code = 1
+
+
 class OutputError(PipelineError):
     """The reports could not be written; the previous ones are left in place."""
 

@@ -26,6 +26,16 @@ def string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def group(query: str) -> str:
+    """`query` in parentheses, so that it can be compared or combined as one operand.
+
+    A `#` may start a comment that runs to the end of the line: the closing parenthesis then
+    goes on a line of its own, or the comment would swallow it. (A `#` inside a string gets
+    the newline too; it is harmless whitespace there.)
+    """
+    return f"({query}\n)" if "#" in query else f"({query})"
+
+
 def is_selector(query: str) -> bool:
     """A bare metric selector (cheap to evaluate): `up`, `foo{job="x"}`."""
     return bool(_SELECTOR.match(query))

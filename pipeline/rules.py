@@ -103,7 +103,7 @@ def build_groups(loaded: Settings) -> tuple[RuleGroup, ...]:
     for category in dict.fromkeys(s.category for s in specs):
         rules: list[RecordingRule | AlertingRule] = []
         for spec in (s for s in specs if s.category == category and s.alert):
-            value = f"({spec.query})"
+            value = promql.group(spec.query)
             if settings.record and not promql.is_selector(spec.query):
                 sprint = {"sprint": sprint_name}
                 rules.append(RecordingRule(record_name(spec.id), spec.query, sprint))

@@ -19,12 +19,13 @@ from types import FrameType
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.config import load_config
 from pipeline.cron import cron_trigger, latest_fire_time
 from pipeline.delivery.chat import channel_urls
 from pipeline.delivery.deliver import check_email
-from pipeline.errors import PipelineError
+from pipeline.errors import JobStoreError, PipelineError
 from pipeline.run import RunRequest, run_week
 from pipeline.schedule_lock import scheduler_lock
 from pipeline.settings import Settings
@@ -99,8 +100,13 @@ def _schedule(loaded: Settings, store: Path, stop: threading.Event | None) -> in
             "misfire_grace_time": settings.misfire_grace_s,
         },
     )
-    scheduler.start(paused=True)
-    job = _add_job(scheduler, loaded)
+    try:
+        scheduler.start(paused=True)
+        job = _add_job(scheduler, loaded)
+    except SQLAlchemyError as exc:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        raise _store_error(store, exc) from None
     stop = stop or threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -127,6 +133,17 @@ def _schedule(loaded: Settings, store: Path, stop: threading.Event | None) -> in
             signal.signal(sig, handler)
     log.info("scheduler stopped")
     return 0
+
+
+def _store_error(store: Path, exc: SQLAlchemyError) -> JobStoreError:
+    """What to do about a job store SQLite cannot use (corrupt, a directory, unreadable)."""
+    cause = getattr(exc, "orig", None) or exc  # SQLite's own words, without SQLAlchemy's link
+    what = "it is a directory" if store.is_dir() else str(cause).splitlines()[0]
+    return JobStoreError(
+        f"{store} cannot be used as the scheduler's job store ({what}); move it aside "
+        f"(mv {store} {store}.broken): the scheduler starts a new one, and its first run is "
+        "the next cron slot (a slot missed while it was down is not caught up)"
+    )
 
 
 def _add_job(scheduler: BackgroundScheduler, loaded: Settings) -> Job:

@@ -98,7 +98,8 @@ def read_summaries(output_dir: Path) -> list[Mapping[str, Any]]:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             _week_row(doc, [], prefix=True)  # everything the site reads is there and valid
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        # RecursionError: JSON nested thousands deep (a hand-edited or foreign file)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             log.warning("site: %s left out of the index (%s)", path, type(exc).__name__)
             continue
         found.append(doc)

@@ -271,8 +271,8 @@ class PrometheusSource:
             pass  # judged below, with the response
         except requests.exceptions.RequestException as exc:
             raise _Unusable(f"{type(exc).__name__} ({adapter.tries} tries)") from None
-        except (PrometheusApiClientException, ValueError, KeyError, TypeError):
-            pass  # NotAnswer too
+        except (PrometheusApiClientException, ValueError, KeyError, TypeError, RecursionError):
+            pass  # NotAnswer too; RecursionError: JSON nested thousands deep (response.json())
         seen = connection.seen
         raise self._judged(seen[-1] if seen else None, adapter.tries)
 

@@ -219,3 +219,35 @@ def test_an_unset_url_variable_is_a_config_error_before_anything_is_written(
 )
 def test_a_reason_never_shows_the_url_or_its_tokens(url: str, reply: str, shown: str) -> None:
     assert redact(reply, url) == shown
+
+
+@pytest.mark.parametrize(
+    ("tail", "problem"),
+    [
+        (f"?+X-Team=a%0D%0AX-Evil:%20{TOKEN}", "a line break"),  # an Apprise custom header
+        (f"?+X-Team=a%00{TOKEN}", "a control character"),
+        (f"\n{TOKEN}", "a line break"),  # `$(cat url.txt)` with a newline inside
+    ],
+    ids=["header-crlf", "header-nul", "raw-newline"],
+)
+def test_a_chat_url_that_cannot_go_into_a_request_is_a_config_error_before_anything_is_written(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    receivers: tuple[Receiver, Receiver],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tail: str,
+    problem: str,
+) -> None:
+    json_hook, mattermost = receivers
+    _env(monkeypatch, json_hook, mattermost)
+    monkeypatch.setenv("CHAT_JSON_URL", f"json://{json_hook.url}/{TOKEN}{tail}")
+    config = _config(tmp_path, prometheus)
+    assert _run(config, tmp_path / "out", 3, "--notify") == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {config}: notify 'team-json': environment variable 'CHAT_JSON_URL' contains "
+        f"{problem} (percent-encoded or not), which cannot go into an HTTP request\n"
+    )
+    assert not (tmp_path / "out" / "week-03").exists()
+    assert (json_hook.posts, mattermost.posts) == ([], [])

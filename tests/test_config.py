@@ -5,6 +5,11 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import os
+import resource
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +17,7 @@ import pytest
 import yaml
 
 from pipeline.config import load_config
+from pipeline.config.load import MAX_CONFIG_BYTES
 from pipeline.errors import ConfigError
 from tests.logs import pipeline_log
 from tests.setups import VALID
@@ -349,3 +355,151 @@ def test_a_recipient_listed_twice_is_mailed_once_with_a_note(tmp_path: Path) -> 
         f"{tmp_path / 'config.yaml'}: agents[0].email[1]: 'Team <PM@x.org>' is already "
         "agents[0].email[0]; it is mailed once"
     ]
+
+
+PIPELINE = [sys.executable, "-m", "pipeline"]
+
+
+def _cli_on(config: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m pipeline --week 1 --config <config>` with 1 GiB of memory and 60 s at most."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    return subprocess.run(
+        [*PIPELINE, "--week", "1", "--config", str(config), "--output", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=limit,
+        cwd=ROOT,
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (lambda tmp: Path("/dev/zero"), "not a regular file"),
+        (lambda tmp: tmp, "a directory"),
+        (lambda tmp: (os.mkfifo(tmp / "fifo"), tmp / "fifo")[1], "not a regular file"),
+    ],
+    ids=["dev-zero", "directory", "fifo"],
+)
+def test_a_config_that_is_not_a_regular_file_is_refused_before_reading(
+    tmp_path: Path, make: Callable[[Path], Path], kind: str
+) -> None:
+    config = make(tmp_path)
+    done = _cli_on(config, tmp_path)
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"error: {config}: cannot read the file: {kind}; give the path of a YAML file\n",
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_config_larger_than_the_cap_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes(yaml.safe_dump(VALID).encode() + b"#" * MAX_CONFIG_BYTES)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert info.value.problems == ["the file is larger than 4 MiB; is it the config?"]
+
+
+def test_a_config_nested_thousands_deep_is_a_config_error(tmp_path: Path) -> None:
+    done = _cli_on_text("[" * 50_000, tmp_path)
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"error: {tmp_path / 'config.yaml'}: not valid YAML: nested too deep for a config "
+        "(thousands of levels)\n",
+    )
+
+
+def _cli_on_text(text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "config.yaml").write_text(text)
+    return _cli_on(tmp_path / "config.yaml", tmp_path)
+
+
+HEADER_CASES = [
+    (
+        {"headers": {"X-Scope-OrgID": "tenant\r\nX-Evil: 1"}},
+        {},
+        "prometheus.headers.X-Scope-OrgID: the value contains a line break, which cannot go "
+        "into an HTTP header",
+    ),
+    (
+        {"headers": {"X-Api-Key": "k3y\x00"}},
+        {},
+        "prometheus.headers.X-Api-Key: the value contains a control character, which cannot go "
+        "into an HTTP header",
+    ),
+    (
+        {"headers": {"X-Tenant": "équipe→1"}},
+        {},
+        "prometheus.headers.X-Tenant: the value contains a character outside Latin-1, which "
+        "cannot go into an HTTP header",
+    ),
+    (
+        {"headers": {"X Tenant": "a"}},
+        {},
+        "prometheus.headers.X Tenant: not a valid HTTP header name (letters, digits and -_. "
+        "only; no spaces)",
+    ),
+    (
+        {"bearer_token_env": "PROM_TOKEN"},
+        {"PROM_TOKEN": "s3cret-token\n"},
+        "prometheus.bearer_token_env: environment variable 'PROM_TOKEN' contains a line break, "
+        "which cannot go into an HTTP header (a trailing newline from a file?)",
+    ),
+    (
+        {"basic_auth": {"username": "u", "password_env": "PW"}},
+        {"PW": "s3cret\r"},
+        "prometheus.basic_auth.password_env: environment variable 'PW' contains a line break, "
+        "which cannot go into an HTTP header (a trailing newline from a file?)",
+    ),
+    (
+        {"basic_auth": {"username": "u\nX: y", "password_env": "PW"}},
+        {"PW": "pw"},
+        "prometheus.basic_auth.username: the username contains a line break, which cannot go "
+        "into an HTTP header",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("prometheus", "env", "message"),
+    HEADER_CASES,
+    ids=["header-crlf", "header-nul", "header-latin1", "header-name", "token", "password", "user"],
+)
+def test_a_header_value_or_token_that_cannot_be_sent_is_a_config_error(
+    tmp_path: Path, prometheus: dict[str, Any], env: dict[str, str], message: str
+) -> None:
+    problems = _problems(tmp_path, _set(VALID, "prometheus", prometheus), env)
+    assert problems == [message]
+    assert not any("s3cret" in p or "k3y" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("metrics", "env", "message"),
+    [
+        (
+            {"bearer_token_env": "PUSH_TOKEN"},
+            {"PUSH_TOKEN": "s3cret\r\n"},
+            "metrics.bearer_token_env: environment variable 'PUSH_TOKEN' contains a line break, "
+            "which cannot go into an HTTP header (a trailing newline from a file?)",
+        ),
+        (
+            {"basic_auth": {"username": "u", "password_env": "PW"}},
+            {"PW": "s3cret\x1b"},
+            "metrics.basic_auth.password_env: environment variable 'PW' contains a control "
+            "character, which cannot go into an HTTP header (a trailing newline from a file?)",
+        ),
+    ],
+    ids=["token", "password"],
+)
+def test_a_pushgateway_token_that_cannot_be_sent_is_a_config_error(
+    tmp_path: Path, metrics: dict[str, Any], env: dict[str, str], message: str
+) -> None:
+    doc = _set(VALID, "metrics", {"pushgateway_url": "http://127.0.0.1:9091", **metrics})
+    problems = _problems(tmp_path, doc, env)
+    assert problems == [message]
+    assert not any("s3cret" in p for p in problems)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,43 @@ def test_text_that_a_spreadsheet_would_run_is_kept_as_text() -> None:
     assert row["label_env"] == "'-1+1" and row["label_ok"] == "plain"
     assert row["value"] == "-Inf"  # summary.json's name for a number JSON cannot carry
     assert row["coverage"] == "1"
+
+
+# What a terminal runs or shows reordered: ESC, BEL, the C1 CSI, a lone CR, bidi overrides
+_RUNNABLE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def test_control_characters_from_config_or_data_never_reach_either_file(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    """`cat goals.csv` must not run an escape sequence from a goal's name, unit or message."""
+    replace = {
+        "name: Event Throughput": 'name: "Event \\e[2J\\aThrough\\rput\\u202e"',
+        "unit: events/s": 'unit: "events\\e]0;pwned\\a/s"',
+        "category: technical\n    query: sum(rate(attribution_events_processed_total[5m]))": (
+            'category: technical\n    query: "sum(rate(attribution_events_processed_total[5m]))'
+            ' # \\x9b31m comment"'
+        ),
+    }
+    config = shipped_config(tmp_path, prometheus.url, replace)
+    out = tmp_path / "out"
+    args = ["--week", "2", "--config", str(config), "--output", str(out), "--format", "md"]
+    assert main([*args, "-q"]) == 0
+    folder = out / "week-02"
+    for name in ("goals.csv", "series.csv"):
+        text = (folder / name).read_bytes().decode("utf-8").replace("\r\n", "\n")
+        assert not _RUNNABLE.search(text), name
+    goal = _rows(folder / "goals.csv")[0]
+    assert goal["name"] == "Event [2JThroughput"
+    assert goal["unit"] == "events]0;pwned/s"
+    assert goal["query"] == "sum(rate(attribution_events_processed_total[5m])) # 31m comment"
+
+
+def test_a_label_name_or_value_with_control_characters_is_stripped() -> None:
+    summary = _summary({"job\x1b[2J": "api\x07\u202e", "ok": "line\nbreak"})
+    header = series_csv(summary).split("\r\n")[0]
+    assert "label_job[2J" in header and "\x1b" not in header
+    [parsed] = csv.DictReader(series_csv(summary).splitlines(keepends=True))
+    assert parsed["label_job[2J"] == "api" and parsed["label_ok"] == "line\nbreak"

@@ -81,6 +81,8 @@ def _summary(out: Path) -> dict[str, dict[str, object]]:
 
 
 NOT_FOUND = "404 page not found\n"
+DEEP = "[" * 100_000  # JSON nested thousands deep: json's recursion gives up on it
+DEEP_SHOWN = repr(DEEP[:120] + "... (80 more)")  # the first 200 bytes, capped at 120
 HTML = "<html><head><title>Sign in</title></head><body>Please sign in</body></html>"
 
 
@@ -140,8 +142,21 @@ HTML = "<html><head><title>Sign in</title></head><body>Please sign in</body></ht
             {"retries": 0},
             "500 Internal Server Error: internal: storage [2Jfailed (1 tries)",
         ),
+        (
+            status(200, DEEP, "application/json"),
+            {},
+            f"200 OK, but not a Prometheus API answer (application/json: {DEEP_SHOWN})",
+        ),
+        (
+            status(500, DEEP, "application/json"),
+            {"retries": 0},
+            "500 Internal Server Error (1 tries)",
+        ),
     ],
-    ids=["401", "401-no-auth", "403", "404", "407", "429", "302", "html", "400", "500-api"],
+    ids=[
+        *("401", "401-no-auth", "403", "404", "407", "429", "302", "html", "400", "500-api"),
+        *("200-deep", "500-deep"),
+    ],
 )
 def test_an_answer_not_about_the_query_stops_the_run_and_changes_nothing(
     tmp_path: Path,
@@ -162,6 +177,42 @@ def test_an_answer_not_about_the_query_stops_the_run_and_changes_nothing(
     assert err == f"error: Prometheus at {url}: {message}\n"
     assert _snapshot(out) == before
     assert "tok-s3cret" not in err
+
+
+@pytest.mark.parametrize(
+    ("settings", "key", "problem"),
+    [
+        (
+            {"headers": '{X-Scope-OrgID: "tenant\\r\\nX-Evil: tok-s3cret"}'},
+            "prometheus.headers.X-Scope-OrgID",
+            "the value contains a line break",
+        ),
+        (
+            {"bearer_token_env": "PROM_TOKEN"},
+            "prometheus.bearer_token_env",
+            "environment variable 'PROM_TOKEN' contains a line break",
+        ),
+    ],
+    ids=["header", "token"],
+)
+def test_a_line_break_in_a_header_is_a_config_error_and_changes_nothing(
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    out: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    settings: dict[str, object],
+    key: str,
+    problem: str,
+) -> None:
+    monkeypatch.setenv("PROM_TOKEN", "tok-s3cret\r\n")
+    before = _snapshot(out)
+    config = _config(tmp_path, prometheus.url, **settings)
+    assert _run(config, out) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {config}: {key}: {problem}, which cannot go into an HTTP header")
+    assert "tok-s3cret" not in err
+    assert _snapshot(out) == before
 
 
 def test_every_query_empty_stops_the_run_and_changes_nothing(
@@ -329,15 +380,31 @@ def test_every_query_empty_or_failed_stops_the_run_and_changes_nothing(
     assert _snapshot(out) == before
 
 
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            status(403, "denied"),
+            "403 Forbidden (the credentials are not allowed to query this server)",
+        ),
+        (
+            status(200, DEEP, "application/json"),
+            f"200 OK, but not a Prometheus API answer (application/json: {DEEP_SHOWN})",
+        ),
+        (status(500, DEEP, "application/json"), "500 Internal Server Error (2 tries)"),
+    ],
+    ids=["403", "200-deep", "500-deep"],
+)
 def test_validate_says_the_same(
-    tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    prometheus: PrometheusServer,
+    capsys: pytest.CaptureFixture[str],
+    answer: Answer,
+    message: str,
 ) -> None:
-    with fault_proxy(prometheus.url, Faults(answer=status(403, "denied"))) as url:
+    with fault_proxy(prometheus.url, Faults(answer=answer)) as url:
         assert main(["validate", "--config", str(_config(tmp_path, url))]) == 3
-    assert capsys.readouterr().err == (
-        f"error: Prometheus at {url}: 403 Forbidden (the credentials are not allowed to query "
-        "this server)\n"
-    )
+    assert capsys.readouterr().err == f"error: Prometheus at {url}: {message}\n"
 
 
 def test_validate_lists_every_rejected_query_instead_of_stopping(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -338,7 +339,7 @@ def test_the_operator_format_wraps_the_same_groups(tmp_path: Path) -> None:
             {"labels": {"severity": "page"}},
             "rules.labels: 'severity' is set by the generated rules",
         ),
-        ({"labels": {"bad-name": "x"}}, "rules.labels.bad-name.[key]: string should match pattern"),
+        ({"labels": {"bad-name": "x"}}, "rules.labels.bad-name: string should match pattern"),
         ({"for": "soon"}, "rules.for: cannot parse duration 'soon'"),
     ],
 )
@@ -363,3 +364,63 @@ def test_rules_command_writes_the_file_or_prints_it(
     assert out.read_text() == printed and capsys.readouterr().err == f"wrote {out}\n"
     assert main(["rules", "--config", str(config), "--format", "yaml"]) == 2
     assert "argument --format: invalid choice: 'yaml'" in capsys.readouterr().err
+
+
+# Every query shape a goal may have: each must give rules `promtool check rules` accepts.
+SHAPES = {
+    "comment-at-end": "sum(rate(shape_metric[5m])) # events per second",
+    "comment-with-paren": 'shape_metric # not ) nor "closed',
+    "comment-own-line": "sum by (case) (\n  # every case\n  shape_metric\n)",
+    "hash-in-string": 'shape_metric{case!="#1"}',
+    "newlines": "sum(\n  shape_metric\n)\n",
+    "offset": "shape_metric offset 1h",
+    "at": "shape_metric @ 1700000000",
+    "at-end": "rate(shape_metric[5m] @ end())",
+    "subquery": "max_over_time(rate(shape_metric[5m])[1h:5m])",
+    "subquery-offset": "max_over_time(shape_metric[1h:5m] offset 1d) # worst hour",
+    "unary-minus": "-shape_metric",
+    "bool": "shape_metric > bool 0",
+}
+
+
+@pytest.mark.parametrize("record", [False, True], ids=["queries", "recorded"])
+@pytest.mark.parametrize("query", SHAPES.values(), ids=SHAPES.keys())
+def test_every_query_shape_gives_rules_promtool_accepts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], query: str, record: bool
+) -> None:
+    goals = [
+        {"id": "plain", "target": ">= 100", "warning": ">= 90"},
+        {"id": "range", "target": "30..50", "warning": "25..55"},
+        {"id": "odd", "target": ">= 10", "warning": "<= 5"},
+        {"id": "exact", "target": "== 1"},
+        {"id": "share", "aggregate": "compliance", "sample_target": "< 100", "target": ">= 99"},
+    ]
+    doc = {
+        "sprint": {"name": SPRINT, "start": "2026-11-02"},
+        "scoring": {"categories": {"technical": {"weight": 1.0}}},
+        "goals": [
+            {"name": g["id"], "category": "technical", "query": query, "aggregate": "last"} | g
+            for g in goals
+        ],
+        "agents": [{"id": "ops", "name": "Ops", "goals": [g["id"] for g in goals]}],
+        "rules": {"record": record},
+    }
+    config = write_config(tmp_path / "config.yaml", yaml.safe_dump(doc, sort_keys=False))
+    assert main(["rules", "--config", str(config), "--output", str(tmp_path / "rules.yml")]) == 0
+    done = _promtool("check", "rules", "rules.yml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    groups = yaml.safe_load((tmp_path / "rules.yml").read_text())["groups"]
+    found = sum(len(g["rules"]) for g in groups)
+    assert found >= 9 and f"SUCCESS: {found} rules found" in done.stdout
+    # the Grafana dashboard embeds the queries too: each of its expressions must parse as well
+    assert main(["dashboard", "--config", str(config), "--output", str(tmp_path / "d.json")]) == 0
+    panels = json.loads((tmp_path / "d.json").read_text())["panels"]
+    exprs = [t["expr"] for p in panels for t in p.get("targets", []) if "$" not in t["expr"]]
+    assert query in exprs
+    records = [{"record": f"dashboard:expr{i}", "expr": e} for i, e in enumerate(exprs)]
+    (tmp_path / "exprs.yml").write_text(
+        yaml.safe_dump({"groups": [{"name": "d", "rules": records}]})
+    )
+    done = _promtool("check", "rules", "exprs.yml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    capsys.readouterr()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import pipeline.schedule
+from pipeline.cli import main
 from pipeline.demo.promserver import free_port
 from pipeline.errors import SourceUnavailable
 from pipeline.schedule import scheduled_run
@@ -80,3 +81,26 @@ def test_a_failed_scheduled_run_logs_code_type_and_message(
     [message] = log.messages
     assert message.startswith(logged)
     assert ("Traceback (most recent call last)" in message) == bool(debug)
+
+
+@pytest.mark.parametrize("kind", ["corrupt", "directory"])
+def test_a_job_store_sqlite_cannot_use_names_the_file_and_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    config = schedule_config(tmp_path, f"http://127.0.0.1:{free_port()}", "0 2 * * *", free_port())
+    store = tmp_path / "reports" / "scheduler.sqlite"
+    store.parent.mkdir()
+    if kind == "directory":
+        store.mkdir()
+        what = "it is a directory"
+    else:
+        store.write_bytes(b"not a database " * 100)
+        what = "file is not a database"
+    assert main(["schedule", "--config", str(config)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {store} cannot be used as the scheduler's job store ({what}); move it aside "
+        f"(mv {store} {store}.broken): the scheduler starts a new one, and its first run is "
+        "the next cron slot (a slot missed while it was down is not caught up)\n"
+    )
+    assert kind == "directory" or store.read_bytes() == b"not a database " * 100
+    assert sorted(p.name for p in store.parent.iterdir()) == [store.name, f"{store.name}.lock"]

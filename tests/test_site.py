@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import struct
 import subprocess
 import urllib.request
@@ -14,6 +15,7 @@ from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from tests.browser import Page, links, load, static_server
 from tests.conftest import pipeline_command, shipped_config
+from tests.logs import pipeline_log
 
 pytestmark = pytest.mark.prometheus
 
@@ -123,3 +125,21 @@ def test_two_weeks_written_at_once_both_reach_the_index(
     html = (out / "index.html").read_text()
     assert 'href="week-01/index.html"' in html and 'href="week-02/index.html"' in html
     assert not list(out.glob(".index.html.*"))  # no temporary file left behind
+
+
+def test_a_summary_json_nested_thousands_deep_is_left_out_of_the_index(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    config = shipped_config(tmp_path, prometheus.url)
+    out = tmp_path / "out"
+    args = ["--config", str(config), "--output", str(out), "--format", "md", "-q"]
+    assert main(["--week", "1", *args]) == 0
+    broken = out / "week-02" / "summary.json"
+    broken.parent.mkdir()
+    broken.write_text("[" * 100_000)
+    with pipeline_log(logging.WARNING) as log:
+        assert main(["--week", "3", *args]) == 0
+    html = (out / "index.html").read_text()
+    assert 'href="week-01/index.html"' in html and 'href="week-03/index.html"' in html
+    assert 'href="week-02/index.html"' not in html
+    assert f"site: {broken} left out of the index (RecursionError)" in log.messages

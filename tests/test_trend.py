@@ -86,3 +86,41 @@ def test_a_dry_run_records_nothing(tmp_path: Path, prometheus: PrometheusServer)
     loaded = load_config(shipped_config(tmp_path, prometheus.url), env={})
     run_week(loaded, RunRequest(1, tmp_path / "out", dry_run=True))
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.prometheus
+def test_a_week_missing_from_history_is_said_to_be_missing_not_unchanged(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    """Week 2's night failed: week 3 compares with nothing, and says so."""
+    loaded = load_config(shipped_config(tmp_path, prometheus.url), env={})
+    out = tmp_path / "out"
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    for week in (1, 3):
+        run_week(loaded, RunRequest(week, out, formats=("md", "html")), now=now)
+    md = (out / "week-03" / "devops.md").read_text()
+    html = (out / "week-03" / "devops.html").read_text()
+    said = "There is no record of week 2 in the history: nothing is compared."
+    section = md.split("### What changed since last week\n", 1)[1].split("\n---", 1)[0]
+    assert section.strip().splitlines() == [said]
+    assert f"<p>{said}</p>" in html
+    for text in (md, html):
+        assert "No goal changed status" not in text and "moved enough" not in text
+
+
+@pytest.mark.prometheus
+def test_a_goal_last_weeks_record_lacks_is_named_not_counted_as_unchanged(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    """A goal added (here: renamed) since week 2 has nothing to compare with."""
+    out = tmp_path / "out"
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    before = load_config(shipped_config(tmp_path, prometheus.url), env={})
+    run_week(before, RunRequest(2, out, formats=("md",)), now=now)
+    renamed = {"event_throughput": "event_rate", "name: Event Throughput": "name: Event Rate"}
+    after = load_config(shipped_config(tmp_path, prometheus.url, renamed), env={})
+    run_week(after, RunRequest(3, out, formats=("md",)), now=now)
+    md = (out / "week-03" / "devops.md").read_text()
+    section = md.split("### What changed since last week\n", 1)[1].split("\n---", 1)[0]
+    assert "- **Event Rate**: not in the record of week 2, nothing to compare." in section
+    assert "Event Throughput" not in section

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from pipeline.addresses import mail_address
+from pipeline.headers import header_value_problem
 from pipeline.targets import parse_duration, parse_target
 
 ID_PATTERN = r"^[a-z0-9_-]+$"
@@ -21,6 +22,16 @@ class Strict(BaseModel):
 class BasicAuth(Strict):
     username: str
     password_env: str
+
+    @field_validator("username")
+    @classmethod
+    def _one_line(cls, username: str) -> str:
+        problem = header_value_problem(username)
+        if problem:
+            raise ValueError(
+                f"the username contains {problem}, which cannot go into an HTTP header"
+            )
+        return username
 
 
 def one_address(value: str) -> str:

@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.addresses import mail_address
+from pipeline.headers import header_value_problem
 
 
 def _where(loc: tuple[Any, ...]) -> str:
     text = ""
     for part in loc:
+        if part == "[key]":  # pydantic's mark for an error in a mapping's key, named before it
+            continue
         if isinstance(part, int):
             text += f"[{part}]"
         else:
@@ -160,7 +163,8 @@ def _missing_secrets(raw: dict[str, Any], env: Mapping[str, str]) -> Iterator[st
 
 
 def _unset_credentials(where: str, section: Any, env: Mapping[str, str]) -> Iterator[str]:
-    """`bearer_token_env` and `basic_auth.password_env` of `section` that name unset variables."""
+    """`bearer_token_env` and `basic_auth.password_env` of `section` that name unset variables,
+    or variables whose value cannot go into an HTTP header (never quoted: they are secrets)."""
     if not isinstance(section, dict):
         return
     names = [(f"{where}.bearer_token_env", section.get("bearer_token_env"))]
@@ -168,8 +172,16 @@ def _unset_credentials(where: str, section: Any, env: Mapping[str, str]) -> Iter
     if isinstance(auth, dict):
         names.append((f"{where}.basic_auth.password_env", auth.get("password_env")))
     for key, name in names:
-        if isinstance(name, str) and not env.get(name):
+        if not isinstance(name, str):
+            continue
+        value = env.get(name)
+        if not value:
             yield f"{key}: environment variable '{name}' is not set"
+        elif problem := header_value_problem(value):
+            yield (
+                f"{key}: environment variable '{name}' contains {problem}, which cannot go "
+                "into an HTTP header (a trailing newline from a file?)"
+            )
 
 
 def _notify_channels(raw: dict[str, Any]) -> Iterator[str]:

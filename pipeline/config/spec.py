@@ -39,6 +39,7 @@ from pipeline.config.outputs import (
     ScheduleSettings,
 )
 from pipeline.formats import Format
+from pipeline.headers import header_name, header_value
 from pipeline.outcomes import NoDataPolicy
 from pipeline.targets import parse_duration
 
@@ -51,7 +52,9 @@ class PrometheusSettings(Strict):
     url: str = "http://127.0.0.1:9090"
     timeout_s: float = Field(30, gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)
     retries: int = Field(3, ge=0, le=10)
-    headers: dict[str, str] = {}
+    headers: dict[
+        Annotated[str, AfterValidator(header_name)], Annotated[str, AfterValidator(header_value)]
+    ] = {}
     bearer_token_env: str | None = None
     basic_auth: BasicAuth | None = None
     verify_tls: bool = True

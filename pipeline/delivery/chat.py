@@ -7,11 +7,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 from pipeline.delivery.apprise_post import ChatMessage, post
 from pipeline.delivery.compose import moved_lines, open_goal_lines
 from pipeline.delivery.keys import WeekKeys
 from pipeline.errors import ConfigError
+from pipeline.headers import control_problem
 from pipeline.history import History
 from pipeline.model import AgentResult, GoalResult, WeekResult
 from pipeline.report import formatting as fmt
@@ -35,8 +37,9 @@ class Notified:
 def channel_urls(
     channels: Sequence[ChatChannel], env: Mapping[str, str], config: str
 ) -> dict[str, str]:
-    """Each channel's URL from its env var; ConfigError naming every one that is not set, or
-    when there is no channel at all."""
+    """Each channel's URL from its env var; ConfigError naming every one that is not set, that
+    holds a line break or control character (raw or percent-encoded: never quoted, it is a
+    secret), or when there is no channel at all."""
     if not channels:
         raise ConfigError(config, ["notify: this section is needed to post to chat (--notify)"])
     missing = [c for c in channels if not env.get(c.url_env)]
@@ -45,6 +48,17 @@ def channel_urls(
             config,
             [f"notify '{c.name}': environment variable '{c.url_env}' is not set" for c in missing],
         )
+    problems = []
+    for channel in channels:
+        url = env[channel.url_env]
+        problem = control_problem(url) or control_problem(unquote(url))
+        if problem:  # Apprise unquotes its custom headers (`?+X-Team=...`) and query values
+            problems.append(
+                f"notify '{channel.name}': environment variable '{channel.url_env}' contains "
+                f"{problem} (percent-encoded or not), which cannot go into an HTTP request"
+            )
+    if problems:
+        raise ConfigError(config, problems)
     return {c.name: env[c.url_env] for c in channels}
 
 

@@ -174,6 +174,34 @@ def changes(trend: Trend, goals: Sequence[GoalResult], series: bool = True) -> t
     return (*moved, *largest)
 
 
+def changes_note(
+    trend: Trend, goals: Sequence[GoalResult], week: int
+) -> tuple[Sentence | None, tuple[Sentence, ...]]:
+    """What `changes` cannot say: a sentence for the section (nothing moved, or no record of
+    last week to compare with) and one line per goal last week's record does not hold.
+
+    "Nothing moved" is only said of what was compared: a week missing from the history (a
+    night that failed, a history moved aside) is said to be missing.
+    """
+    last = week - 1
+    if not any(w.week == last for w in trend.weeks[:-1]):
+        return sentence(
+            f"There is no record of week {last} in the history: nothing is compared."
+        ), ()
+    unrecorded = tuple(
+        sentence(strong(g.spec.name), f": not in the record of week {last}, nothing to compare.")
+        for g in goals
+        if trend.goals[g.spec.id].previous is None
+    )
+    if changes(trend, goals):
+        return None, unrecorded
+    if len(unrecorded) == len(goals):
+        return None, unrecorded
+    compared = "No goal compared with week " + str(last) if unrecorded else "No goal"
+    quiet = sentence(f"{compared} changed status, and no value moved enough to show.")
+    return quiet, unrecorded
+
+
 def _from_to(goal: GoalResult, trend: Trend, series: bool = True) -> str:
     """`87.4 % → 90.99 %`, each naming its series when the goal has several (and `series`)."""
     previous = trend.goals[goal.spec.id].previous

@@ -77,7 +77,8 @@ class ReportView:
     summary: tuple[Sentence, ...]
     agent_reasons: tuple[Sentence, ...]
     reasons: tuple[Sentence, ...]  # the sprint's
-    changes: tuple[Sentence, ...]
+    changes: tuple[Sentence, ...]  # what moved, then the goals last week's record lacks
+    changes_note: Sentence | None  # nothing moved, or no record of last week to compare with
     tables: tuple[CategoryTable, ...]
     details: tuple[GoalDetail, ...]
     matrix: tuple[MatrixRow, ...]  # the Markdown report's
@@ -106,6 +107,8 @@ def build_report(
     window = result.window
     card = result.scorecard
     agent_goals = [result.goal(g) for g in agent.goal_ids]
+    mine_first = _mine_first(result, agent)
+    note, unrecorded = narrative.changes_note(trend, mine_first, window.week)
     return ReportView(
         sprint=result.sprint,
         week=window.week,
@@ -123,7 +126,8 @@ def build_report(
         summary=narrative.summary(result, agent),
         agent_reasons=narrative.agent_reasons(result, agent),
         reasons=narrative.reasons(result, agent),
-        changes=narrative.changes(trend, _mine_first(result, agent)) if trend.has_history else (),
+        changes=(*narrative.changes(trend, mine_first), *unrecorded) if trend.has_history else (),
+        changes_note=note if trend.has_history else None,
         tables=_tables(result, agent, trend),
         details=tuple(goal_detail(g, charts, trend.goals[g.spec.id], result) for g in agent_goals),
         matrix=matrix_rows(result, agent),
