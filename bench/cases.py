@@ -195,6 +195,7 @@ CASES = [
     Case("agents 64", run_command, more_agents(64)),
     Case("goals 40", run_command, more_goals(40)),
     Case("goals 160", run_command, more_goals(160)),
+    Case("goals 500", run_command, more_goals(500)),  # the pool's memory (issue 20)
     Case("series 100 (1 goal, 1 week at 1m)", run_command, many_series(100), "series"),
     Case("series 1,000", run_command, many_series(1000), "series"),
     Case("series 5,000 (50.4 M samples)", run_command, many_series(5000), "series"),

@@ -4,7 +4,9 @@ Every case of bench/cases.py runs as a whole `python -m pipeline` process `--rep
 per code tree (`--before REV` adds REV's code, interleaved run by run), against a real
 Prometheus started with default query limits: the demo's TSDB, or a data set of bench/data.py
 (generated and backfilled once, then cached under .demo/cache/bench-<name>-<key>/). The table
-has the median wall time, the largest peak RSS and the first failure per case, then the floor
+has the median wall time, the largest peak RSS (of one process), the largest peak of the RSS
+summed over the run's processes (the run, the pool's fork server and workers) and the first
+failure per case, then the floor
 of the default case and the ratio. Long cases run fewer times (`--long`, `--long-repeat`; the
 table's `runs` column says how many), and a run over `--max-rss-mb` is killed (shared machine).
 Then, unless `--quick`, the older measures of bench/extra.py.
@@ -30,7 +32,8 @@ from runs import ROOT, peak, tree_of
 from pipeline.demo.__main__ import build_demo_tsdb
 from pipeline.demo.promserver import PrometheusServer
 
-Summary = tuple[float, float, str]  # median wall s, largest peak RSS MB, first failure or ""
+Summary = tuple[float, float, float, str]  # median wall s, peak RSS MB, peak summed RSS MB, failure
+Run = tuple[str, float, float, float]  # outcome, wall s, peak RSS MB, peak summed RSS MB
 Row = tuple[str, int, dict[str, Summary]]  # case, runs per tree, summary per tree
 
 
@@ -87,22 +90,22 @@ def bench_cases(names: list[str], trees: dict[str, Path], args: argparse.Namespa
 
 def _runs(
     case: Case, folder: Path, trees: dict[str, Path], args: argparse.Namespace
-) -> dict[str, list[tuple[str, float, float]]]:
+) -> dict[str, list[Run]]:
     """`args.repeat` rounds, each running the case once per tree; `args.long_repeat` rounds if
     the first took longer than `args.long` s in some tree, one if the first was killed."""
-    runs: dict[str, list[tuple[str, float, float]]] = {t: [] for t in trees}
+    runs: dict[str, list[Run]] = {t: [] for t in trees}
     rounds = args.repeat
     for done in range(args.repeat):
         if done >= rounds:
             break
         for name, tree in trees.items():
-            outcome, wall, rss = peak(case.command(folder / name), tree, args.max_rss_mb)
-            runs[name].append((_goal_errors(outcome, folder / name), wall, rss))
+            outcome, wall, rss, summed = peak(case.command(folder / name), tree, args.max_rss_mb)
+            runs[name].append((_goal_errors(outcome, folder / name), wall, rss, summed))
         if done == 0:
             first = [r[0] for r in runs.values()]
-            if any(o.startswith("killed") for o, _, _ in first):
+            if any(o.startswith("killed") for o, _, _, _ in first):
                 rounds = 1
-            elif any(w > args.long for _, w, _ in first):
+            elif any(w > args.long for _, w, _, _ in first):
                 rounds = min(rounds, args.long_repeat)
     return runs
 
@@ -124,27 +127,29 @@ def _median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def _summary(runs: list[tuple[str, float, float]]) -> Summary:
-    """Median wall, the largest peak RSS, and the first failure if any."""
-    failed = next((o for o, _, _ in runs if o != "exit 0"), "")
-    return _median([w for _, w, _ in runs]), max(p for _, _, p in runs), failed
+def _summary(runs: list[Run]) -> Summary:
+    """Median wall, the largest peak RSS, the largest summed RSS, and the first failure if any."""
+    failed = next((o for o, _, _, _ in runs if o != "exit 0"), "")
+    largest = max(p for _, _, p, _ in runs), max(s for _, _, _, s in runs)
+    return _median([w for _, w, _, _ in runs]), *largest, failed
 
 
 def _cells(result: dict[str, Summary]) -> str:
     return " | ".join(
-        f"{w:.2f} s, {p:.0f} MB{' ' + failed if failed else ''}" for w, p, failed in result.values()
+        f"{w:.2f} s, {p:.0f} MB, {s:.0f} MB summed{' ' + failed if failed else ''}"
+        for w, p, s, failed in result.values()
     )
 
 
 def _table(rows: list[Row], names: list[str], floor: dict[str, float]) -> None:
     pair = len(names) == 2
-    head = " | ".join(f"{n} median | {n} peak RSS | {n} outcome" for n in names)
+    head = " | ".join(f"{n} median | {n} peak RSS | {n} summed RSS | {n} outcome" for n in names)
     print(f"\n| case | runs | {head} |" + (" after/before |" if pair else ""))
-    print("|---" * (2 + 3 * len(names) + pair) + "|")
+    print("|---" * (2 + 4 * len(names) + pair) + "|")
     for case, count, result in rows:
         cells = " | ".join(
-            f"{w:.2f} s | {p:.0f} MB | {(failed or 'ok').replace('|', '/')}"
-            for w, p, failed in (result[n] for n in names)
+            f"{w:.2f} s | {p:.0f} MB | {s:.0f} MB | {(failed or 'ok').replace('|', '/')}"
+            for w, p, s, failed in (result[n] for n in names)
         )
         ratio = f" {result['after'][0] / result['before'][0]:.2f} |" if pair else ""
         print(f"| {case} | {count} | {cells} |{ratio}")

@@ -23,16 +23,35 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _session_rss(session: int) -> int:
+    """Resident bytes of every process in `session` now: the run, its fork server and workers
+    (shared pages count once per process, as the RSS a machine's monitoring adds up)."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # after the state, the parent's id and the group's
+            total += _rss(int(entry.name))
+    return total
+
+
 def peak(
     command: list[str], tree: Path, max_rss_mb: float = 8192, timeout_s: float = 600
-) -> tuple[str, float, float]:
-    """Outcome, wall seconds and peak RSS (MB) of `command` run with `tree` first on the path.
+) -> tuple[str, float, float, float]:
+    """Outcome, wall seconds, peak RSS (MB) of `command` run with `tree` first on the path, and
+    the peak of the RSS summed over its processes (MB, sampled every 0.1 s).
 
     The machine is shared: a run whose RSS passes `max_rss_mb`, or that takes longer than
     `timeout_s`, is killed with its process group, and the outcome says so."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     started = time.perf_counter()
     killed: list[str] = []
+    summed = [0]
     done = threading.Event()
     with tempfile.TemporaryFile() as err:
         process = subprocess.Popen(
@@ -46,6 +65,7 @@ def peak(
 
         def watch() -> None:
             while not done.wait(0.1):
+                summed[0] = max(summed[0], _session_rss(process.pid))
                 if _rss(process.pid) > max_rss_mb * 2**20:
                     killed.append(f"killed: RSS over {max_rss_mb:.0f} MB")
                 elif time.perf_counter() - started > timeout_s:
@@ -64,12 +84,12 @@ def peak(
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         err.seek(0)
         message = err.read().decode(errors="replace").strip().splitlines()
-    peak_mb = usage.ru_maxrss / 1024
+    peak_mb, summed_mb = usage.ru_maxrss / 1024, summed[0] / 2**20
     if killed:
-        return killed[0], elapsed, peak_mb
+        return killed[0], elapsed, peak_mb, summed_mb
     code = process.returncode
     outcome = f"exit {code}" + (f" ({message[-1][:120]})" if code and message else "")
-    return outcome, elapsed, peak_mb
+    return outcome, elapsed, peak_mb, summed_mb
 
 
 def tree_of(rev: str, folder: Path) -> Path:

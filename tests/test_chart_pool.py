@@ -1,4 +1,4 @@
-"""Charts drawn in the forked pool: the same bytes as drawn in order, and a failure is the run's."""
+"""Charts drawn in the pool: the same bytes as drawn in order, and a failure is the run's."""
 
 from __future__ import annotations
 
@@ -7,31 +7,27 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pipeline.errors import OutputError
 from pipeline.history import Past, WeekPoint
-from pipeline.model import GoalResult, QueryResult, Window
 from pipeline.outcomes import Verdict
-from pipeline.report import chartjobs, charts
+from pipeline.report import chartjobs
 from pipeline.report.chartcache import ChartCache
 from pipeline.report.chartdata import TREND_CHART
 from pipeline.report.chartjobs import ChartJob, WeekCharts, chart_jobs
+from pipeline.report.pool import run_all
 from pipeline.trend import build_trend
 from tests.chartweek import run, scored_week
+from tests.poolwork import HELD, WithPid, die_on_lat, raise_on_lat, rss_kib, worker_state
 
 
 def _with_pid(job: ChartJob) -> ChartJob:
     """The job, also writing the id of the process that drew it beside the chart."""
-
-    def draw(path: Path) -> None:
-        job.draw(path)
-        path.with_suffix(".pid").write_text(str(os.getpid()))
-
-    return ChartJob(job.name, job.key, draw)
+    return ChartJob(job.name, job.key, WithPid(job.draw))
 
 
 def _draw(tmp_path: Path, name: str, workers: int, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -59,25 +55,11 @@ def test_the_pool_draws_the_bytes_drawing_in_order_draws(
     assert os.getpid() not in pool_pids and order_pids == {os.getpid()}
 
 
-def _broken(kind: str) -> Callable[[GoalResult, QueryResult, Window, Path], None]:
-    """draw_goal_chart, except for the `lat` goal, which raises or stops the process dead."""
-    real = charts.draw_goal_chart
-
-    def draw(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
-        if goal.spec.id == "lat":
-            if kind == "die":
-                os._exit(9)  # killed, out of memory
-            raise ValueError("no room on the canvas")
-        real(goal, data, window, path)
-
-    return draw
-
-
 def test_a_chart_that_raises_fails_the_run_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(chartjobs, "workers_for", lambda jobs: 2)
-    monkeypatch.setattr(charts, "draw_goal_chart", _broken("raise"))
+    monkeypatch.setattr(chartjobs, "_draw_goal", raise_on_lat)  # pickled by name
     with pytest.raises(ValueError, match="no room on the canvas"):
         run(tmp_path, tmp_path / "out")
     assert not (tmp_path / "out" / "week-01").exists()
@@ -87,23 +69,20 @@ def test_a_chart_worker_that_dies_is_an_error_not_a_hang(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(chartjobs, "workers_for", lambda jobs: 2)
-    monkeypatch.setattr(charts, "draw_goal_chart", _broken("die"))
+    monkeypatch.setattr(chartjobs, "_draw_goal", die_on_lat)
     with pytest.raises(OutputError, match="a process drawing the charts stopped without an answer"):
         run(tmp_path, tmp_path / "out")
     assert not (tmp_path / "out" / "week-01").exists()
 
 
 RUN_THAT_GETS_KILLED = """
-import os, sys, time
+import sys
 from pathlib import Path
 from pipeline.report.pool import Batch
-
-def work(path: Path) -> None:
-    path.write_text(str(os.getpid()))
-    time.sleep(120)
+from tests.poolwork import note_and_sleep
 
 folder = Path(sys.argv[1])
-Batch(work, [folder / "a", folder / "b"], "sleeping", 2).results()
+Batch(note_and_sleep, [folder / "a", folder / "b"], "sleeping", 2).results()
 """
 
 
@@ -129,3 +108,18 @@ def test_the_workers_of_a_killed_run_die_with_it(tmp_path: Path) -> None:
     while any(_alive(pid) for pid in workers):
         assert time.monotonic() < deadline, "a worker outlived its run"
         time.sleep(0.02)
+
+
+def test_a_worker_does_not_hold_the_runs_data() -> None:
+    """Workers forked from the run after the queries held its query data: 2,000 goals took
+    about 1.4 GB over the run and two chart workers (issue 20)."""
+    big = np.ones(200 * 2**20 // 8)  # 200 MiB, every page written
+    HELD.append(big)
+    try:
+        run_rss = rss_kib()
+        states = run_all(worker_state, [0, 1], "measuring", 2)
+    finally:
+        HELD.clear()
+    for pid, worker_rss, held in states:
+        assert pid != os.getpid() and not held
+        assert worker_rss < run_rss - big.nbytes // 1024 // 2, (worker_rss, run_rss)

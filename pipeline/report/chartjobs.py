@@ -1,9 +1,10 @@
-"""A week's charts: each taken from the chart cache, or drawn in a forked pool (issue 14).
+"""A week's charts: each taken from the chart cache, or drawn in a process pool (issue 14).
 
 `WeekCharts` starts the drawing when it is made and the caller renders the pages meanwhile
 (a page only needs the charts' names); `finish()` waits for the pictures, keeps the new ones
-in the cache and is where a drawing's failure becomes the run's error. matplotlib is imported
-only when some chart has to be drawn, and then before the fork.
+in the cache and is where a drawing's failure becomes the run's error. A job is pickled to the
+worker that draws it and carries only its own goal's query result (issue 20); matplotlib is
+imported by the pool's fork server, or here only when the charts are drawn in order.
 """
 
 from __future__ import annotations
@@ -81,8 +82,6 @@ class WeekCharts:
         self.drawn = [job for job in jobs if not cache.fetch(job.key, folder / job.name)]
         hits = len(jobs) - len(self.drawn)
         log.info("charts: %d from the cache, %d to draw", hits, len(self.drawn))
-        if self.drawn:
-            from pipeline.report import charts  # noqa: F401  matplotlib before the fork, once
         self.batch = Batch(
             partial(_draw, folder),
             self.drawn,

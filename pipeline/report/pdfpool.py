@@ -1,9 +1,10 @@
 """Print the week's PDFs in a small process pool, a worker per core (issue 14).
 
 WeasyPrint lays out on one core, and a week's PDFs do not depend on each other. The workers
-are forked (`pool.py`) after WeasyPrint is imported, so each starts ready; each PDF is the same
-file it would be printed in order. A worker's failure is the run's error: its exception comes
-back to the caller, and a worker that dies breaks the pool at once instead of leaving it waiting.
+come from the pool's fork server (`pool.py`), which imported WeasyPrint, so each starts ready;
+each PDF is the same file it would be printed in order. A worker's failure is the run's error:
+its exception comes back to the caller, and a worker that dies breaks the pool at once instead
+of leaving it waiting.
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ def print_pdfs(jobs: Sequence[PdfJob]) -> None:
     """Print every job's PDF, in parallel where there are cores for it; log refused URLs."""
     if not jobs:
         return
-    from pipeline.report import pdf  # noqa: F401  WeasyPrint (0.45 s) before the fork, once
-
     refused = run_all(_print, jobs, "printing the PDFs", workers_for(len(jobs)))
     for job, urls in zip(jobs, refused, strict=True):
         for url in urls:

@@ -1,34 +1,52 @@
 """Run one function over a week's jobs in a small process pool, a worker per core (issue 14).
 
 Charts and PDFs do not depend on each other within their kind, and matplotlib and WeasyPrint
-draw on one core. The workers are forked after the caller imported what they need, and the
-jobs reach them through the fork (the pool's initializer arguments are not pickled with
-`fork`), so only a job's index and its result cross a pipe. Results come back in job order,
-the same as running the jobs in order. A job's exception is the caller's; a worker that dies
-breaks the pool at once (`BrokenProcessPool`), which becomes an `OutputError`, never a hang.
-A worker dies with the run: it holds the run's open files, the week lock among them, and a
-worker left behind by a killed run would keep the next run of that week waiting.
+draw on one core. The workers are forked by a fork server (`multiprocessing`'s "forkserver"
+start method), a fresh interpreter that imported only the drawing and printing modules: a
+worker forked from the run itself after the queries would hold the run's query data (its pages
+count in every worker's RSS and get copied as refcounts touch them; 2,000 goals took about
+1.4 GB over the run and two workers, issue 20). Each job is pickled to the worker that runs it,
+so a worker holds only its own job's data. Results come back in job order, the same as running
+the jobs in order. A job's exception is the caller's; a worker that dies breaks the pool at once
+(`BrokenProcessPool`), which becomes an `OutputError`, never a hang. A worker ends when the run's
+process ends, however it ends: the fork server, not the run, is a worker's parent (so a parent
+death signal no longer reaches it), and a worker holds the server's "alive" pipe, so the server
+would outlive a killed run too, and its workers draw on for nobody.
 """
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
-import signal
+import select
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pipeline.errors import OutputError
 
 J = TypeVar("J")
 R = TypeVar("R")
 
-_adopted: tuple[Callable[[Any], Any], Sequence[Any]] | None = None  # in a worker: its batch
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# What a worker needs, imported once in the fork server, so each worker starts ready. Only
+# names here: importing this module loads neither matplotlib nor WeasyPrint.
+WORKER_MODULES = (
+    "pipeline.report.chartjobs",
+    "pipeline.report.charts",
+    "pipeline.report.pdfpool",
+    "pipeline.report.pdf",
+)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """The fork server's context; its modules are set before the server starts (it starts once
+    per process, at the first pool, and serves every later pool of that process)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(WORKER_MODULES))
+    return context
 
 
 def workers_for(jobs: int) -> int:
@@ -36,31 +54,25 @@ def workers_for(jobs: int) -> int:
     return max(1, min(jobs, len(os.sched_getaffinity(0))))
 
 
-def _adopt(work: Callable[[Any], Any], jobs: Sequence[Any], parent: int) -> None:
-    global _adopted
-    _adopted = (work, jobs)
-    _die_with(parent)
-
-
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this worker when the process (thread) that forked it ends."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    if os.getppid() != parent:  # the run ended before the line above
+def _die_with(run: int) -> None:
+    """End this worker when the run's process `run` ends, however it ends (a pidfd, Linux)."""
+    try:
+        handle = os.pidfd_open(run)
+    except ProcessLookupError:  # the run ended before this worker started
         os._exit(1)
+    threading.Thread(target=_exit_when_ended, args=(handle,), daemon=True).start()
 
 
-def _run(index: int) -> Any:
-    assert _adopted is not None, "a pool worker runs only after its initializer"
-    work, jobs = _adopted
-    return work(jobs[index])
+def _exit_when_ended(handle: int) -> None:
+    select.select([handle], [], [])  # a pidfd turns readable when its process ends
+    os._exit(1)
 
 
 class Batch(Generic[J, R]):
-    """`work` over `jobs`: started at once in a forked pool (with more than one worker), or run
-    in order in this process when the results are asked for. Use as a context manager, so the
-    pool is shut down however the caller leaves."""
+    """`work` over `jobs`: started at once in a pool (with more than one worker), or run in order
+    in this process when the results are asked for. With a pool, `work` and each job are pickled
+    (module-level functions, plain data). Use as a context manager, so the pool is shut down
+    however the caller leaves."""
 
     def __init__(self, work: Callable[[J], R], jobs: Sequence[J], what: str, workers: int) -> None:
         self.work, self.jobs, self.what = work, list(jobs), what
@@ -68,12 +80,9 @@ class Batch(Generic[J, R]):
         self.futures: list[Future[R]] = []
         if workers > 1 and len(self.jobs) > 1:
             self.pool = ProcessPoolExecutor(
-                workers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_adopt,
-                initargs=(work, self.jobs, os.getpid()),
+                workers, mp_context=_context(), initializer=_die_with, initargs=(os.getpid(),)
             )
-            self.futures = [self.pool.submit(_run, i) for i in range(len(self.jobs))]
+            self.futures = [self.pool.submit(work, job) for job in self.jobs]
 
     def results(self) -> list[R]:
         """Each job's result, in job order; the first job's exception (in job order) is raised."""
