@@ -33,6 +33,12 @@ def _edit(config: Path, old: str, new: str) -> None:
     config.write_text(text.replace(old, new, 1))
 
 
+def _mail_go_code(config: Path, out: Path) -> list[str]:
+    """The CLI's arguments to write week 1's Markdown for go-code and mail it."""
+    args = ["--week", "1", "--config", str(config), "--output", str(out), "-q", "--email"]
+    return [*args, "--agent", "go-code", "--format", "md"]
+
+
 @pytest.mark.prometheus
 def test_settings_that_do_not_change_the_report_do_not_resend_it(
     tmp_path: Path, prometheus: PrometheusServer
@@ -41,8 +47,7 @@ def test_settings_that_do_not_change_the_report_do_not_resend_it(
     with SmtpServer(inbox) as smtp:
         config = email_config(tmp_path, prometheus, smtp.port)
         out = tmp_path / "out"
-        args = ["--week", "1", "--config", str(config), "--output", str(out), "-q", "--email"]
-        args += ["--agent", "go-code", "--format", "md"]
+        args = _mail_go_code(config, out)
         assert main(args) == 0
         assert len(inbox.messages) == 1
         # delivery, transport and scheduling settings: the report says the same
@@ -69,8 +74,7 @@ def test_a_report_mailed_by_an_earlier_version_is_not_mailed_again(
     with SmtpServer(inbox) as smtp:
         config = email_config(tmp_path, prometheus, smtp.port)
         out = tmp_path / "out"
-        args = ["--week", "1", "--config", str(config), "--output", str(out), "-q", "--email"]
-        args += ["--agent", "go-code", "--format", "md"]
+        args = _mail_go_code(config, out)
         assert main(args) == 0
         # as the versions before issue 20 recorded it: summary.json (without the files this
         # run wrote, when it ran and the instant it saw) hashed with the config digest in it

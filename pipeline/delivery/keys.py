@@ -12,44 +12,38 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from pipeline.model import WeekResult
 from pipeline.summary import summary_dict
 from pipeline.trend import Trend
 
-# summary.json's fields about the run rather than the week: when it ran, the instant it saw
-# (a complete week reads the same at any later instant; a week in progress ends at that
-# instant, which its window already says), and the digest of the whole config file.
-RUN_FIELDS = ("generated_at", "as_of", "config_digest")
+# Left out of the key: summary.json's fields about the run rather than the week: when it ran,
+# the instant it saw (a complete week reads the same at any later instant; a week in progress
+# ends at that instant, which its window already says), and the digest of the whole config.
 
 
-def report_content(result: WeekResult, trend: Trend) -> dict[str, Any]:
-    """What the week's reports say: summary.json without the run's fields, with what the
-    reports show that summary.json does not hold (thresholds, time zone, step)."""
+def _fingerprints(result: WeekResult, trend: Trend) -> tuple[str, str]:
+    """What the week's reports say, hashed: summary.json without the run's fields, with what the
+    reports show that summary.json does not hold (thresholds, time zone, step); and the
+    fingerprint recorded before issue 20 (with the config digest), still accepted as "already
+    sent" so that the first run after an upgrade does not mail every report again. One summary
+    document serves both."""
     document = summary_dict(result, trend, files={})
-    for name in RUN_FIELDS:
-        document.pop(name)
+    document.pop("generated_at")
+    document.pop("as_of")
+    earlier = _sha256(document)
+    document.pop("config_digest")
     document["shown"] = {
         "pass_score": result.pass_score,
         "warning_score": result.warning_score,
         "timezone": result.window.timezone,
         "step_s": result.window.step_s,
     }
-    return document
+    return _sha256(document), earlier
 
 
 def _sha256(document: object) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-
-
-def _earlier_fingerprint(result: WeekResult, trend: Trend) -> str:
-    """The fingerprint recorded before issue 20: with the config digest. Still accepted as
-    "already sent", so the first run after an upgrade does not mail every report again."""
-    document = summary_dict(result, trend, files={})
-    document.pop("generated_at")
-    document.pop("as_of")
-    return _sha256(document)
 
 
 @dataclass(frozen=True)
@@ -75,7 +69,7 @@ class WeekKeys:
     @classmethod
     def of(cls, result: WeekResult, trend: Trend) -> WeekKeys:
         """The keys of the week in `result`."""
-        return cls(_sha256(report_content(result, trend)), _earlier_fingerprint(result, trend))
+        return cls(*_fingerprints(result, trend))
 
     def mail(self, agent_id: str) -> Key:
         """One agent's e-mail (its recipients are recorded one by one under this key)."""
