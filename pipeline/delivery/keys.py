@@ -17,13 +17,11 @@ from pipeline.model import WeekResult
 from pipeline.summary import summary_dict
 from pipeline.trend import Trend
 
-# Left out of the key: summary.json's fields about the run rather than the week: when it ran,
-# the instant it saw (a complete week reads the same at any later instant; a week in progress
-# ends at that instant, which its window already says), and the digest of the whole config.
-
 
 def _fingerprints(result: WeekResult, trend: Trend) -> tuple[str, str]:
-    """What the week's reports say, hashed: summary.json without the run's fields, with what the
+    """What the week's reports say, hashed: summary.json without the run's fields (when it ran;
+    the instant it saw, as a complete week reads the same at any later instant and a week in
+    progress ends there, which its window says; the whole config's digest), with what the
     reports show that summary.json does not hold (thresholds, time zone, step); and the
     fingerprint recorded before issue 20 (with the config digest), still accepted as "already
     sent" so that the first run after an upgrade does not mail every report again. One summary
