@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from pipeline.delivery.smtp import _Watchdog
 from pipeline.demo.promserver import PrometheusServer
 from tests.conftest import pipeline_command
 from tests.setups import AGENT_MAIL, TIMEOUT_S, timed_email_config
@@ -177,3 +178,14 @@ def test_two_runs_racing_send_each_message_once(
     delivered = sorted(r for rs, _ in inbox.messages for r in rs)
     assert delivered == sorted(r for rs in AGENT_MAIL.values() for r in rs)
     assert len(_deliveries(out)) == 4
+
+
+def test_a_read_timing_out_at_the_deadline_counts_as_the_deadline_before_the_timer_runs() -> None:
+    # On a busy machine the socket's own timeout can end a read at the deadline before the
+    # watchdog's timer thread has run: the message must still name the deadline and the stage.
+    dog = _Watchdog(0.05)  # not entered: its timer never fires
+    dog.stage = "sending the message"
+    assert dog.passed() is None
+    time.sleep(0.06)
+    assert not dog.fired
+    assert dog.passed() == "sending the message"

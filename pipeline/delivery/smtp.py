@@ -68,6 +68,18 @@ class _Watchdog:
         self.stage = "waiting for the greeting"
         return sock
 
+    def passed(self) -> str | None:
+        """Where the exchange stood when the deadline passed, or None while time is left.
+
+        A socket timeout can end a read at the deadline before the timer thread runs (on a
+        busy machine): the deadline passed all the same.
+        """
+        if self.fired:
+            return self.fired_while
+        if time.monotonic() >= self._end:
+            return self.stage
+        return None
+
     def _fire(self) -> None:
         with self._lock:
             self.fired = True
@@ -135,8 +147,9 @@ def send(
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 smtp.quit()  # the message was accepted: a slow goodbye changes nothing
         except (smtplib.SMTPException, OSError):
-            if dog.fired:
-                raise DeadlinePassed(seconds, dog.fired_while) from None
+            stage = dog.passed()
+            if stage is not None:
+                raise DeadlinePassed(seconds, stage) from None
             raise
         finally:
             if smtp is not None:
