@@ -32,6 +32,7 @@ lint: setup
 	$(VENV)/bin/ruff check pipeline tests bench
 	$(VENV)/bin/ruff format --check pipeline tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache  # the stages' import contract (pyproject.toml)
 
 unit: setup
 	$(PYTEST) -m "not prometheus and not victoria"
@@ -41,7 +42,7 @@ golden: setup
 
 # docs/summary.schema.json from the summary model (tests/test_summary_schema.py checks it)
 schema: setup
-	$(PY) -c "from pipeline.summary_model import schema_text; print(schema_text(), end='')" \
+	$(PY) -c "from pipeline.outputs.summary_model import schema_text; print(schema_text(), end='')" \
 		> docs/summary.schema.json
 
 bench: setup

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 from runs import ROOT, peak  # bench/runs.py, next to this file
 
-from pipeline.model import QueryResult, Series
-from pipeline.scoring import score_goal
-from pipeline.settings import GoalSpec
-from pipeline.targets import parse_target
+from pipeline.core.model import QueryResult, Series
+from pipeline.core.settings import GoalSpec
+from pipeline.core.targets import parse_target
+from pipeline.scoring.score import score_goal
 
 
 def bench_scoring(series_count: int, samples: int) -> None:

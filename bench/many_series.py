@@ -29,11 +29,11 @@ def main() -> None:
         serve(args.serve.read_bytes())
         return
 
-    from pipeline.model import QueryResult, Series, Window
-    from pipeline.report.charts import draw_goal_chart
-    from pipeline.scoring import score_goal
-    from pipeline.settings import GoalSpec
-    from pipeline.targets import parse_target
+    from pipeline.core.model import QueryResult, Series, Window
+    from pipeline.core.settings import GoalSpec
+    from pipeline.core.targets import parse_target
+    from pipeline.report.charts.draw import draw_goal_chart
+    from pipeline.scoring.score import score_goal
 
     start = datetime(2026, 11, 2, tzinfo=UTC)
     step = 60.0

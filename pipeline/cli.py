@@ -12,16 +12,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.core.formats import Format, parse_formats
+from pipeline.core.text import cap, one_line, strip_controls
 from pipeline.errors import PipelineError, UsageError, UsageParser
-from pipeline.formats import Format, parse_formats
-from pipeline.generate import GENERATORS, generate, generator_parser
-from pipeline.text import cap, one_line, strip_controls
+from pipeline.generate.command import GENERATORS, generate, generator_parser
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from pipeline.core.settings import Settings
     from pipeline.run import RunOutcome, RunRequest
-    from pipeline.settings import Settings
 
 # The heavy modules (the config's pydantic models, the report stages with matplotlib and
 # WeasyPrint, rich) are imported by the command that uses them: `--help` needs none of them.
@@ -135,7 +135,9 @@ def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         if args_list and args_list[0] == "schedule":
-            from pipeline.schedule import run_scheduler  # APScheduler + SQLAlchemy: only here
+            from pipeline.schedule.scheduler import (
+                run_scheduler,  # APScheduler + SQLAlchemy: only here
+            )
 
             args = _command_parser("schedule").parse_args(args_list[1:])
             setup_logging(quiet=False)
@@ -218,7 +220,7 @@ def _report(args: argparse.Namespace, now: datetime | None) -> int:
     outcome = _run(loaded, request, now, quiet=args.quiet)
     result = outcome.result
     if request.dry_run:
-        from pipeline.table import scores_table
+        from pipeline.outputs.table import scores_table
 
         _console().print(scores_table(result))
     else:
@@ -230,7 +232,7 @@ def _report(args: argparse.Namespace, now: datetime | None) -> int:
             f"({fmt.score(card.score)}/100); reports in {outcome.folder}"
         )
     if args.gate:
-        from pipeline.gate import GateFailed, gate_message, judge_gate
+        from pipeline.outputs.gate import GateFailed, gate_message, judge_gate
 
         gate = judge_gate(result, args.fail_under)
         if not gate.passed:

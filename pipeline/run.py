@@ -12,23 +12,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.core.formats import Format
+from pipeline.core.history import FILE_NAME as HISTORY_FILE
+from pipeline.core.history import History, Past
+from pipeline.core.model import QueryResult, WeekResult
+from pipeline.core.settings import Settings
 from pipeline.delivery.chat import Notified, channel_urls, notify_week
 from pipeline.delivery.deliver import Delivery, check_email, deliver_week
 from pipeline.errors import DeliveryError, OutputError, UsageError
-from pipeline.formats import Format
-from pipeline.history import FILE_NAME as HISTORY_FILE
-from pipeline.history import History, Past
-from pipeline.junit import junit_xml
-from pipeline.metrics import publish_week
-from pipeline.model import QueryResult, WeekResult
-from pipeline.output import replace_text, week_lock
-from pipeline.query import query_all, require_usable
-from pipeline.report.write import AgentFiles, write_week
-from pipeline.scoring import score_week
-from pipeline.settings import Settings
-from pipeline.source import MetricsSource, PrometheusSource
-from pipeline.trend import Trend, build_trend
-from pipeline.window import current_week, week_window
+from pipeline.outputs.folder import replace_text, week_lock
+from pipeline.outputs.junit import junit_xml
+from pipeline.outputs.metrics import publish_week
+from pipeline.outputs.week import AgentFiles, write_week
+from pipeline.query.ask import query_all, require_usable
+from pipeline.query.source import MetricsSource, PrometheusSource
+from pipeline.scoring.score import score_week
+from pipeline.scoring.trend import Trend, build_trend
+from pipeline.scoring.window import current_week, week_window
 
 log = logging.getLogger("pipeline")
 

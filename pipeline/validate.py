@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.config import load_config
-from pipeline.query import require_usable
-from pipeline.rules import promtool_check, rules_yaml
-from pipeline.source import PrometheusSource
-from pipeline.table import cell
-from pipeline.text import cap
+from pipeline.core.text import cap
+from pipeline.generate.rules import promtool_check, rules_yaml
+from pipeline.outputs.table import cell
+from pipeline.query.ask import require_usable
+from pipeline.query.source import PrometheusSource
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.config import load_config
-from pipeline.formats import Format
-from pipeline.history import Past
-from pipeline.model import QueryResult, WeekResult
-from pipeline.query import query_all
+from pipeline.core.formats import Format
+from pipeline.core.history import Past
+from pipeline.core.model import QueryResult, WeekResult
+from pipeline.query.ask import query_all
 from pipeline.run import RunOutcome, RunRequest, run_week
-from pipeline.scoring import score_week
-from pipeline.trend import Trend, build_trend
-from pipeline.window import week_window
+from pipeline.scoring.score import score_week
+from pipeline.scoring.trend import Trend, build_trend
+from pipeline.scoring.window import week_window
 from tests.conftest import write_config
 from tests.fakes import FakeSource
 

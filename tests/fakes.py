@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.model import QueryResult, Series
+from pipeline.core.model import QueryResult, Series
 
 
 class FakeSource:

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.model import GoalResult, QueryResult, Window
-from pipeline.report import charts
+from pipeline.core.model import GoalResult, QueryResult, Window
+from pipeline.report.charts import draw as charts
 
 HELD: list[NDArray[np.float64]] = []  # in the run: data like the query results'
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.body import Answer, NotAnswer, _fast, _slow, read_answer
-from pipeline.parse import Malformed
+from pipeline.query.decode import Answer, NotAnswer, _fast, _slow, read_answer
+from pipeline.query.grid import Malformed
 
 PROMETHEUS = dict(separators=(",", ":"))  # Prometheus writes no spaces
 

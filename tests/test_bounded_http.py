@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from pipeline.bounded_http import (
+from pipeline.query.bounded_http import (
     BoundedAdapter,
     DeadlineExceeded,
     Lane,

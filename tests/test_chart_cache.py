@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.model import GoalResult, QueryResult, Window
-from pipeline.report import chartcache, chartjobs, charts
-from pipeline.report.chartcache import CACHE_DIR, ChartCache, goal_key, is_whole_png
+from pipeline.core.model import GoalResult, QueryResult, Window
+from pipeline.report.charts import cache as chartcache
+from pipeline.report.charts import draw as charts
+from pipeline.report.charts import jobs as chartjobs
+from pipeline.report.charts.cache import CACHE_DIR, ChartCache, goal_key, is_whole_png
 from tests.chartweek import ANSWERS, run, scored_week
 
 CHARTS = ("up", "lat", "err")

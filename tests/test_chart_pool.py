@@ -12,15 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pipeline.core.history import Past, WeekPoint
+from pipeline.core.outcomes import Verdict
 from pipeline.errors import OutputError
-from pipeline.history import Past, WeekPoint
-from pipeline.outcomes import Verdict
-from pipeline.report import chartjobs
-from pipeline.report.chartcache import ChartCache
-from pipeline.report.chartdata import TREND_CHART
-from pipeline.report.chartjobs import ChartJob, WeekCharts, chart_jobs
+from pipeline.report.charts import jobs as chartjobs
+from pipeline.report.charts.cache import ChartCache
+from pipeline.report.charts.data import TREND_CHART
+from pipeline.report.charts.jobs import ChartJob, WeekCharts, chart_jobs
 from pipeline.report.pool import run_all
-from pipeline.trend import build_trend
+from pipeline.scoring.trend import build_trend
 from tests.chartweek import run, scored_week
 from tests.poolwork import HELD, WithPid, die_on_lat, raise_on_lat, rss_kib, worker_state
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.parse import Grid, Merger, TooManySeries
-from pipeline.ranges import ANSWER_BYTES, SAMPLE_BYTES, Chunks
+from pipeline.query.chunks import ANSWER_BYTES, SAMPLE_BYTES, Chunks
+from pipeline.query.grid import Grid, Merger, TooManySeries
 
 
 def _points(bounds: tuple[float, float], step: float = 1.0) -> int:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from pipeline.cli import main
-from pipeline.csvfiles import goals_csv, series_csv
 from pipeline.demo.promserver import PrometheusServer
+from pipeline.outputs.csvfiles import goals_csv, series_csv
 from tests.conftest import shipped_config
 
 pytestmark = pytest.mark.prometheus

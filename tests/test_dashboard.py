@@ -11,8 +11,8 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.config import load_config
-from pipeline.dashboard import threshold_steps
-from pipeline.targets import parse_target
+from pipeline.core.targets import parse_target
+from pipeline.generate.dashboard import threshold_steps
 from tests.conftest import ROOT, shipped_config
 
 UP = math.nextafter  # the first value above a strict bound

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
-from pipeline.schedule import scheduled_run
+from pipeline.schedule.scheduler import scheduled_run
 from tests.chatserver import chat_receiver
 from tests.conftest import LiveSprint, shipped_config
 from tests.logs import pipeline_log

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.history
-import pipeline.output
+import pipeline.core.history
+import pipeline.outputs.folder
 from pipeline.cli import main
+from pipeline.core.history import SCHEMA_VERSION, History
 from pipeline.demo.promserver import PrometheusServer
-from pipeline.history import SCHEMA_VERSION, History
 from tests.setups import timed_email_config
 from tests.smtp import Inbox, SmtpServer
 
@@ -61,7 +61,7 @@ def test_a_locked_history_fails_before_anything_is_replaced_or_sent(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(pipeline.history, "BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(pipeline.core.history, "BUSY_TIMEOUT_S", 1.0)
     inbox = Inbox()
     with SmtpServer(inbox) as smtp:
         config = timed_email_config(tmp_path, prometheus, smtp.port)
@@ -102,7 +102,7 @@ def test_a_run_is_recorded_only_if_its_folder_is_swapped_in(
     def full(staging: Path, final: Path, old: Path) -> None:
         raise OSError(28, "No space left on device", str(final))
 
-    monkeypatch.setattr(pipeline.output, "_swap", full)
+    monkeypatch.setattr(pipeline.outputs.folder, "_swap", full)
     assert _run(demo_config, out, 1, "-q") == 1
     assert capsys.readouterr().err == (
         f"error: cannot write {out / 'week-01'}: No space left on device; "

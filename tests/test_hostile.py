@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.bounded_http import Lane
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
+from pipeline.query.bounded_http import Lane
 from tests.chatserver import chat_receiver
 from tests.conftest import pipeline_command, shipped_config, write_config
 from tests.faultproxy import Answer, Faults, fault_proxy

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.model import GoalResult
-from pipeline.outcomes import NoDataPolicy
-from pipeline.scoring import scorecard, weighted_mean
-from pipeline.settings import GoalSpec
-from pipeline.targets import parse_target
+from pipeline.core.model import GoalResult
+from pipeline.core.outcomes import NoDataPolicy
+from pipeline.core.settings import GoalSpec
+from pipeline.core.targets import parse_target
+from pipeline.scoring.score import scorecard, weighted_mean
 from tests.conftest import shipped_config
 
 

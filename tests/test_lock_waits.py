@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.output
+import pipeline.outputs.folder
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from pipeline.output import week_lock
+from pipeline.outputs.folder import week_lock
 from tests.conftest import shipped_config
 from tests.logs import pipeline_log
 
@@ -28,7 +28,7 @@ SINCE = r"since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 HOLD = """
 import sys, time
 from pathlib import Path
-from pipeline.output import site_lock, week_lock
+from pipeline.outputs.folder import site_lock, week_lock
 out, which, seconds = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 with week_lock(out, 1) if which == "week" else site_lock(out):
     print("held", flush=True)
@@ -71,7 +71,7 @@ def test_a_week_locked_by_a_stuck_process_ends_with_exit_1_naming_it(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(pipeline.output, "LOCK_WAIT_S", 2.0, raising=False)
+    monkeypatch.setattr(pipeline.outputs.folder, "LOCK_WAIT_S", 2.0, raising=False)
     config, out = shipped_config(tmp_path, prometheus.url), tmp_path / "out"
     args = ["--week", "1", "--config", str(config), "--output", str(out), "-q", "--format", "md"]
     with _held(out, "week") as holder:
@@ -99,7 +99,7 @@ def test_a_site_index_locked_by_a_stuck_process_is_a_warning_the_week_is_written
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(pipeline.output, "LOCK_WAIT_S", 1.0, raising=False)
+    monkeypatch.setattr(pipeline.outputs.folder, "LOCK_WAIT_S", 1.0, raising=False)
     config, out = shipped_config(tmp_path, prometheus.url), tmp_path / "out"
     args = ["--week", "1", "--config", str(config), "--output", str(out), "-q", "--format", "md"]
     with _held(out, "site") as holder:

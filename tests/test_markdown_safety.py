@@ -20,13 +20,13 @@ from pypdf import PdfReader
 from rich.console import Console
 
 from pipeline.config import load_config
+from pipeline.core.model import QueryResult, Series
+from pipeline.core.text import MAX_MESSAGE_CHARS, one_line
 from pipeline.delivery.compose import compose
 from pipeline.demo.promserver import PrometheusServer
-from pipeline.model import QueryResult, Series
-from pipeline.report.charts import goal_figure
+from pipeline.outputs.table import scores_table
+from pipeline.report.charts.draw import goal_figure
 from pipeline.run import RunOutcome, RunRequest, run_week
-from pipeline.table import scores_table
-from pipeline.text import MAX_MESSAGE_CHARS, one_line
 from tests.conftest import write_config
 from tests.renderers import RENDERERS, Parsed, parse, shown
 

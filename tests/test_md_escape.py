@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.core.text import one_line
 from pipeline.report.spans import (
     code,
     md_code,
@@ -18,7 +19,6 @@ from pipeline.report.spans import (
     to_markdown,
     to_plain,
 )
-from pipeline.text import one_line
 from tests.renderers import RENDERERS, parse, shown
 
 HOSTILE = [

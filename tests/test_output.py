@@ -11,8 +11,8 @@ import pytest
 
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.errors import OutputError
-from pipeline.output import staged_week_dir, week_lock
-from pipeline.report.chartcache import is_whole_png
+from pipeline.outputs.folder import staged_week_dir, week_lock
+from pipeline.report.charts.cache import is_whole_png
 from tests.conftest import pipeline_command, shipped_config
 
 

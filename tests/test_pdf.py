@@ -17,9 +17,9 @@ from pypdf import PdfReader
 
 from pipeline import __version__
 from pipeline.config import load_config
+from pipeline.core.model import QueryResult
 from pipeline.demo.promserver import PrometheusServer
-from pipeline.model import QueryResult
-from pipeline.report.charts import goal_figure
+from pipeline.report.charts.draw import goal_figure
 from pipeline.report.pdf import write_pdf
 from pipeline.run import RunRequest, run_week
 from tests.conftest import shipped_config, write_config

@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.demo.promserver import PrometheusServer
-from pipeline.source import PrometheusSource
+from pipeline.query.source import PrometheusSource
 from tests.conftest import write_config
 from tests.faultproxy import Answer, Faults, fault_proxy
 from tests.handmade import DAY_START, HANDMADE, MINUTES

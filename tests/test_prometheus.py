@@ -12,12 +12,12 @@ import pytest
 from pipeline.config import load_config
 from pipeline.config.mapping import source_settings
 from pipeline.config.spec import PrometheusSettings
+from pipeline.core.model import Window
 from pipeline.demo.promserver import PrometheusServer
-from pipeline.model import Window
+from pipeline.outputs.summary import summary_dict
+from pipeline.query.source import PrometheusSource
 from pipeline.run import RunRequest, run_week
-from pipeline.source import PrometheusSource
-from pipeline.summary import summary_dict
-from pipeline.window import week_window
+from pipeline.scoring.window import week_window
 from tests.conftest import shipped_config, write_config
 from tests.handmade import DAY_START, HANDMADE, MINUTES
 

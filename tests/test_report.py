@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.config import load_config
-from pipeline.outcomes import Status, Verdict
+from pipeline.core.outcomes import Status, Verdict
 from pipeline.report.badge import Badge
 from pipeline.report.render import render_html, render_markdown
 from pipeline.report.view import build_report

@@ -16,7 +16,14 @@ import yaml
 
 from pipeline.cli import main
 from pipeline.config import load_config
-from pipeline.rules import STALE_ALERT, VALUE, alert_name, build_groups, literal, rules_yaml
+from pipeline.generate.rules import (
+    STALE_ALERT,
+    VALUE,
+    alert_name,
+    build_groups,
+    literal,
+    rules_yaml,
+)
 from tests.conftest import ROOT, shipped_config, write_config
 
 SPRINT = "Test Sprint"

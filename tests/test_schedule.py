@@ -19,9 +19,9 @@ import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from pipeline.cron import cron_trigger, crontab_weekdays, latest_fire_time
+from pipeline.core.cron import cron_trigger, crontab_weekdays, latest_fire_time
 from pipeline.demo.promserver import PrometheusServer, free_port
-from pipeline.schedule import JOB_ID
+from pipeline.schedule.scheduler import JOB_ID
 from tests.conftest import LiveSprint, shipped_config
 from tests.faultproxy import Faults, fault_proxy
 from tests.hostile import drip
@@ -310,7 +310,7 @@ def test_sigterm_delivered_to_another_thread_still_stops_the_scheduler(tmp_path:
     script = (
         "import signal, sys, threading, time\n"
         "from pathlib import Path\n"
-        "from pipeline.schedule import run_scheduler\n"
+        "from pipeline.schedule.scheduler import run_scheduler\n"
         "def poke():\n"
         "    time.sleep(2)\n"
         "    signal.pthread_kill(threading.get_ident(), signal.SIGTERM)\n"

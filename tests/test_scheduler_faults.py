@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.schedule
+import pipeline.schedule.scheduler
 from pipeline.cli import main
 from pipeline.demo.promserver import free_port
 from pipeline.errors import SourceUnavailable
-from pipeline.schedule import scheduled_run
+from pipeline.schedule.scheduler import scheduled_run
 from tests.conftest import shipped_config
 from tests.logs import pipeline_log
 from tests.scheduler import Scheduler
@@ -74,7 +74,7 @@ def test_a_failed_scheduled_run_logs_code_type_and_message(
     def failing(*args: object, **kwargs: object) -> None:
         raise raised
 
-    monkeypatch.setattr(pipeline.schedule, "run_week", failing)
+    monkeypatch.setattr(pipeline.schedule.scheduler, "run_week", failing)
     monkeypatch.setenv("PIPELINE_DEBUG", debug)
     with pipeline_log(logging.ERROR) as log:
         scheduled_run(str(shipped_config(tmp_path)))  # returns: the next slot will run

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.model import GoalResult, QueryResult, Series
-from pipeline.outcomes import NoDataPolicy, Status
-from pipeline.scoring import reduce_values, score_goal, scorecard, weighted_mean
-from pipeline.settings import GoalSpec
-from pipeline.targets import parse_target
+from pipeline.core.model import GoalResult, QueryResult, Series
+from pipeline.core.outcomes import NoDataPolicy, Status
+from pipeline.core.settings import GoalSpec
+from pipeline.core.targets import parse_target
+from pipeline.scoring.score import reduce_values, score_goal, scorecard, weighted_mean
 
 RAMP = np.arange(1440, dtype=float)  # 0..1439, as tests/handmade.py's tst_ramp
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from pipeline.config import load_config
+from pipeline.core.model import QueryResult, Series
 from pipeline.delivery.compose import mail_view
-from pipeline.model import QueryResult, Series
 from pipeline.report import formatting as fmt
 from pipeline.report.render import render_markdown
 from pipeline.report.view import build_report

@@ -12,8 +12,8 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.demo.promserver import PrometheusServer
+from pipeline.outputs.summary_model import schema_text
 from pipeline.run import RunRequest, run_week
-from pipeline.summary_model import schema_text
 from tests.conftest import ROOT, shipped_config, write_config
 from tests.handmade import HANDMADE
 

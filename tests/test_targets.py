@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.targets import parse_duration, parse_target
+from pipeline.core.targets import parse_duration, parse_target
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.text import cap, mask_url, one_line, strip_controls
+from pipeline.core.text import cap, mask_url, one_line, strip_controls
 
 
 @pytest.mark.parametrize(

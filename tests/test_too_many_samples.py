@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.demo.promserver import PrometheusServer, backfill
-from pipeline.source import PrometheusSource
+from pipeline.query.source import PrometheusSource
 from tests.conftest import write_config
 from tests.handmade import DAY_START, HANDMADE, MINUTES, handmade_openmetrics
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_config
+from pipeline.core.history import History
+from pipeline.core.targets import parse_target
 from pipeline.demo.promserver import PrometheusServer
-from pipeline.history import History
 from pipeline.run import RunRequest, run_week
-from pipeline.targets import parse_target
-from pipeline.trend import project
+from pipeline.scoring.trend import project
 from tests.conftest import shipped_config
 
 

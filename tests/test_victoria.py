@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 import requests
 
-import pipeline.body
-from pipeline.body import Answer, read_answer
+import pipeline.query.decode
 from pipeline.cli import main
 from pipeline.config import load_config
+from pipeline.core.model import Labels, QueryResult
 from pipeline.demo.promserver import PrometheusServer
-from pipeline.model import Labels, QueryResult
-from pipeline.source import PrometheusSource
+from pipeline.query.decode import Answer, read_answer
+from pipeline.query.source import PrometheusSource
 from tests.conftest import write_config
 from tests.handmade import DAY_START, HANDMADE, MINUTES, handmade_openmetrics
 from tests.victoria import VictoriaServer, victoria_server
@@ -47,7 +47,7 @@ def no_slow_path(monkeypatch: pytest.MonkeyPatch) -> None:
     def slow(content: bytes) -> Answer:
         pytest.fail(f"the fast path fell back to json for {content[:200]!r}")
 
-    monkeypatch.setattr(pipeline.body, "_slow", slow)
+    monkeypatch.setattr(pipeline.query.decode, "_slow", slow)
 
 
 def _source(tmp_path: Path, url: str, max_points: int, max_series: int) -> PrometheusSource:
@@ -195,9 +195,9 @@ def test_the_raw_answer_has_prometheus_shape(victoria: VictoriaServer) -> None:
         b'{"status":"success","data":{"resultType":"matrix","result":[{"metric":'
         b'{"__name__":"tst_ramp"},"values":[[1793577600,"0"],[1793577660,"1"],[1793577720,"2"]]}]}}'
     )
-    fast = pipeline.body._fast(body)
+    fast = pipeline.query.decode._fast(body)
     assert fast is not None
-    slow = pipeline.body._slow(body)
+    slow = pipeline.query.decode._slow(body)
     assert fast.series[0][0] == slow.series[0][0] == read_answer(body).series[0][0]
     np.testing.assert_array_equal(fast.series[0][2], slow.series[0][2])
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from pipeline.addresses import mail_address
-from pipeline.headers import header_value_problem
-from pipeline.targets import parse_duration, parse_target
+from pipeline.core.addresses import mail_address
+from pipeline.core.headers import header_value_problem
+from pipeline.core.targets import parse_duration, parse_target
 
 ID_PATTERN = r"^[a-z0-9_-]+$"
 MAX_TIMEOUT_S = 86400  # a day: beyond this a timer or socket timeout overflows, or never ends

@@ -11,8 +11,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pipeline.addresses import mail_address
-from pipeline.headers import header_value_problem
+from pipeline.core.addresses import mail_address
+from pipeline.core.headers import header_value_problem
 
 
 def _where(loc: tuple[Any, ...]) -> str:

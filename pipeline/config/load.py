@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from pipeline.config.checks import cross_checks, describe, notes, unreadable_files
 from pipeline.config.mapping import to_model
 from pipeline.config.spec import Config
+from pipeline.config.yamlload import load_yaml
+from pipeline.core.settings import Settings
 from pipeline.errors import ConfigError
-from pipeline.settings import Settings
-from pipeline.yamlload import load_yaml
 
 log = logging.getLogger("pipeline")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipeline.config import outputs, spec
-from pipeline.formats import Format
-from pipeline.settings import (
+from pipeline.core.formats import Format
+from pipeline.core.settings import (
     AgentSpec,
     ChatChannel,
     GoalSpec,
@@ -23,7 +23,7 @@ from pipeline.settings import (
     SourceSettings,
     Sprint,
 )
-from pipeline.targets import parse_duration, parse_target
+from pipeline.core.targets import parse_duration, parse_target
 
 
 def to_model(config: spec.Config, path: Path, digest: str, notes: tuple[str, ...]) -> Settings:

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 
-from pipeline.addresses import header_text, mail_address
 from pipeline.config.base import (
     CRON_HORIZON_YEARS,
     ID_PATTERN,
@@ -20,9 +19,10 @@ from pipeline.config.base import (
     check_duration,
     one_address,
 )
-from pipeline.cron import cron_trigger
-from pipeline.rules import RULE_LABELS
-from pipeline.targets import parse_duration
+from pipeline.core.addresses import header_text, mail_address
+from pipeline.core.cron import cron_trigger
+from pipeline.core.settings import RULE_LABELS
+from pipeline.core.targets import parse_duration
 
 
 class EmailSettings(Strict):

@@ -1,7 +1,7 @@
 """The user's config as written in config.yaml: pydantic models that validate each section.
 
 Stages never see these: config.mapping.to_model() turns a validated Config into the frozen
-values of pipeline.settings.
+values of pipeline.core.settings.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pydantic import (
     model_validator,
 )
 
-from pipeline.addresses import header_text, mail_address
 from pipeline.config.base import (
     ID_PATTERN,
     MAX_GOAL_WEIGHT,
@@ -38,10 +37,11 @@ from pipeline.config.outputs import (
     RulesSettings,
     ScheduleSettings,
 )
-from pipeline.formats import Format
-from pipeline.headers import header_name, header_value
-from pipeline.outcomes import NoDataPolicy
-from pipeline.targets import parse_duration
+from pipeline.core.addresses import header_text, mail_address
+from pipeline.core.formats import Format
+from pipeline.core.headers import header_name, header_value
+from pipeline.core.outcomes import NoDataPolicy
+from pipeline.core.targets import parse_duration
 
 Aggregate = Literal[
     "last", "min", "max", "mean", "median", "p50", "p90", "p95", "p99", "compliance"

@@ -24,7 +24,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pipeline.text import cap, one_line
+from pipeline.core.text import cap, one_line
 
 START_S = 2.0  # allowed beyond timeout_s for the child to start and report
 

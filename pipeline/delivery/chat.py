@@ -9,17 +9,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
+from pipeline.core.headers import control_problem
+from pipeline.core.history import History
+from pipeline.core.model import AgentResult, GoalResult, WeekResult
+from pipeline.core.settings import ChatChannel
+from pipeline.core.text import cap, one_line
 from pipeline.delivery.apprise_post import ChatMessage, post
-from pipeline.delivery.compose import moved_lines, open_goal_lines
 from pipeline.delivery.keys import WeekKeys
 from pipeline.errors import ConfigError
-from pipeline.headers import control_problem
-from pipeline.history import History
-from pipeline.model import AgentResult, GoalResult, WeekResult
 from pipeline.report import formatting as fmt
-from pipeline.settings import ChatChannel
-from pipeline.text import cap, one_line
-from pipeline.trend import Trend
+from pipeline.report.plain import moved_lines, open_goal_lines
+from pipeline.scoring.trend import Trend
 
 log = logging.getLogger("pipeline")
 

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from pipeline.addresses import mail_address
-from pipeline.model import AgentResult, GoalResult, WeekResult
-from pipeline.outcomes import Status
+from pipeline.core.addresses import mail_address
+from pipeline.core.model import AgentResult, WeekResult
+from pipeline.core.text import one_line
 from pipeline.report import formatting as fmt
-from pipeline.report import narrative
+from pipeline.report.plain import moved_lines, open_goal_lines
 from pipeline.report.render import environment
-from pipeline.report.spans import to_plain
-from pipeline.text import cap, one_line
-from pipeline.trend import Trend
+from pipeline.scoring.trend import Trend
 
 
 @dataclass(frozen=True)
@@ -60,28 +57,6 @@ def subject(result: WeekResult, agent: AgentResult) -> str:
         f"{own.verdict.text} {fmt.score(own.score)}/100 · "
         f"sprint {card.verdict.text} {fmt.score(card.score)}/100"
     )
-
-
-def moved_lines(trend: Trend, goals: Sequence[GoalResult], series: bool = True) -> list[str]:
-    """What changed since last week among `goals`: the report's sentences, as plain text;
-    `series`: with the labels of the series each value came from."""
-    return [to_plain(line) for line in narrative.changes(trend, goals, series)]
-
-
-def open_goal_lines(goals: Sequence[GoalResult], why: bool = True) -> list[str]:
-    """`Time to Launch: at risk, 15 days against < 14 days`, for each goal not met; for one
-    without a value, with `why`, the reason (`Pilot Customers: no data, the query returned no
-    samples ...`; a server's message is data, so chat leaves it out)."""
-    return [_open_goal(goal, why) for goal in goals if goal.status is not Status.MET]
-
-
-def _open_goal(goal: GoalResult, why: bool) -> str:
-    spec = goal.spec
-    head = f"{one_line(spec.name)}: {goal.status.text.lower()}"
-    if goal.value is None:
-        return f"{head}, {one_line(cap(goal.message or 'no value'))}" if why else head
-    value = fmt.goal_quantity(goal.value, spec)
-    return f"{head}, {value} against {fmt.target(spec.target, spec.unit)}"
 
 
 def mail_view(

@@ -11,16 +11,16 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from pipeline.addresses import mail_address
-from pipeline.csvfiles import GOALS_CSV, SERIES_CSV
+from pipeline.core.addresses import mail_address
+from pipeline.core.history import History
+from pipeline.core.model import AgentResult, WeekResult
+from pipeline.core.settings import MailSettings
 from pipeline.delivery import smtp
 from pipeline.delivery.compose import Link, compose
 from pipeline.delivery.keys import WeekKeys
 from pipeline.errors import ConfigError
-from pipeline.history import History
-from pipeline.model import AgentResult, WeekResult
-from pipeline.settings import MailSettings
-from pipeline.trend import Trend
+from pipeline.outputs.csvfiles import GOALS_CSV, SERIES_CSV
+from pipeline.scoring.trend import Trend
 
 log = logging.getLogger("pipeline")
 ATTACHED = ("pdf", "md")  # the HTML page needs its charts folder: it is not attached

@@ -13,9 +13,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from pipeline.model import WeekResult
-from pipeline.summary import summary_dict
-from pipeline.trend import Trend
+from pipeline.core.model import WeekResult
+from pipeline.outputs.summary import summary_dict
+from pipeline.scoring.trend import Trend
 
 
 def _fingerprints(result: WeekResult, trend: Trend) -> tuple[str, str]:

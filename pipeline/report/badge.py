@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.outcomes import Status, Verdict
+from pipeline.core.outcomes import Status, Verdict
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from pipeline.model import GoalResult, Labels
-from pipeline.settings import GoalSpec
-from pipeline.targets import Target
+from pipeline.core.model import GoalResult, Labels
+from pipeline.core.settings import GoalSpec
+from pipeline.core.targets import Target
 
 
 def number(value: float | None, near: Sequence[float] = ()) -> str:

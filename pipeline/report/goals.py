@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import quote, urlencode
 
-from pipeline.model import GoalResult, WeekResult, Window
-from pipeline.outcomes import Status
+from pipeline.core.model import GoalResult, WeekResult, Window
+from pipeline.core.outcomes import Status
+from pipeline.core.text import cap
 from pipeline.report import formatting as fmt
 from pipeline.report import narrative
 from pipeline.report.badge import Badge
 from pipeline.report.spans import Sentence
-from pipeline.text import cap
-from pipeline.trend import GoalTrend
+from pipeline.scoring.trend import GoalTrend
 
 MAX_SERIES_SHOWN = 10
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.model import AgentResult, WeekResult
+from pipeline.core.model import AgentResult, WeekResult
 from pipeline.report import formatting as fmt
 from pipeline.report.badge import Badge
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.model import AgentResult, GoalResult, Scorecard, WeekResult, Window
-from pipeline.outcomes import Status, Verdict
+from pipeline.core.model import AgentResult, GoalResult, Scorecard, WeekResult, Window
+from pipeline.core.outcomes import Status, Verdict
 from pipeline.report import formatting as fmt
 from pipeline.report.spans import Sentence, join, message, sentence, strong
-from pipeline.trend import GoalTrend, Trend
+from pipeline.scoring.trend import GoalTrend, Trend
 
 ALL_MET = sentence(
     "All of this agent's convergence points are met: keep them there and watch the trend."

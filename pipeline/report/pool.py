@@ -34,8 +34,8 @@ R = TypeVar("R")
 # What a worker needs, imported once in the fork server, so each worker starts ready. Only
 # names here: importing this module loads neither matplotlib nor WeasyPrint.
 WORKER_MODULES = (
-    "pipeline.report.chartjobs",
-    "pipeline.report.charts",
+    "pipeline.report.charts.jobs",
+    "pipeline.report.charts.draw",
     "pipeline.report.pdfpool",
     "pipeline.report.pdf",
 )

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pipeline.model import GoalResult, SeriesScore, WeekResult, Window
-from pipeline.outcomes import NoDataPolicy, Status
+from pipeline.core.model import GoalResult, SeriesScore, WeekResult, Window
+from pipeline.core.outcomes import NoDataPolicy, Status
 from pipeline.report import formatting as fmt
 from pipeline.report.spans import Sentence, join, message, sentence, strong
 

@@ -8,9 +8,9 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from pipeline.core.text import strip_controls
 from pipeline.report import spans
 from pipeline.report.view import ReportView
-from pipeline.text import strip_controls
 
 TEMPLATES = "pipeline.report_templates"
 

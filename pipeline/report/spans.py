@@ -17,7 +17,7 @@ from operator import attrgetter
 
 from markupsafe import Markup, escape
 
-from pipeline.text import cap, one_line
+from pipeline.core.text import cap, one_line
 
 
 class Style(StrEnum):

@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pipeline import __version__
-from pipeline.model import AgentResult, CategoryScore, GoalResult, WeekResult
+from pipeline.core.model import AgentResult, CategoryScore, GoalResult, WeekResult
 from pipeline.report import formatting as fmt
 from pipeline.report import narrative
 from pipeline.report.badge import Badge
-from pipeline.report.chartdata import TREND_CHART
+from pipeline.report.charts.data import TREND_CHART
 from pipeline.report.goals import GoalDetail, GoalRow, goal_detail, goal_row
 from pipeline.report.matrix import MatrixGrid, MatrixRow, matrix_grid, matrix_rows
 from pipeline.report.quality import quality_notes
 from pipeline.report.spans import Sentence
-from pipeline.trend import Trend
+from pipeline.scoring.trend import Trend
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,134 @@
+"""The small frozen values handed from one stage of the run to the next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pipeline.core.outcomes import NoDataPolicy, Status, Verdict
+from pipeline.core.settings import GoalSpec
+
+Labels = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Window:
+    """Week N of the sprint: [start, end), sampled every `step_s` from `first_ts`."""
+
+    week: int
+    start: datetime
+    end: datetime
+    complete: bool
+    timezone: str
+    step_s: float
+    first_ts: float
+    expected: int
+
+    @property
+    def last_ts(self) -> float:
+        """Timestamp of the last expected sample (the window end itself is excluded)."""
+        return self.first_ts + (self.expected - 1) * self.step_s
+
+
+@dataclass(frozen=True, eq=False)
+class Series:
+    """One series of a range query: its labels and its samples, oldest first."""
+
+    labels: Labels
+    timestamps: NDArray[np.float64]
+    values: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """What the source returned for one query over one window."""
+
+    query: str
+    series: tuple[Series, ...] = ()
+    error: str | None = None
+    rejected: bool = False  # the server refused the query (an API error), not a bad answer
+    warnings: tuple[str, ...] = ()
+    requests: int = 0
+
+
+@dataclass(frozen=True)
+class SeriesScore:
+    """One series reduced to a value and judged against the goal's target."""
+
+    labels: Labels
+    value: float | None
+    status: Status
+    score: float
+    coverage: float
+    present: int = 0  # samples present
+    first_ts: float | None = None  # the first and last sample present
+    last_ts: float | None = None
+
+
+@dataclass(frozen=True)
+class GoalResult:
+    """A goal's outcome for the week: its worst series decides status and score."""
+
+    spec: GoalSpec
+    status: Status
+    score: float | None
+    value: float | None
+    coverage: float
+    message: str | None = None
+    warnings: tuple[str, ...] = ()
+    series: tuple[SeriesScore, ...] = ()
+
+
+@dataclass(frozen=True)
+class CategoryScore:
+    """A category's weighted mean score, None when none of its goals is scored."""
+
+    name: str
+    weight: float
+    score: float | None
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """Scores and verdict over a set of goals (the sprint's, or one agent's)."""
+
+    score: float | None
+    verdict: Verdict
+    categories: tuple[CategoryScore, ...]
+    vetoed_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    """An agent (audience) with its own convergence points scored."""
+
+    id: str
+    name: str
+    goal_ids: tuple[str, ...]
+    scorecard: Scorecard
+    email: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WeekResult:
+    """Everything a run knows after scoring: the input to every renderer."""
+
+    sprint: str
+    window: Window
+    generated_at: datetime  # when the run ran
+    as_of: datetime  # the instant the run saw the world at (--as-of; the run's clock otherwise)
+    config_digest: str
+    no_data_policy: NoDataPolicy
+    pass_score: float
+    warning_score: float
+    scorecard: Scorecard
+    goals: tuple[GoalResult, ...]
+    agents: tuple[AgentResult, ...]
+    ui_url: str | None = None  # the Prometheus UI, for links to each query
+
+    def goal(self, goal_id: str) -> GoalResult:
+        """The result of the goal with this id."""
+        return next(g for g in self.goals if g.spec.id == goal_id)

@@ -1,0 +1,1 @@
+"""Files generated from the goals: Prometheus rules, PromQL filters and the Grafana dashboard."""

@@ -1,0 +1,86 @@
+"""A goal's target as PromQL: filters that keep the series inside, or outside, a target."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from pipeline.core.targets import Target
+
+_NEGATION = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
+_SELECTOR = re.compile(r"^\s*[a-zA-Z_:][a-zA-Z0-9_:]*\s*(\{[^{}]*\})?\s*$")
+
+
+def number(value: float) -> str:
+    """A PromQL float literal that reads back as exactly `value`."""
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def string(text: str) -> str:
+    """A PromQL string literal (double-quoted, backslash escapes)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def group(query: str) -> str:
+    """`query` in parentheses, so that it can be compared or combined as one operand.
+
+    A `#` may start a comment that runs to the end of the line: the closing parenthesis then
+    goes on a line of its own, or the comment would swallow it. (A `#` inside a string gets
+    the newline too; it is harmless whitespace there.)
+    """
+    return f"({query}\n)" if "#" in query else f"({query})"
+
+
+def is_selector(query: str) -> bool:
+    """A bare metric selector (cheap to evaluate): `up`, `foo{job="x"}`."""
+    return bool(_SELECTOR.match(query))
+
+
+def inside(expr: str, target: Target) -> str:
+    """`expr` filtered to the series whose value meets `target` (`expr` must be atomic)."""
+    if target.op == "..":
+        return f"{expr} >= {number(target.low)} <= {number(target.high)}"
+    return f"{expr} {target.op} {number(target.low)}"
+
+
+def outside(expr: str, target: Target) -> str:
+    """`expr` filtered to the series whose value does not meet `target`.
+
+    A comparison with NaN is false, so a NaN value is neither inside nor outside: it raises no
+    alert, as the weekly report ignores NaN samples.
+    """
+    if target.op == "..":
+        return f"({expr} < {number(target.low)} or {expr} > {number(target.high)})"
+    return f"{expr} {_NEGATION[target.op]} {number(target.low)}"
+
+
+@dataclass(frozen=True)
+class _Interval:
+    low: float
+    low_closed: bool
+    high: float
+    high_closed: bool
+
+
+def _interval(target: Target) -> _Interval:
+    op, x = target.op, target.low
+    if op == "..":
+        return _Interval(target.low, True, target.high, True)
+    if op == "==":
+        return _Interval(x, True, x, True)
+    if op in (">", ">="):
+        return _Interval(x, op == ">=", math.inf, False)
+    return _Interval(-math.inf, False, x, op == "<=")
+
+
+def contains(outer: Target, inner: Target) -> bool:
+    """Whether every value that meets `inner` also meets `outer`."""
+    o, i = _interval(outer), _interval(inner)
+    low_ok = o.low < i.low or (o.low == i.low and (o.low_closed or not i.low_closed))
+    high_ok = i.high < o.high or (o.high == i.high and (o.high_closed or not i.high_closed))
+    return low_ok and high_ok

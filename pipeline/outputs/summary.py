@@ -1,0 +1,133 @@
+"""summary.json: the machine-readable result of a run, filled into summary_model.py."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Literal
+
+from pipeline.core.model import AgentResult, GoalResult, Scorecard, WeekResult
+from pipeline.outputs.summary_model import (
+    AgentSummary,
+    Card,
+    CategorySummary,
+    GoalSummary,
+    PreviousWeek,
+    ProjectionSummary,
+    SeriesSummary,
+    Summary,
+    TrendWeek,
+    WindowSummary,
+)
+from pipeline.scoring.trend import GoalTrend, Trend
+
+WEEK_FILES = ("goals.csv", "series.csv", "index.html")  # written beside summary.json each run
+
+
+def _number(value: float | None) -> float | Literal["NaN", "+Inf", "-Inf"] | None:
+    # JSON has no NaN or infinities; write them as Prometheus does in its own API.
+    if value is None or math.isfinite(value):
+        return value
+    return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+
+
+def _text(value: object | None) -> str | None:
+    return str(value) if value else None
+
+
+def _goal(goal: GoalResult, trend: GoalTrend) -> GoalSummary:
+    spec, previous, projection = goal.spec, trend.previous, trend.projection
+    return GoalSummary(
+        id=spec.id,
+        name=spec.name,
+        category=spec.category,
+        query=spec.query,
+        aggregate=spec.aggregate,
+        sample_target=_text(spec.sample_target),
+        target=str(spec.target),
+        warning=_text(spec.warning),
+        weight=spec.weight,
+        key=spec.key,
+        unit=spec.unit,
+        value=_number(goal.value),
+        status=goal.status,
+        score=goal.score,
+        coverage=goal.coverage,
+        message=goal.message,
+        partial=bool(goal.warnings),
+        warnings=list(goal.warnings),
+        previous=None
+        if previous is None
+        else PreviousWeek(
+            week=previous.week, value=previous.value, status=previous.status, score=previous.score
+        ),
+        change=_number(trend.change),
+        projection=None
+        if projection is None
+        else ProjectionSummary(rate_per_week=_number(projection.rate), met_in_week=projection.week),
+        series=[
+            SeriesSummary(
+                labels=dict(s.labels),
+                value=_number(s.value),
+                status=s.status,
+                score=s.score,
+                coverage=s.coverage,
+            )
+            for s in goal.series
+        ],
+    )
+
+
+def _categories(card: Scorecard) -> dict[str, CategorySummary]:
+    return {c.name: CategorySummary(weight=c.weight, score=c.score) for c in card.categories}
+
+
+def _agent(agent: AgentResult, files: dict[str, str]) -> AgentSummary:
+    card = agent.scorecard
+    return AgentSummary(
+        id=agent.id,
+        name=agent.name,
+        goals=list(agent.goal_ids),
+        score=card.score,
+        verdict=card.verdict,
+        vetoed_by=list(card.vetoed_by),
+        categories=_categories(card),
+        files=files,
+    )
+
+
+def summary(result: WeekResult, trend: Trend, files: dict[str, dict[str, str]]) -> Summary:
+    """The summary document; `files` maps agent id -> {format: file name} written this run."""
+    window, card = result.window, result.scorecard
+    return Summary(
+        sprint=result.sprint,
+        week=window.week,
+        window=WindowSummary(
+            start=window.start.isoformat(), end=window.end.isoformat(), complete=window.complete
+        ),
+        generated_at=result.generated_at.isoformat(timespec="seconds"),
+        as_of=result.as_of.isoformat(),
+        config_digest=result.config_digest,
+        files=list(WEEK_FILES),
+        no_data=result.no_data_policy,
+        overall=Card(score=card.score, verdict=card.verdict, vetoed_by=list(card.vetoed_by)),
+        categories=_categories(card),
+        trend=[
+            TrendWeek(week=w.week, score=w.score, verdict=w.verdict, complete=w.complete)
+            for w in trend.weeks
+        ],
+        goals=[_goal(g, trend.goals[g.spec.id]) for g in result.goals],
+        agents=[_agent(a, files.get(a.id, {})) for a in result.agents],
+    )
+
+
+def summary_dict(
+    result: WeekResult, trend: Trend, files: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """The summary document as JSON-ready values (enums as their text)."""
+    return summary(result, trend, files).model_dump(mode="json", by_alias=True)
+
+
+def summary_text(document: dict[str, Any]) -> str:
+    """summary.json's text for a document of summary_dict."""
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,0 +1,2 @@
+"""Asking the source: range queries over bounded HTTP, split into chunks, decoded, checked
+and put on the window's grid."""

@@ -1,0 +1,285 @@
+"""One PNG chart per goal: the metric over the week against its target and warning band.
+
+matplotlib `Figure` objects on the Agg canvas only (no pyplot state), so runs are thread-safe
+and leave nothing behind. Each goal is drawn once per run and shared by every agent's report;
+`chartjobs.py` decides which charts to draw (not the ones in the cache) and draws them in a pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, DateFormatter
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from numpy.typing import NDArray
+
+from pipeline.core.history import WeekPoint
+from pipeline.core.model import GoalResult, QueryResult, Series, Window
+from pipeline.core.outcomes import Status
+from pipeline.core.targets import Target
+from pipeline.core.text import one_line
+from pipeline.report import formatting as fmt
+from pipeline.report.charts.data import ordered_series
+from pipeline.report.charts.png import save_png
+
+DPI = 150
+SIZE_IN = (7.2, 2.8)
+MAX_LINES = 6  # more series than this: the worst few as lines, all of them as a band
+WORST_SHOWN = 3
+COLORS = ("#1f4e79", "#c0392b", "#7d3c98", "#16a085", "#b9770e", "#2e4053")
+TARGET_COLOR = "#1e8449"
+WARNING_COLOR = "#f5b041"
+VIOLATION_COLOR = "#e74c3c"
+
+
+def draw_goal_chart(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
+    """Draw `goal`'s chart into `path` (PNG)."""
+    save_png(goal_figure(goal, data, window), path, DPI)
+
+
+def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
+    """The chart of `goal` as a matplotlib Figure."""
+    fig = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    grid = window.first_ts + window.step_s * np.arange(window.expected, dtype=np.float64)
+    times = grid.astype("datetime64[s]")
+    _time_axis(ax, times, window)
+    ax.set_ylabel(plain(goal.spec.unit or "value"), fontsize=7)
+    ordered = ordered_series(goal, data)
+    if not ordered:
+        _say_why_empty(ax, goal)
+        return fig
+    values, band = _draw_series(ax, goal, ordered, grid, times)
+    _draw_target(ax, goal.spec.target, goal.spec.warning)
+    _shade_off_target(ax, goal, values[0], times)
+    _fit_y(ax, np.concatenate([*values, *band]), goal.spec.target, goal.spec.warning)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
+    handles = len(ax.get_legend_handles_labels()[0])
+    ax.legend(
+        fontsize=6,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        ncols=min(4, handles),
+        frameon=False,
+    )
+    return fig
+
+
+def _time_axis(ax: Axes, times: NDArray[np.datetime64], window: Window) -> None:
+    """The week along x, in the sprint's time zone; a light grid, no top or right frame."""
+    end = np.datetime64(int(window.end.timestamp()), "s")
+    ax.set_xlim(times[0] if times.size else end, end)  # type: ignore[arg-type]
+    ax.xaxis.set_major_locator(
+        AutoDateLocator(  # type: ignore[no-untyped-call]
+            tz=window.start.tzinfo, maxticks=9
+        )
+    )
+    ax.xaxis.set_major_formatter(
+        DateFormatter(  # type: ignore[no-untyped-call]
+            "%a %d %H:%M", tz=window.start.tzinfo
+        )
+    )
+    ax.set_xlabel(f"time ({window.timezone})", fontsize=7)
+    ax.tick_params(labelsize=6.5)
+    ax.grid(True, linewidth=0.3, alpha=0.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _say_why_empty(ax: Axes, goal: GoalResult) -> None:
+    """A chart with no line says why: the query failed, or there was no data."""
+    reason = (
+        "Query failed: " + (goal.message or "")
+        if goal.status == Status.ERROR
+        else "No data in this window"
+    )
+    ax.text(
+        0.5,
+        0.5,
+        plain(reason[:120]),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=9,
+        color="#555555",
+    )
+    ax.set_yticks([])
+
+
+def _draw_series(
+    ax: Axes,
+    goal: GoalResult,
+    ordered: list[Series],
+    grid: NDArray[np.float64],
+    times: NDArray[np.datetime64],
+) -> tuple[list[NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """The series as lines, worst first; past MAX_LINES the worst few, and all as a band.
+
+    Returns the values drawn as lines (on the grid) and the band's low and high (empty if none).
+    """
+    keep = fmt.varying_labels([s.labels for s in ordered])
+    if len(ordered) > MAX_LINES:
+        shown = ordered[:WORST_SHOWN]
+        low, high = _band(ordered, grid)
+        ax.fill_between(
+            times,
+            low,
+            high,
+            color="#aab7c4",
+            alpha=0.45,
+            linewidth=0,
+            label=f"all {len(ordered):,} series (min to max)",
+        )
+    else:
+        shown = ordered
+        low = high = np.empty(0)
+    # only the series drawn as lines are laid on the grid: never series x grid
+    values = [_on_grid(s, grid) for s in shown]
+    for i, line in enumerate(values):
+        label = fmt.labels_text(shown[i].labels, keep) if shown[i].labels else goal.spec.name
+        ax.plot(
+            times,
+            line,
+            linewidth=0.8,
+            color=COLORS[i % len(COLORS)],
+            label=plain(label[:60] + ("…" if len(label) > 60 else "")),
+        )
+    return values, (low, high)
+
+
+def _shade_off_target(
+    ax: Axes, goal: GoalResult, worst: NDArray[np.float64], times: NDArray[np.datetime64]
+) -> None:
+    """Shade the times the worst series misses the per-sample rule (or the target)."""
+    sample_rule = goal.spec.sample_target or goal.spec.target
+    violating = ~np.isnan(worst) & ~sample_rule.mask(np.nan_to_num(worst, nan=0.0))
+    if violating.any():
+        ax.fill_between(
+            times,
+            0,
+            1,
+            where=violating,
+            transform=ax.get_xaxis_transform(),
+            color=VIOLATION_COLOR,
+            alpha=0.12,
+            linewidth=0,
+            label="worst series off target",
+        )
+
+
+def plain(text: str) -> str:
+    """External text as matplotlib shows it literally: one line, `$` never starting mathtext."""
+    return one_line(text).replace("$", r"\$")
+
+
+def _grid_index(
+    series: Series, grid: NDArray[np.float64]
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    index = np.searchsorted(grid, series.timestamps)
+    inside = (index < grid.size) & (grid[np.minimum(index, grid.size - 1)] == series.timestamps)
+    return index[inside], inside
+
+
+def _on_grid(series: Series, grid: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = np.full(grid.size, np.nan)
+    index, inside = _grid_index(series, grid)
+    out[index] = series.values[inside]
+    return out
+
+
+def _band(
+    series: Sequence[Series], grid: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Lowest and highest value at each grid point, in one pass (NaN where no series has one)."""
+    low = np.full(grid.size, np.nan)
+    high = np.full(grid.size, np.nan)
+    for s in series:
+        index, inside = _grid_index(s, grid)  # each time once per series: no repeated index
+        low[index] = np.fmin(low[index], s.values[inside])
+        high[index] = np.fmax(high[index], s.values[inside])
+    return low, high
+
+
+def _bounds(target: Target) -> list[float]:
+    return [target.low, target.high] if target.op == ".." else [target.low]
+
+
+def _draw_target(ax: Axes, target: Target, warning: Target | None) -> None:
+    for i, bound in enumerate(_bounds(target)):
+        ax.axhline(
+            bound,
+            color=TARGET_COLOR,
+            linewidth=1,
+            linestyle="--",
+            label=f"target {fmt.target(target)}" if i == 0 else None,
+        )
+    if warning is None:
+        return
+    if target.op == ".." and warning.op == "..":
+        spans = [(warning.low, target.low), (target.high, warning.high)]
+    else:
+        spans = [(min(warning.low, target.low), max(warning.low, target.low))]
+    for i, (a, b) in enumerate(spans):
+        if a < b:
+            ax.axhspan(
+                a,
+                b,
+                color=WARNING_COLOR,
+                alpha=0.18,
+                linewidth=0,
+                label=f"at risk {fmt.target(warning)}" if i == 0 else None,
+            )
+
+
+def _fit_y(ax: Axes, values: NDArray[np.float64], target: Target, warning: Target | None) -> None:
+    finite = values[np.isfinite(values)]
+    points = [*finite.tolist()[:1], *_bounds(target), *(_bounds(warning) if warning else [])]
+    if finite.size:
+        points += [float(finite.min()), float(finite.max())]
+    low, high = min(points), max(points)
+    pad = (high - low) * 0.08 or abs(high) * 0.05 or 1.0
+    ax.set_ylim(low - pad, high + pad)
+
+
+def draw_trend_chart(
+    weeks: Sequence[WeekPoint], pass_score: float, warning_score: float, path: Path
+) -> None:
+    """The overall score of each week so far, against the verdict thresholds."""
+    fig = Figure(figsize=(3.6, 1.9), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.axhspan(pass_score, 100, color=TARGET_COLOR, alpha=0.12, linewidth=0)
+    ax.axhspan(warning_score, pass_score, color=WARNING_COLOR, alpha=0.18, linewidth=0)
+    ax.axhspan(0, warning_score, color=VIOLATION_COLOR, alpha=0.08, linewidth=0)
+    scored = [(w.week, float(w.score)) for w in weeks if w.score is not None]
+    ax.plot(
+        [week for week, _ in scored],
+        [score for _, score in scored],
+        marker="o",
+        markersize=3.5,
+        linewidth=1.2,
+        color=COLORS[0],
+    )
+    for week, score in scored:
+        ax.annotate(
+            f"{score:.0f}",
+            (week, score),
+            textcoords="offset points",
+            xytext=(0, 5),
+            ha="center",
+            fontsize=6,
+        )
+    ax.set_xticks([w.week for w in weeks])
+    ax.set_xlabel("week", fontsize=7)
+    ax.set_ylabel("overall score", fontsize=7)
+    ax.set_ylim(0, 105)
+    ax.tick_params(labelsize=6.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    save_png(fig, path, DPI)

@@ -1,0 +1,1 @@
+"""The nightly scheduler, its locks and crontab triggers."""
