@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline import __version__
 from pipeline.core.formats import Format, parse_formats
 from pipeline.core.text import cap, one_line, strip_controls
 from pipeline.errors import PipelineError, UsageError, UsageParser
@@ -74,16 +75,23 @@ def _formats(text: str) -> tuple[Format, ...]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def program() -> str:
+    """How the user called us: the console script `sprint-convergence`, or `python -m pipeline`."""
+    name = Path(sys.argv[0]).name
+    return "sprint-convergence" if name == "sprint-convergence" else "python -m pipeline"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of `python -m pipeline --week N ...`."""
     parser = UsageParser(
-        prog="python -m pipeline",
+        prog=program(),
         description="Sprint convergence reports.",
         epilog="Also: 'python -m pipeline schedule [--config C]' runs the nightly scheduler, "
         "'python -m pipeline validate [--config C]' checks the config and its queries, "
         "'python -m pipeline rules|dashboard [--config C] [--output F]' write alert rules or a "
         "Grafana dashboard from the goals.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--week", type=_week, required=True, help="week number, or 'current'")
     parser.add_argument("--config", default="config.yaml", type=Path)
     parser.add_argument(
@@ -125,7 +133,7 @@ def _console() -> Console:
 
 
 def _command_parser(command: str) -> argparse.ArgumentParser:
-    parser = UsageParser(prog=f"python -m pipeline {command}")
+    parser = UsageParser(prog=f"{program()} {command}")
     parser.add_argument("--config", default="config.yaml", type=Path)
     return parser
 

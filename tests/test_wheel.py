@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import __version__
 from pipeline.demo.promserver import PrometheusServer
 from tests.conftest import ROOT, shipped_config
 
@@ -110,3 +111,24 @@ def test_a_wheel_install_writes_md_html_and_pdf_from_another_folder(
     assert (folder / "go-code.md").read_text().startswith("# Week 1 Sprint Convergence Report")
     assert "<!DOCTYPE html>" in (folder / "go-code.html").read_text()
     assert (folder / "go-code.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_the_wheel_carries_every_module_of_the_checkout(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = {n for n in archive.namelist() if n.endswith(".py")}
+    checkout = {p.relative_to(ROOT).as_posix() for p in (ROOT / "pipeline").rglob("*.py")}
+    assert checkout - names == set()
+
+
+def test_the_console_script_says_its_version(venv: Path, tmp_path: Path) -> None:
+    script = venv.parent / "sprint-convergence"
+    done = subprocess.run(
+        [str(script), "--version"], cwd=tmp_path, env=_clean_env(), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"sprint-convergence {__version__}\n"
+    usage = subprocess.run(
+        [str(script), "--week"], cwd=tmp_path, env=_clean_env(), capture_output=True, text=True
+    )
+    assert usage.returncode == 2
+    assert usage.stderr.startswith("error: argument --week: expected one argument")
