@@ -1,4 +1,5 @@
-"""Command line: parse arguments, call run_week, map PipelineError to SPEC.md's exit codes."""
+"""Command line: parse arguments, call run_week, map PipelineError to the exit codes
+(README.md, "Exit codes")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The report formats a user can ask for. How each is written: pipeline/outputs/week.py.
 
-Adding a format is one member here and one entry in write.WRITERS.
+Adding a format is one member here and one entry in outputs.week.WRITERS.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The settings every stage after loading sees: frozen values that config_map.to_model() makes
-from the user's validated config (config.py), so no stage depends on the YAML's shape.
+"""The settings every stage after loading sees: frozen values that config.mapping.to_model()
+makes from the user's validated config (config/spec.py), so no stage depends on the YAML's shape.
 
 Secrets stay out: a setting names the environment variable, and the stage that needs the value
 reads it there.

@@ -1,4 +1,4 @@
-"""Print the week's PDFs in a small process pool, a worker per core (issue 14).
+"""Print the week's PDFs in a small process pool, a worker per core.
 
 WeasyPrint lays out on one core, and a week's PDFs do not depend on each other. The workers
 come from the pool's fork server (`pool.py`), which imported WeasyPrint, so each starts ready;

@@ -1,11 +1,11 @@
-"""Run one function over a week's jobs in a small process pool, a worker per core (issue 14).
+"""Run one function over a week's jobs in a small process pool, a worker per core.
 
 Charts and PDFs do not depend on each other within their kind, and matplotlib and WeasyPrint
 draw on one core. The workers are forked by a fork server (`multiprocessing`'s "forkserver"
 start method), a fresh interpreter that imported only the drawing and printing modules: a
 worker forked from the run itself after the queries would hold the run's query data (its pages
 count in every worker's RSS and get copied as refcounts touch them; 2,000 goals took about
-1.4 GB over the run and two workers, issue 20). Each job is pickled to the worker that runs it,
+1.4 GB over the run and two workers). Each job is pickled to the worker that runs it,
 so a worker holds only its own job's data. Results come back in job order, the same as running
 the jobs in order. A job's exception is the caller's; a worker that dies breaks the pool at once
 (`BrokenProcessPool`), which becomes an `OutputError`, never a hang. A worker ends when the run's

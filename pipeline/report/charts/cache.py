@@ -1,4 +1,4 @@
-"""Chart PNGs kept across runs, by a hash of everything that decides the picture (issue 14).
+"""Chart PNGs kept across runs, by a hash of everything that decides the picture.
 
 A rerun of a week usually draws the same charts again. Each chart's key is a sha256 over what
 its figure is made of: for a goal, the goal's spec, status and message, the window, and the

@@ -2,7 +2,7 @@
 
 matplotlib `Figure` objects on the Agg canvas only (no pyplot state), so runs are thread-safe
 and leave nothing behind. Each goal is drawn once per run and shared by every agent's report;
-`chartjobs.py` decides which charts to draw (not the ones in the cache) and draws them in a pool.
+`jobs.py` decides which charts to draw (not the ones in the cache) and draws them in a pool.
 """
 
 from __future__ import annotations

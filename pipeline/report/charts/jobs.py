@@ -1,9 +1,9 @@
-"""A week's charts: each taken from the chart cache, or drawn in a process pool (issue 14).
+"""A week's charts: each taken from the chart cache, or drawn in a process pool.
 
 `WeekCharts` starts the drawing when it is made and the caller renders the pages meanwhile
 (a page only needs the charts' names); `finish()` waits for the pictures, keeps the new ones
 in the cache and is where a drawing's failure becomes the run's error. A job is pickled to the
-worker that draws it and carries only its own goal's query result (issue 20); matplotlib is
+worker that draws it and carries only its own goal's query result; matplotlib is
 imported by the pool's fork server, or here only when the charts are drawn in order.
 """
 
