@@ -62,8 +62,8 @@ def drawing_version() -> bytes:
     package = Path(__file__).parents[2]
     for name in _DRAWING_CODE:
         digest.update((package / name).read_bytes())
-    for package in ("matplotlib", "pillow", "numpy"):
-        digest.update(f"{package}={version(package)};".encode())
+    for dist in ("matplotlib", "pillow", "numpy"):
+        digest.update(f"{dist}={version(dist)};".encode())
     for path in _matplotlibrc():  # a user's settings change the pictures too
         with contextlib.suppress(OSError):
             digest.update(str(path).encode() + b"\0" + path.read_bytes())
