@@ -15,19 +15,21 @@ from pathlib import Path
 from pipeline.core.formats import Format
 from pipeline.core.history import FILE_NAME as HISTORY_FILE
 from pipeline.core.history import History, Past
-from pipeline.core.model import QueryResult, WeekResult
+from pipeline.core.model import WeekResult
 from pipeline.core.settings import Settings
 from pipeline.delivery.chat import Notified, channel_urls, notify_week
 from pipeline.delivery.deliver import Delivery, check_email, deliver_week
+from pipeline.delivery.dispatch import Dispatch
 from pipeline.errors import DeliveryError, OutputError, UsageError
 from pipeline.outputs.folder import replace_text, week_lock
 from pipeline.outputs.junit import junit_xml
 from pipeline.outputs.metrics import publish_week
-from pipeline.outputs.week import AgentFiles, write_week
+from pipeline.outputs.week import AgentFiles, Written, write_week
 from pipeline.query.ask import query_all, require_usable
 from pipeline.query.source import MetricsSource, PrometheusSource
 from pipeline.scoring.score import score_week
 from pipeline.scoring.trend import Trend, build_trend
+from pipeline.scoring.week import Week
 from pipeline.scoring.window import current_week, week_window
 
 log = logging.getLogger("pipeline")
@@ -80,11 +82,15 @@ def run_week(
     env = os.environ if env is None else env
     secrets = _secrets(loaded, request, env)  # before any query: a missing one ends the run
     given = request.as_of is not None
-    week = request.week or current_week(loaded.sprint, as_of, given)
-    window = week_window(loaded.sprint, week, as_of, given)
+    number = request.week or current_week(loaded.sprint, as_of, given)
+    window = week_window(loaded.sprint, number, as_of, given)
     source = source or PrometheusSource(loaded.source, env)
     log.info(
-        "week %d: %s to %s, %d samples per series", week, window.start, window.end, window.expected
+        "week %d: %s to %s, %d samples per series",
+        number,
+        window.start,
+        window.end,
+        window.expected,
     )
     results = query_all(source, [g.query for g in loaded.goals], window, on_query_done)
     require_usable(results.values(), loaded.source.url, expect_data=window.expected > 0)
@@ -92,14 +98,14 @@ def run_week(
     if request.dry_run:  # writes nothing, so needs no history (which may be broken or busy)
         return RunOutcome(result, build_trend(result, Past(weeks=(), goals={})), None)
     history = History(request.output_dir / HISTORY_FILE)
-    trend = build_trend(result, history.before(week))
-    week_data = (result, results, trend)
-    written, problems = _write_and_deliver(loaded, request, secrets, week_data, history)
+    chosen = tuple(a for a in result.agents if not request.agents or a.id in request.agents)
+    week = Week(result, results, build_trend(result, history.before(number)), chosen)
+    written, problems = _write_and_deliver(loaded, request, secrets, week, history)
     problems += publish_week(result, loaded.metrics, request.metrics_file, env, started)
     problems += _write_junit(result, request.junit)
     if problems:
         raise DeliveryError("; ".join(problems) + f" (the reports are in {written.folder})")
-    return RunOutcome(result, trend, written.folder, written.files)
+    return RunOutcome(result, week.trend, written.folder, written.files)
 
 
 def _as_of(wanted: datetime | None, now: datetime) -> datetime:
@@ -139,71 +145,24 @@ def _secrets(loaded: Settings, request: RunRequest, env: Mapping[str, str]) -> _
     return _Secrets(password, urls)
 
 
-@dataclass(frozen=True)
-class Written:
-    """A week as this run wrote it: the result, its trend, its folder and files."""
-
-    result: WeekResult
-    trend: Trend
-    folder: Path
-    files: AgentFiles
-
-
 def _write_and_deliver(
-    loaded: Settings,
-    request: RunRequest,
-    secrets: _Secrets,
-    week: tuple[WeekResult, Mapping[str, QueryResult], Trend],
-    history: History,
+    loaded: Settings, request: RunRequest, secrets: _Secrets, week: Week, history: History
 ) -> tuple[Written, list[str]]:
-    """Write the chosen agents' reports (and the JUnit file when asked), then e-mail and post
-    them when asked: what was written, and what to say about failed deliveries."""
-    result, results, trend = week
-    chosen = [a for a in result.agents if not request.agents or a.id in request.agents]
+    """Write the chosen agents' reports, then e-mail and post them when asked: what was
+    written, and what to say about failed deliveries."""
     # One week lock over writing and delivering: a second run of this week (a racing scheduler,
     # a manual run) sees this run's deliveries recorded before it checks what was sent.
-    with week_lock(request.output_dir, result.window.week):
-        folder, files = write_week(
-            result,
-            results,
-            trend,
-            chosen,
-            request.formats,
-            request.output_dir,
-            history,
-            keep_previous=bool(request.agents),
-        )
-        written = Written(result, trend, folder, files)
-        deliveries, posts = _deliver(loaded, request, secrets, written, history)
+    with week_lock(request.output_dir, week.number):
+        keep_previous = bool(request.agents)  # the other agents' files of an earlier run
+        written = write_week(week, request.formats, request.output_dir, history, keep_previous)
+        dispatch = Dispatch(written, history, request.resend, loaded.report.base_url)
+        deliveries = []
+        if request.email and loaded.mail:
+            deliveries = deliver_week(dispatch, loaded.mail, secrets.smtp_password)
+        posts = []
+        if secrets.chat_urls:
+            posts = notify_week(dispatch, loaded.notify, secrets.chat_urls)
     return written, _failed(deliveries, posts)
-
-
-def _deliver(
-    loaded: Settings, request: RunRequest, secrets: _Secrets, week: Written, history: History
-) -> tuple[list[Delivery], list[Notified]]:
-    """E-mail and chat, as asked; what each did. Call under the week lock."""
-    chosen = [a for a in week.result.agents if not request.agents or a.id in request.agents]
-    deliveries = []
-    if request.email and loaded.mail:
-        deliveries = deliver_week(
-            week.result,
-            week.trend,
-            week.files,
-            week.folder,
-            loaded.mail,
-            secrets.smtp_password,
-            history,
-            chosen,
-            request.resend,
-            loaded.report.base_url,
-        )
-    posts = []
-    if secrets.chat_urls:
-        link = _site_link(loaded.report.base_url, week.folder)
-        posts = notify_week(
-            week.result, week.trend, loaded.notify, secrets.chat_urls, history, link, request.resend
-        )
-    return deliveries, posts
 
 
 def _write_junit(result: WeekResult, path: Path | None) -> list[str]:
@@ -216,11 +175,6 @@ def _write_junit(result: WeekResult, path: Path | None) -> list[str]:
     except OutputError as exc:
         return [f"JUnit file: {exc}"]
     return []
-
-
-def _site_link(base_url: str | None, folder: Path) -> str | None:
-    """The week's page on the report site, when the site's address is known."""
-    return f"{base_url}{folder.name}/index.html" if base_url else None
 
 
 def _failed(deliveries: Sequence[Delivery], posts: Sequence[Notified]) -> list[str]:

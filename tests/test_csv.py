@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 
 from pipeline.cli import main
+from pipeline.core.outcomes import Status
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.outputs.csvfiles import goals_csv, series_csv
+from pipeline.outputs.summary_model import SeriesSummary, Summary
 from tests.conftest import shipped_config
 
 pytestmark = pytest.mark.prometheus
+GOLDEN_SUMMARY = Path(__file__).parent / "golden" / "week-01" / "summary.json"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -60,10 +63,20 @@ def test_every_run_writes_both_files_matching_summary_json(
         assert {k: v for k, v in labels.items() if v} == s["labels"]
 
 
-def _summary(labels: dict[str, str], value: Any = 1.5) -> dict[str, Any]:
-    series = {"labels": labels, "value": value, "status": "met", "score": 100.0, "coverage": 1}
-    goal = {"id": "g", "name": '=HYPERLINK("http://x")', "previous": None, "projection": None}
-    return {"goals": [{**goal, "warnings": ["a", "b"], "series": [series]}]}
+def _summary(labels: dict[str, str], value: Any = 1.5) -> Summary:
+    """A real summary (the golden week 1) with one goal holding one series."""
+    golden = Summary.model_validate_json(GOLDEN_SUMMARY.read_text())
+    series = SeriesSummary(labels=labels, value=value, status=Status.MET, score=100.0, coverage=1)
+    goal = golden.goals[0].model_copy(
+        update={
+            "name": '=HYPERLINK("http://x")',
+            "previous": None,
+            "projection": None,
+            "warnings": ["a", "b"],
+            "series": [series],
+        }
+    )
+    return golden.model_copy(update={"goals": [goal]})
 
 
 def test_text_that_a_spreadsheet_would_run_is_kept_as_text() -> None:
@@ -76,7 +89,7 @@ def test_text_that_a_spreadsheet_would_run_is_kept_as_text() -> None:
     assert row["label_job"] == "'+cmd|' /C calc'!A0"
     assert row["label_env"] == "'-1+1" and row["label_ok"] == "plain"
     assert row["value"] == "-Inf"  # summary.json's name for a number JSON cannot carry
-    assert row["coverage"] == "1"
+    assert row["coverage"] == "1.0"  # as summary.json has it
 
 
 # What a terminal runs or shows reordered: ESC, BEL, the C1 CSI, a lone CR, bidi overrides

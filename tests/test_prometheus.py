@@ -14,7 +14,7 @@ from pipeline.config.mapping import source_settings
 from pipeline.config.spec import PrometheusSettings
 from pipeline.core.model import Window
 from pipeline.demo.promserver import PrometheusServer
-from pipeline.outputs.summary import summary_dict
+from pipeline.outputs.summary import summary
 from pipeline.query.source import PrometheusSource
 from pipeline.run import RunRequest, run_week
 from pipeline.scoring.window import week_window
@@ -153,7 +153,8 @@ def test_a_complete_week_reads_the_same_at_any_later_instant(
     def week_2(as_of: datetime | None) -> dict[str, Any]:
         request = RunRequest(2, tmp_path / "out", dry_run=True, as_of=as_of)
         outcome = run_week(loaded, request, now=NOW)
-        return summary_dict(outcome.result, outcome.trend, files={})
+        document = summary(outcome.result, outcome.trend, files={})
+        return document.model_dump(mode="json", by_alias=True)
 
     mid_week_3, now = week_2(datetime(2026, 11, 18, 12, tzinfo=UTC)), week_2(None)
     assert (mid_week_3.pop("as_of"), now.pop("as_of")) == (

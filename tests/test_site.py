@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
+from pipeline.outputs.site import read_summaries
 from tests.browser import Page, links, load, static_server
 from tests.conftest import pipeline_command, shipped_config
 from tests.logs import pipeline_log
@@ -143,3 +144,17 @@ def test_a_summary_json_nested_thousands_deep_is_left_out_of_the_index(
     assert 'href="week-01/index.html"' in html and 'href="week-03/index.html"' in html
     assert 'href="week-02/index.html"' not in html
     assert f"site: {broken} left out of the index (RecursionError)" in log.messages
+
+
+def test_a_summary_json_not_of_the_summary_model_is_left_out_of_the_index(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "week-01").mkdir()
+    golden = Path(__file__).parent / "golden" / "week-01" / "summary.json"
+    (tmp_path / "week-01" / "summary.json").write_bytes(golden.read_bytes())
+    broken = tmp_path / "week-02" / "summary.json"
+    broken.parent.mkdir()
+    broken.write_text('{"week": 2, "overall": {"verdict": "met", "score": 90.0}}')
+    with pipeline_log(logging.WARNING) as log:
+        assert [s.week for s in read_summaries(tmp_path)] == [1]
+    assert log.messages == [f"site: {broken} left out of the index (ValidationError)"]

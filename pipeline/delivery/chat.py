@@ -10,12 +10,11 @@ from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from pipeline.core.headers import control_problem
-from pipeline.core.history import History
 from pipeline.core.model import AgentResult, GoalResult, WeekResult
 from pipeline.core.settings import ChatChannel
 from pipeline.core.text import cap, one_line
 from pipeline.delivery.apprise_post import ChatMessage, post
-from pipeline.delivery.keys import WeekKeys
+from pipeline.delivery.dispatch import Dispatch
 from pipeline.errors import ConfigError
 from pipeline.report import formatting as fmt
 from pipeline.report.plain import moved_lines, open_goal_lines
@@ -95,32 +94,27 @@ def _goals_of(result: WeekResult, agents: Sequence[AgentResult]) -> list[GoalRes
 
 
 def notify_week(
-    result: WeekResult,
-    trend: Trend,
-    channels: Sequence[ChatChannel],
-    urls: Mapping[str, str],
-    history: History,
-    link: str | None,
-    resend: bool = False,
+    dispatch: Dispatch, channels: Sequence[ChatChannel], urls: Mapping[str, str]
 ) -> list[Notified]:
     """Post the week's message to each channel not already given this very message; one
     channel's failure never stops the others. Call under the week lock."""
-    week = result.window.week
-    keys = WeekKeys.of(result, trend)
+    result, trend = dispatch.written.week.result, dispatch.written.week.trend
+    week, link = result.window.week, dispatch.link()
     outcomes = []
     for channel in channels:
         agents = [a for a in result.agents if not channel.agents or a.id in channel.agents]
         message = chat_message(result, trend, agents, link)
         name = f"chat:{channel.name}"
-        key = keys.chat(name, chat_message(result, trend, agents, None).body, message.body)
-        if not resend and history.sent_to(week, name, key.accepted):
+        said = chat_message(result, trend, agents, None).body
+        key = dispatch.keys.chat(name, said, message.body)
+        if dispatch.already_sent(name, key.accepted):
             log.info("%s: already posted this week's message", channel.name)
             outcomes.append(Notified(channel.name, sent=False, skipped=True))
             continue
         error = post(urls[channel.name], message, channel.timeout_s)
         if error is None:
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
-            history.record_delivery(week, name, key.current, [channel.name], stamp)
+            dispatch.history.record_delivery(week, name, key.current, [channel.name], stamp)
             log.info("%s: posted week %d", channel.name, week)
         outcomes.append(Notified(channel.name, sent=error is None, skipped=False, error=error))
     return outcomes

@@ -13,14 +13,12 @@ from pathlib import Path
 
 from pipeline.core.addresses import mail_address
 from pipeline.core.history import History
-from pipeline.core.model import AgentResult, WeekResult
 from pipeline.core.settings import MailSettings
 from pipeline.delivery import smtp
 from pipeline.delivery.compose import Link, compose
-from pipeline.delivery.keys import WeekKeys
+from pipeline.delivery.dispatch import Dispatch
 from pipeline.errors import ConfigError
-from pipeline.outputs.csvfiles import GOALS_CSV, SERIES_CSV
-from pipeline.scoring.trend import Trend
+from pipeline.outputs.layout import GOALS_CSV, INDEX, SERIES_CSV
 
 log = logging.getLogger("pipeline")
 ATTACHED = ("pdf", "md")  # the HTML page needs its charts folder: it is not attached
@@ -52,64 +50,51 @@ def check_email(settings: MailSettings | None, env: Mapping[str, str], config: s
 
 
 def deliver_week(
-    result: WeekResult,
-    trend: Trend,
-    files: Mapping[str, Mapping[str, str]],
-    folder: Path,
-    settings: MailSettings,
-    password: str | None,
-    history: History,
-    agents: list[AgentResult],
-    resend: bool = False,
-    base_url: str | None = None,
+    dispatch: Dispatch, settings: MailSettings, password: str | None
 ) -> list[Delivery]:
-    """E-mail each agent the PDF and Markdown this run wrote for it (`files`: agent id ->
-    format -> name in `folder`), never what else lies in the folder; never stop at one failure.
+    """E-mail each chosen agent the PDF and Markdown this run wrote for it, never what else lies
+    in the week folder; never stop at one failure.
 
     Call under the week lock: what was sent is checked and recorded there, so a racing run of
     the same week sees this one's deliveries.
     """
-    post = _Post(settings, password, history, result.window.week)
-    keys = WeekKeys.of(result, trend)
+    week = dispatch.written.week
+    post = _Post(settings, password, dispatch.history, week.number)
     outcomes = []
-    for agent in agents:
-        written = files.get(agent.id, {})
+    for agent in week.chosen:
         if not agent.email:
             continue
-        attachments, link = _package(agent.id, written, folder, settings, base_url)
+        attachments, link = _package(agent.id, dispatch, settings)
         if not attachments and link is None:
             log.warning("%s: not e-mailed: this run wrote no PDF or Markdown for it", agent.id)
             continue
-        key = keys.mail(agent.id)
-        done = set() if resend else history.sent_to(post.week, agent.id, key.accepted)
+        key = dispatch.keys.mail(agent.id)
+        done = dispatch.already_sent(agent.id, key.accepted)
         todo = [r for r in agent.email if r not in done]
         skipped = tuple(r for r in agent.email if r in done)
         if not todo:
             log.info("%s: already sent to %s", agent.id, ", ".join(skipped))
             outcomes.append(Delivery(agent.id, (), skipped, None))
             continue
-        message = compose(result, trend, agent, settings.sender, todo, attachments, link)
+        message = compose(week.result, week.trend, agent, settings.sender, todo, attachments, link)
         sent, error = post.send(agent.id, key.current, message, todo)
         outcomes.append(Delivery(agent.id, sent, skipped, error))
     return outcomes
 
 
 def _package(
-    agent_id: str,
-    written: Mapping[str, str],
-    folder: Path,
-    settings: MailSettings,
-    base_url: str | None,
+    agent_id: str, dispatch: Dispatch, settings: MailSettings
 ) -> tuple[list[Path], Link | None]:
     """What one agent's e-mail carries: the report files (and CSV files with attach_csv), or,
     with `attach: link` or when they are over max_attachment_mb, the report's address."""
+    folder = dispatch.written.folder
+    written = dispatch.written.files.get(agent_id, {})
     reports = [folder / written[kind] for kind in ATTACHED if kind in written]
     if reports and settings.attach_csv:
         reports += [folder / GOALS_CSV, folder / SERIES_CSV]
-    if base_url is None:
+    url = dispatch.link(written.get("html", INDEX))
+    if url is None:
         return reports, None
-    page = written.get("html", "index.html")
-    url = f"{base_url}{folder.name}/{page}"
     if settings.attach == "link":
         return [], Link(url)
     size = sum(p.stat().st_size for p in reports)

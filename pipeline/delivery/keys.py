@@ -14,21 +14,22 @@ import json
 from dataclasses import dataclass
 
 from pipeline.core.model import WeekResult
-from pipeline.outputs.summary import summary_dict
-from pipeline.scoring.trend import Trend
+from pipeline.outputs.summary_model import Summary
 
 
-def _fingerprints(result: WeekResult, trend: Trend) -> tuple[str, str]:
+def _fingerprints(summary: Summary, result: WeekResult) -> tuple[str, str]:
     """What the week's reports say, hashed: summary.json without the run's fields (when it ran;
     the instant it saw, as a complete week reads the same at any later instant and a week in
     progress ends there, which its window says; the whole config's digest), with what the
     reports show that summary.json does not hold (thresholds, time zone, step); and the
     fingerprint recorded before issue 20 (with the config digest), still accepted as "already
-    sent" so that the first run after an upgrade does not mail every report again. One summary
-    document serves both."""
-    document = summary_dict(result, trend, files={})
-    document.pop("generated_at")
-    document.pop("as_of")
+    sent" so that the first run after an upgrade does not mail every report again. Both from the
+    run's summary document, without the files this run wrote for each agent (which agents a run
+    renders is not what the reports say), serialised as summary.json is."""
+    unwritten = [a.model_copy(update={"files": {}}) for a in summary.agents]
+    document = summary.model_copy(update={"agents": unwritten}).model_dump(
+        mode="json", by_alias=True, exclude={"generated_at", "as_of"}
+    )
     earlier = _sha256(document)
     document.pop("config_digest")
     document["shown"] = {
@@ -65,9 +66,9 @@ class WeekKeys:
     earlier: str
 
     @classmethod
-    def of(cls, result: WeekResult, trend: Trend) -> WeekKeys:
-        """The keys of the week in `result`."""
-        return cls(*_fingerprints(result, trend))
+    def of(cls, summary: Summary, result: WeekResult) -> WeekKeys:
+        """The keys of the week in `summary`, the run's document of `result`."""
+        return cls(*_fingerprints(summary, result))
 
     def mail(self, agent_id: str) -> Key:
         """One agent's e-mail (its recipients are recorded one by one under this key)."""

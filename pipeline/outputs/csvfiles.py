@@ -8,9 +8,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeline.core.text import strip_controls
+from pipeline.outputs.summary_model import Summary
 
-GOALS_CSV = "goals.csv"
-SERIES_CSV = "series.csv"
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection): text
 # cells that start so get a leading apostrophe, which spreadsheets show as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -22,24 +21,26 @@ _NESTED = {
 }
 
 
-def goals_csv(summary: Mapping[str, Any]) -> str:
+def goals_csv(summary: Summary) -> str:
     """One row per goal: every summary.json goal field but `series`, nested fields flattened
     with `_` (`previous_week`, `projection_met_in_week`), lists joined with `; `."""
-    rows = [_flat({k: v for k, v in g.items() if k != "series"}) for g in summary["goals"]]
-    for row, goal in zip(rows, summary["goals"], strict=True):
-        row["series_count"] = len(goal["series"])
+    rows = []
+    for goal in summary.goals:
+        row = _flat(goal.model_dump(mode="json", exclude={"series"}))  # as summary.json has it
+        row["series_count"] = len(goal.series)
+        rows.append(row)
     return _table(_columns(rows), rows)
 
 
-def series_csv(summary: Mapping[str, Any]) -> str:
+def series_csv(summary: Summary) -> str:
     """One row per goal and series: the goal's id, the series' fields, and each label as a
     `label_<name>` column (empty where a series lacks that label)."""
     rows = []
-    for goal in summary["goals"]:
-        for series in goal["series"]:
-            row: dict[str, Any] = {"goal_id": goal["id"]}
-            row.update(_flat({k: v for k, v in series.items() if k != "labels"}))
-            row.update({f"label_{k}": v for k, v in series["labels"].items()})
+    for goal in summary.goals:
+        for series in goal.series:
+            row: dict[str, Any] = {"goal_id": goal.id}
+            row.update(_flat(series.model_dump(mode="json", exclude={"labels"})))
+            row.update({f"label_{k}": v for k, v in series.labels.items()})
             rows.append(row)
     fixed = ["goal_id", "value", "status", "score", "coverage"]
     labels = sorted({k for r in rows for k in r if k.startswith("label_")})

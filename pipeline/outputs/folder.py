@@ -11,17 +11,13 @@ from pathlib import Path
 
 from pipeline.core.locks import bounded_lock
 from pipeline.errors import OutputError
+from pipeline.outputs.layout import week_dir_name
 
 # How long a run waits for another one's week (or site) lock. A run holds it for seconds to
 # minutes: writing the week, then each agent's e-mail (at most email.timeout_s, 60 s) and each
 # chat post (30 s). Sixteen agents on a stalled SMTP server hold it about 16 min; 30 min clears
 # that and still ends a run stuck behind a hung process long before the next nightly slot.
 LOCK_WAIT_S = 1800.0
-
-
-def week_dir_name(week: int) -> str:
-    """`week-01`, `week-12`."""
-    return f"week-{week:02d}"
 
 
 def week_lock(output_dir: Path, week: int) -> AbstractContextManager[None]:

@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
-from pipeline.core.outcomes import Status, Verdict
-from pipeline.outputs.csvfiles import GOALS_CSV, SERIES_CSV
+from pydantic import ValidationError
+
 from pipeline.outputs.folder import replace_text, site_lock
+from pipeline.outputs.layout import INDEX, SUMMARY_JSON, WEEK_GLOB, week_dir_name
+from pipeline.outputs.summary_model import AgentSummary, GoalSummary, Summary
 from pipeline.report import formatting as fmt
 from pipeline.report.badge import Badge
 from pipeline.report.render import environment
 
 log = logging.getLogger("pipeline")
-INDEX = "index.html"
-SUMMARY = "summary.json"
 FORMAT_LABELS = {"html": "page", "pdf": "PDF", "md": "Markdown"}
 
 
@@ -91,88 +90,75 @@ class SiteView:
         return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.trend)
 
 
-def read_summaries(output_dir: Path) -> list[Mapping[str, Any]]:
+def read_summaries(output_dir: Path) -> list[Summary]:
     """Each week folder's summary.json, by week; unreadable ones are left out with a warning."""
     found = []
-    for path in sorted(output_dir.glob(f"week-*/{SUMMARY}")):
+    for path in sorted(output_dir.glob(f"{WEEK_GLOB}/{SUMMARY_JSON}")):
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            _week_row(doc, [], prefix=True)  # everything the site reads is there and valid
-        # RecursionError: JSON nested thousands deep (a hand-edited or foreign file)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            # json first: a file nested thousands deep is a RecursionError, named as such
+            found.append(Summary.model_validate(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, ValidationError, RecursionError) as exc:
             log.warning("site: %s left out of the index (%s)", path, type(exc).__name__)
-            continue
-        found.append(doc)
-    return sorted(found, key=lambda d: int(d["week"]))
+    return sorted(found, key=lambda d: d.week)
 
 
-def site_view(summaries: Sequence[Mapping[str, Any]], prefix_weeks: bool = True) -> SiteView:
+def site_view(summaries: Sequence[Summary], prefix_weeks: bool = True) -> SiteView:
     """The index's data; `prefix_weeks`: links start with the week folder (the top index)."""
     agents: dict[str, str] = {}
     for doc in summaries:
-        for agent in doc.get("agents", []):
-            agents.setdefault(str(agent["id"]), str(agent["name"]))
+        for agent in doc.agents:
+            agents.setdefault(agent.id, agent.name)
     rows = tuple(_week_row(doc, list(agents), prefix_weeks) for doc in reversed(summaries))
     return SiteView(
-        sprint=str(summaries[-1]["sprint"]) if summaries else "",
+        sprint=summaries[-1].sprint if summaries else "",
         agents=tuple(agents.values()),
         weeks=rows,
         trend=_trend(rows),
     )
 
 
-def _week_row(doc: Mapping[str, Any], agent_ids: list[str], prefix: bool) -> WeekRow:
-    folder = f"week-{int(doc['week']):02d}"
+def _week_row(doc: Summary, agent_ids: list[str], prefix: bool) -> WeekRow:
+    folder = week_dir_name(doc.week)
     base = f"{folder}/" if prefix else ""
-    by_id = {str(a["id"]): a for a in doc.get("agents", [])}
+    by_id = {a.id: a for a in doc.agents}
     cells = tuple(_cell(by_id[a], base) if a in by_id else None for a in agent_ids)
-    window = doc.get("window", {})
+    data = (SUMMARY_JSON, *(name for name in doc.files if name != INDEX))  # not the page itself
     return WeekRow(
-        week=int(doc["week"]),
+        week=doc.week,
         folder=folder,
-        window=f"{str(window.get('start', ''))[:10]} to {str(window.get('end', ''))[:10]}",
-        complete=bool(window.get("complete", False)),
-        verdict=Badge.of(Verdict(doc["overall"]["verdict"])),
-        score=_score(doc["overall"].get("score")),
+        window=f"{doc.window.start[:10]} to {doc.window.end[:10]}",
+        complete=doc.window.complete,
+        verdict=Badge.of(doc.overall.verdict),
+        score=doc.overall.score,
         cells=cells,
-        files=tuple(
-            Link(name, _href(base, name))
-            for name in (SUMMARY, GOALS_CSV, SERIES_CSV)
-            if name == SUMMARY or name in doc.get("files", ())
-        ),
-        goals=tuple(_goal_line(g) for g in doc.get("goals", [])),
+        files=tuple(Link(name, _href(base, name)) for name in data),
+        goals=tuple(_goal_line(g) for g in doc.goals),
     )
 
 
-def _cell(agent: Mapping[str, Any], base: str) -> AgentCell:
-    files: Mapping[str, str] = agent.get("files", {})
+def _cell(agent: AgentSummary, base: str) -> AgentCell:
     return AgentCell(
-        name=str(agent["name"]),
-        verdict=Badge.of(Verdict(agent["verdict"])),
-        score=fmt.score(_score(agent.get("score"))),
+        name=agent.name,
+        verdict=Badge.of(agent.verdict),
+        score=fmt.score(agent.score),
         links=tuple(
-            Link(label, _href(base, files[kind]))
+            Link(label, _href(base, agent.files[kind]))
             for kind, label in FORMAT_LABELS.items()
-            if kind in files
+            if kind in agent.files
         ),
     )
 
 
-def _goal_line(goal: Mapping[str, Any]) -> GoalLine:
-    value = goal.get("value")
-    unit = str(goal.get("unit") or "")
-    shown = "—" if value is None else fmt.quantity(float(value), unit, ())
+def _goal_line(goal: GoalSummary) -> GoalLine:
+    value, unit = goal.value, goal.unit
+    shown = "—" if value is None else fmt.quantity(float(value), unit, ())  # "NaN" too
     return GoalLine(
-        name=str(goal["name"]),
-        status=Badge.of(Status(goal["status"])),
+        name=goal.name,
+        status=Badge.of(goal.status),
         value=shown,
-        target=f"{goal['target']} {unit}".strip(),
-        score=fmt.score(_score(goal.get("score"))),
+        target=f"{goal.target} {unit}".strip(),
+        score=fmt.score(goal.score),
     )
-
-
-def _score(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) else None
 
 
 def _href(base: str, name: str) -> str:
@@ -200,7 +186,7 @@ def render_index(view: SiteView, generated: str) -> str:
     return environment().get_template("site/index.html.j2").render(s=view, generated=generated)
 
 
-def render_week_index(doc: Mapping[str, Any], generated: str) -> str:
+def render_week_index(doc: Summary, generated: str) -> str:
     """A week folder's index.html: its agents, their files, its goals."""
     view = site_view([doc], prefix_weeks=False)
     return (

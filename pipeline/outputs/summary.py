@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Literal
 
 from pipeline.core.model import AgentResult, GoalResult, Scorecard, WeekResult
+from pipeline.outputs.layout import WEEK_FILES
 from pipeline.outputs.summary_model import (
     AgentSummary,
     Card,
@@ -20,8 +22,6 @@ from pipeline.outputs.summary_model import (
     WindowSummary,
 )
 from pipeline.scoring.trend import GoalTrend, Trend
-
-WEEK_FILES = ("goals.csv", "series.csv", "index.html")  # written beside summary.json each run
 
 
 def _number(value: float | None) -> float | Literal["NaN", "+Inf", "-Inf"] | None:
@@ -96,7 +96,7 @@ def _agent(agent: AgentResult, files: dict[str, str]) -> AgentSummary:
     )
 
 
-def summary(result: WeekResult, trend: Trend, files: dict[str, dict[str, str]]) -> Summary:
+def summary(result: WeekResult, trend: Trend, files: Mapping[str, Mapping[str, str]]) -> Summary:
     """The summary document; `files` maps agent id -> {format: file name} written this run."""
     window, card = result.window, result.scorecard
     return Summary(
@@ -117,17 +117,11 @@ def summary(result: WeekResult, trend: Trend, files: dict[str, dict[str, str]]) 
             for w in trend.weeks
         ],
         goals=[_goal(g, trend.goals[g.spec.id]) for g in result.goals],
-        agents=[_agent(a, files.get(a.id, {})) for a in result.agents],
+        agents=[_agent(a, dict(files.get(a.id, {}))) for a in result.agents],
     )
 
 
-def summary_dict(
-    result: WeekResult, trend: Trend, files: dict[str, dict[str, str]]
-) -> dict[str, Any]:
-    """The summary document as JSON-ready values (enums as their text)."""
-    return summary(result, trend, files).model_dump(mode="json", by_alias=True)
-
-
-def summary_text(document: dict[str, Any]) -> str:
-    """summary.json's text for a document of summary_dict."""
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def summary_text(document: Summary) -> str:
+    """summary.json's text."""
+    values = document.model_dump(mode="json", by_alias=True)  # enums as their text
+    return json.dumps(values, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.core.outcomes import NoDataPolicy, Status, Verdict
+from pipeline.outputs.layout import SUMMARY_JSON
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -116,7 +117,7 @@ class Summary(_Part):
     """summary.json: the machine-readable result of one run."""
 
     model_config = ConfigDict(
-        title="summary.json",
+        title=SUMMARY_JSON,
         json_schema_extra={"$schema": SCHEMA_DIALECT},
         populate_by_name=True,
     )

@@ -1,32 +1,43 @@
 """Write a scored week into its folder: charts, each chosen agent's report in each format, and
-summary.json, swapped in atomically (output.py) and recorded in the history in the same step.
+summary.json with the files written from its document, swapped in atomically (folder.py) and
+recorded in the history in the same step.
 
-WRITERS is the format registry: one entry per Format, in the order files are written.
+WRITERS is the format registry: one entry per Format, in the order files are written; TABLES
+writes each of the files summary.json lists beside it (layout.WEEK_FILES).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from pipeline.core.formats import Format
 from pipeline.core.history import History
-from pipeline.core.model import AgentResult, QueryResult, WeekResult
+from pipeline.core.model import AgentResult, WeekResult
 from pipeline.errors import OutputError
-from pipeline.outputs.csvfiles import GOALS_CSV, SERIES_CSV, goals_csv, series_csv
-from pipeline.outputs.folder import staged_week_dir, week_dir_name, write_text
-from pipeline.outputs.site import INDEX, render_week_index, write_index
-from pipeline.outputs.summary import summary_dict, summary_text
+from pipeline.outputs.csvfiles import goals_csv, series_csv
+from pipeline.outputs.folder import staged_week_dir, write_text
+from pipeline.outputs.layout import (
+    GOALS_CSV,
+    INDEX,
+    SERIES_CSV,
+    SUMMARY_JSON,
+    WEEK_FILES,
+    week_dir_name,
+)
+from pipeline.outputs.site import render_week_index, write_index
+from pipeline.outputs.summary import summary, summary_text
+from pipeline.outputs.summary_model import Summary
 from pipeline.report.charts.cache import CACHE_DIR, ChartCache
 from pipeline.report.charts.jobs import WeekCharts, chart_jobs
 from pipeline.report.pdfpool import PdfJob, print_pdfs
 from pipeline.report.render import render_html, render_markdown
 from pipeline.report.view import ReportView, build_report
 from pipeline.scoring.trend import Trend
+from pipeline.scoring.week import Week
 
 log = logging.getLogger("pipeline")
 
@@ -73,46 +84,62 @@ def file_name(agent_id: str, fmt: Format) -> str:
     return f"{agent_id}.{fmt.value}"
 
 
+@dataclass(frozen=True)
+class Written:
+    """A week as this run wrote it: the week, its folder, each chosen agent's files there, and
+    the summary document its summary.json, CSV files and page were written from."""
+
+    week: Week
+    folder: Path
+    files: AgentFiles
+    summary: Summary
+
+
 def write_week(
-    result: WeekResult,
-    results: Mapping[str, QueryResult],
-    trend: Trend,
-    chosen: Sequence[AgentResult],
+    week: Week,
     formats: Collection[Format],
     output_dir: Path,
     history: History,
     keep_previous: bool = False,
-) -> tuple[Path, AgentFiles]:
+) -> Written:
     """Render the chosen agents' reports and summary.json into the week folder, atomically,
-    and record the run in `history` in the same step; return the folder and the files written.
+    and record the run in `history` in the same step; return what was written.
 
     keep_previous: keep the other agents' files of an earlier run of this week.
     Call under the week lock.
     """
-    week = result.window.week
+    result, trend = week.result, week.trend
     guard = history.recording(result)
-    with staged_week_dir(output_dir, week, keep_previous=keep_previous, guard=guard) as staging:
-        charts, jobs = chart_jobs(result, results, chosen, trend)
+    with staged_week_dir(output_dir, week.number, keep_previous, guard) as staging:
+        charts, jobs = chart_jobs(result, week.results, week.chosen, trend)
         pdfs: list[PdfJob] = []
         with WeekCharts(jobs, staging, ChartCache(output_dir / CACHE_DIR)) as drawing:
             files = {  # rendered while the charts are drawn: a page needs only their names
                 agent.id: write_agent(result, agent, charts, trend, formats, staging, pdfs)
-                for agent in chosen
+                for agent in week.chosen
             }
             drawing.finish()
         print_pdfs(pdfs)
-        summary = summary_dict(result, trend, files)  # one document: the JSON, CSV and page
-        write_text(staging / "summary.json", summary_text(summary))
-        write_tables(summary, staging, _stamp(result))
+        document = summary(result, trend, files)  # one document: the JSON, CSV and page
+        write_text(staging / SUMMARY_JSON, summary_text(document))
+        write_tables(document, staging, _stamp(result))
     _update_site(output_dir, _stamp(result))
-    return output_dir / week_dir_name(week), files
+    return Written(week, output_dir / week_dir_name(week.number), files, document)
 
 
-def write_tables(summary: Mapping[str, Any], folder: Path, generated: str) -> None:
-    """goals.csv, series.csv and the week's index.html, from summary.json's document."""
-    write_text(folder / GOALS_CSV, goals_csv(summary))
-    write_text(folder / SERIES_CSV, series_csv(summary))
-    write_text(folder / INDEX, render_week_index(summary, generated))
+Table = Callable[[Summary, str], str]  # the summary and when it was generated -> file text
+
+TABLES: Mapping[str, Table] = {  # how each of WEEK_FILES is written
+    GOALS_CSV: lambda document, generated: goals_csv(document),
+    SERIES_CSV: lambda document, generated: series_csv(document),
+    INDEX: render_week_index,
+}
+
+
+def write_tables(document: Summary, folder: Path, generated: str) -> None:
+    """The files summary.json lists beside it (CSV files, the week's page), from its document."""
+    for name in WEEK_FILES:
+        write_text(folder / name, TABLES[name](document, generated))
 
 
 def _update_site(output_dir: Path, generated: str) -> None:
