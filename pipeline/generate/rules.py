@@ -156,7 +156,7 @@ def _alert(
 def goal_alerts(
     spec: GoalSpec, value: str, labels: Mapping[str, str], settings: Rules
 ) -> list[AlertingRule]:
-    """`<Goal>AtRisk` and `<Goal>Missed` on the query's current value (docs/operations.md: Alert rules).
+    """`<Goal>AtRisk` and `<Goal>Missed` on the query's current value (docs/operations.md).
 
     A compliance goal's target counts samples, so its alert is on each sample's own target:
     `<Goal>AtRisk` while the current value is outside `sample_target`.
