@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import struct
 import subprocess
@@ -158,3 +159,12 @@ def test_a_summary_json_not_of_the_summary_model_is_left_out_of_the_index(
     with pipeline_log(logging.WARNING) as log:
         assert [s.week for s in read_summaries(tmp_path)] == [1]
     assert log.messages == [f"site: {broken} left out of the index (ValidationError)"]
+
+
+def test_a_summary_json_written_before_as_of_existed_stays_in_the_index(tmp_path: Path) -> None:
+    golden = json.loads((Path(__file__).parent / "golden" / "week-01" / "summary.json").read_text())
+    del golden["as_of"]
+    (tmp_path / "week-01").mkdir()
+    (tmp_path / "week-01" / "summary.json").write_text(json.dumps(golden))
+    [read] = read_summaries(tmp_path)
+    assert read.as_of == golden["generated_at"]

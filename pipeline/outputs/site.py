@@ -96,7 +96,11 @@ def read_summaries(output_dir: Path) -> list[Summary]:
     for path in sorted(output_dir.glob(f"{WEEK_GLOB}/{SUMMARY_JSON}")):
         try:
             # json first: a file nested thousands deep is a RecursionError, named as such
-            found.append(Summary.model_validate(json.loads(path.read_text(encoding="utf-8"))))
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(document, dict) and "as_of" not in document:
+                # written before --as-of existed: the run saw the world as at its own time
+                document["as_of"] = document.get("generated_at")
+            found.append(Summary.model_validate(document))
         except (OSError, ValueError, ValidationError, RecursionError) as exc:
             log.warning("site: %s left out of the index (%s)", path, type(exc).__name__)
     return sorted(found, key=lambda d: d.week)
