@@ -59,9 +59,9 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def drawing_version() -> bytes:
     """The drawing code and the libraries it draws with: part of every key."""
     digest = hashlib.sha256()
-    package = Path(__file__).parents[2]
+    root = Path(__file__).parents[2]  # pipeline/
     for name in _DRAWING_CODE:
-        digest.update((package / name).read_bytes())
+        digest.update((root / name).read_bytes())
     for package in ("matplotlib", "pillow", "numpy"):
         digest.update(f"{package}={version(package)};".encode())
     for path in _matplotlibrc():  # a user's settings change the pictures too
