@@ -6,7 +6,6 @@ textfile (node_exporter's textfile collector) both serialise that same registry.
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -23,7 +22,7 @@ from pipeline.core.model import Scorecard, WeekResult
 from pipeline.core.outcomes import Status, Verdict
 from pipeline.core.settings import PushSettings
 from pipeline.core.text import cap, one_line
-from pipeline.query.auth import NoAuth, configured_auth
+from pipeline.query.auth import NoAuth, credentials
 from pipeline.query.bounded_http import BoundedAdapter, Limits
 from pipeline.query.failures import failure_reason, tls_reason
 
@@ -127,7 +126,7 @@ def bounded_handler(settings: PushSettings, env: Mapping[str, str]) -> Handler:
     """A handler for push_to_gateway that sends with the configured credentials and ends on
     time: one deadline of timeout_s for the whole exchange, a capped reply (bounded_http), no
     redirects. Raises PushRejected for an answer that is not a success."""
-    auth = {"Authorization": header} if (header := _auth_header(settings, env)) else {}
+    auth = credentials(settings.url or "", settings, env).headers
     limits = Limits(timeout_s=settings.timeout_s, retries=0, max_bytes=MAX_REPLY_BYTES)
 
     def handler(
@@ -142,7 +141,7 @@ def bounded_handler(settings: PushSettings, env: Mapping[str, str]) -> Handler:
                     url,
                     data=data,
                     headers={**dict(headers), **auth},
-                    auth=configured_auth(url, None) if not auth else NoAuth(),  # not ~/.netrc's
+                    auth=NoAuth(),  # never ~/.netrc's
                     allow_redirects=False,
                 )
             if not 200 <= response.status_code < 300:
@@ -151,16 +150,6 @@ def bounded_handler(settings: PushSettings, env: Mapping[str, str]) -> Handler:
         return send
 
     return handler
-
-
-def _auth_header(settings: PushSettings, env: Mapping[str, str]) -> str | None:
-    if settings.bearer_token_env:
-        return "Bearer " + env.get(settings.bearer_token_env, "")
-    if settings.basic_auth:
-        username, password_env = settings.basic_auth
-        pair = f"{username}:{env.get(password_env, '')}"
-        return "Basic " + base64.b64encode(pair.encode()).decode()
-    return None
 
 
 def grouping_key(result: WeekResult) -> dict[str, str]:

@@ -18,7 +18,7 @@ from pipeline.core.settings import SourceSettings
 from pipeline.core.text import mask_url
 from pipeline.errors import SourceUnavailable
 from pipeline.query.api_errors import AnswerKind, classify_answer
-from pipeline.query.auth import configured_auth
+from pipeline.query.auth import NoAuth, credentials
 from pipeline.query.bounded_http import (
     Abort,
     Aborted,
@@ -86,17 +86,8 @@ class PrometheusSource:
     ) -> None:
         self.settings = settings
         self.shown_url = mask_url(settings.url)
-        self._headers = dict(settings.headers)
-        self._auth_key: str | None = None
-        if settings.bearer_token_env:
-            self._headers["Authorization"] = f"Bearer {env[settings.bearer_token_env]}"
-            self._auth_key = "bearer_token_env"
-        basic: tuple[str, str] | None = None
-        if settings.basic_auth:
-            username, password_env = settings.basic_auth
-            basic = (username, env[password_env])
-            self._auth_key = "basic_auth"
-        self._auth = configured_auth(settings.url, basic)  # never ~/.netrc's
+        self._credentials = credentials(settings.url, settings, env)
+        self._headers = {**dict(settings.headers), **self._credentials.headers}
         self.limits = Limits(
             timeout_s=settings.timeout_s,
             retries=settings.retries,
@@ -124,7 +115,7 @@ class PrometheusSource:
             url=self.settings.url,
             headers=self._headers,
             disable_ssl=not self.settings.verify_tls,
-            auth=self._auth,
+            auth=NoAuth(),  # never ~/.netrc's
             session=session,
             timeout=self.settings.timeout_s,  # type: ignore[arg-type,unused-ignore]
         )
@@ -226,7 +217,7 @@ class PrometheusSource:
                 f"{connection.client.url}/api/v1/query_range",
                 params={**params, "step": f"{step_s:g}"},
                 headers=self._headers,
-                auth=self._auth,
+                auth=NoAuth(),  # never ~/.netrc's
                 timeout=self.settings.timeout_s,
                 verify=self.settings.verify,
             )
@@ -280,7 +271,7 @@ class PrometheusSource:
     def _classified(self, response: requests.Response | None, tries: int) -> Exception:
         """What an answer that is not a result means: the source is unusable, or this goal
         gets the server's message."""
-        answer = classify_answer(response, tries, self._auth_key)
+        answer = classify_answer(response, tries, self._credentials.key)
         self._lane.release(response)  # classified: its body is no longer needed
         if answer.kind is AnswerKind.UNUSABLE:
             return _Unusable(answer.message)
