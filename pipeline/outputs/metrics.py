@@ -10,7 +10,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from prometheus_client import CollectorRegistry
@@ -21,7 +20,7 @@ from prometheus_client.registry import Collector
 from pipeline.core.model import Scorecard, WeekResult
 from pipeline.core.outcomes import Status, Verdict
 from pipeline.core.settings import PushSettings
-from pipeline.core.text import cap, one_line
+from pipeline.core.text import cap, mask_url, one_line
 from pipeline.query.auth import NoAuth, credentials
 from pipeline.query.bounded_http import BoundedAdapter, Limits
 from pipeline.query.failures import failure_reason, tls_reason
@@ -101,14 +100,6 @@ def week_registry(result: WeekResult, duration_s: float, finished_at: float) -> 
     return registry
 
 
-def shown_url(url: str) -> str:
-    """`url` without any user:password@ in it, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 class PushRejected(Exception):
     """The Pushgateway answered, but not with a success."""
 
@@ -165,7 +156,7 @@ def push(
 ) -> str | None:
     """PUT the registry to the Pushgateway; None, or what went wrong (naming the gateway)."""
     url = settings.url or ""
-    where = f"Pushgateway at {shown_url(url)}"
+    where = f"Pushgateway at {mask_url(url)}"
     try:
         push_to_gateway(
             url,
@@ -183,7 +174,7 @@ def push(
         return f"{where}: {failure_reason(exc, settings.timeout_s)}"
     except (OSError, ValueError) as exc:
         return f"{where}: {one_line(cap(str(exc) or type(exc).__name__))}"
-    log.info("pushed the week's metrics to %s", shown_url(url))
+    log.info("pushed the week's metrics to %s", mask_url(url))
     return None
 
 
