@@ -21,6 +21,7 @@ from pipeline.core.model import Scorecard, WeekResult
 from pipeline.core.outcomes import Status, Verdict
 from pipeline.core.settings import PushSettings
 from pipeline.core.text import cap, mask_url, one_line
+from pipeline.query.api_errors import status_text
 from pipeline.query.auth import NoAuth, credentials
 from pipeline.query.bounded_http import BoundedAdapter, Limits
 from pipeline.query.failures import failure_reason, tls_reason
@@ -104,7 +105,7 @@ class PushRejected(Exception):
     """The Pushgateway answered, but not with a success."""
 
     def __init__(self, response: requests.Response) -> None:
-        reply = f"{response.status_code} {response.reason}"
+        reply = status_text(response)
         if 300 <= response.status_code < 400:  # the credentials stay with the configured origin
             hint = "redirects are not followed: set metrics.pushgateway_url to the final address"
             super().__init__(f"{reply} ({hint})")
