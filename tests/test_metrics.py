@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
+from pipeline.outputs.metrics import PushRejected
 from tests.conftest import shipped_config
 from tests.pushgateway import (  # noqa: F401 (fixtures)
     Gateways,
@@ -269,3 +271,12 @@ def test_an_unwritable_metrics_file_exits_4_and_keeps_the_reports(
     assert f"error: metrics file {target}: No such file or directory" in capsys.readouterr().err
     assert (tmp_path / "out" / "week-01" / "summary.json").exists()
     assert not target.parent.exists()
+
+
+def test_a_rejected_push_names_its_status_as_a_rejected_query_does() -> None:
+    """The standard phrase (api_errors.status_text), not the server's own reason line, which
+    could carry escape sequences into the terminal."""
+    response = requests.Response()
+    response.status_code, response.reason = 503, "Busy \x1b[2J now"
+    response._content = b"try later\n"
+    assert str(PushRejected(response)) == "503 Service Unavailable: try later"

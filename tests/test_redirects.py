@@ -107,8 +107,8 @@ def test_pushgateway_credentials_never_follow_a_redirect(
         assert main([*args, "--format", "md", "-q"]) == 4
     err = capsys.readouterr().err
     assert (
-        f"error: Pushgateway at {redirect.url}: 307 Temporary Redirect (redirects are not "
-        "followed: set metrics.pushgateway_url to the final address)"
+        f"error: Pushgateway at {url.replace(PASSWORD, '***')}: 307 Temporary Redirect "
+        "(redirects are not followed: set metrics.pushgateway_url to the final address)"
     ) in err
     assert _secrets_in(err) == []
     assert [r.method for r in redirect.origin_requests] == ["PUT"]

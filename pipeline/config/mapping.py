@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipeline.config import outputs, spec
+from pipeline.config.base import BasicAuth
 from pipeline.core.formats import Format
 from pipeline.core.settings import (
     AgentSpec,
@@ -61,14 +62,13 @@ def sprint(settings: spec.SprintSettings) -> Sprint:
 def source_settings(settings: spec.PrometheusSettings, folder: Path) -> SourceSettings:
     """The Prometheus connection; credentials stay named by their variables, the CA file
     relative to the config's folder."""
-    auth = settings.basic_auth
     return SourceSettings(
         url=settings.url,
         timeout_s=settings.timeout_s,
         retries=settings.retries,
         headers=tuple(settings.headers.items()),
         bearer_token_env=settings.bearer_token_env,
-        basic_auth=(auth.username, auth.password_env) if auth else None,
+        basic_auth=basic_auth(settings.basic_auth),
         verify_tls=settings.verify_tls,
         ca_file=folder / settings.ca_file if settings.ca_file else None,
         max_points_per_request=settings.max_points_per_request,
@@ -80,6 +80,11 @@ def source_settings(settings: spec.PrometheusSettings, folder: Path) -> SourceSe
         if settings.compression == "auto"
         else settings.compression,
     )
+
+
+def basic_auth(auth: BasicAuth | None) -> tuple[str, str] | None:
+    """(username, name of the password's variable): the password stays in the environment."""
+    return (auth.username, auth.password_env) if auth else None
 
 
 def _loopback(url: str) -> bool:
@@ -190,11 +195,10 @@ def rules(settings: outputs.RulesSettings) -> Rules:
 
 def push_settings(settings: outputs.MetricsSettings) -> PushSettings:
     """The Pushgateway; credentials stay named by their variables."""
-    auth = settings.basic_auth
     return PushSettings(
         url=settings.pushgateway_url,
         job=settings.job,
         timeout_s=settings.timeout_s,
         bearer_token_env=settings.bearer_token_env,
-        basic_auth=(auth.username, auth.password_env) if auth else None,
+        basic_auth=basic_auth(settings.basic_auth),
     )

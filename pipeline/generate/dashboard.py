@@ -18,6 +18,7 @@ from pipeline.core.settings import GoalSpec, Settings
 from pipeline.core.targets import Target
 from pipeline.generate import promql
 from pipeline.outputs.metrics import PREFIX
+from pipeline.scoring.score import judge
 
 SCHEMA_VERSION = 39  # Grafana 10.4; later versions migrate it on load
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
@@ -26,15 +27,9 @@ _UNITS = {"%": "percent", "ms": "ms", "s": "s", "seconds": "s", "days": "d", "by
 STAT_WIDTH, GOAL_WIDTH, HEIGHT = 6, 9, 8
 
 
-def status_at(value: float, target: Target, warning: Target | None) -> Status:
-    """The status a series with this value gets (SPEC.md: How a week is scored, step 3)."""
-    if target.met(value):
-        return Status.MET
-    return Status.AT_RISK if warning is not None and warning.met(value) else Status.MISSED
-
-
 def threshold_steps(target: Target, warning: Target | None) -> list[dict[str, Any]]:
-    """Grafana threshold steps (each colours values >= its own) that match the statuses exactly.
+    """Grafana threshold steps (each colours values >= its own) that match the statuses exactly:
+    the colour of each step is the status scoring's `judge` gives a value there.
 
     Each bound b is a step at b and at the next float above it, so strict and inclusive bounds
     both come out right; then neighbours of the same colour are merged.
@@ -42,10 +37,10 @@ def threshold_steps(target: Target, warning: Target | None) -> list[dict[str, An
     bounds = [b for t in (target, warning) if t for b in {t.low, t.high}]
     points = sorted({p for b in bounds for p in (b, math.nextafter(b, math.inf))})
     steps: list[dict[str, Any]] = [
-        {"color": COLORS[status_at(-math.inf, target, warning)], "value": None}
+        {"color": COLORS[judge(-math.inf, target, warning)], "value": None}
     ]
     for point in points:
-        color = COLORS[status_at(point, target, warning)]
+        color = COLORS[judge(point, target, warning)]
         if color != steps[-1]["color"]:
             steps.append({"color": color, "value": point})
     return steps

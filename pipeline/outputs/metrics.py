@@ -6,12 +6,10 @@ textfile (node_exporter's textfile collector) both serialise that same registry.
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from prometheus_client import CollectorRegistry
@@ -22,8 +20,9 @@ from prometheus_client.registry import Collector
 from pipeline.core.model import Scorecard, WeekResult
 from pipeline.core.outcomes import Status, Verdict
 from pipeline.core.settings import PushSettings
-from pipeline.core.text import cap, one_line
-from pipeline.query.auth import NoAuth, configured_auth
+from pipeline.core.text import cap, mask_url, one_line
+from pipeline.query.api_errors import status_text
+from pipeline.query.auth import NoAuth, credentials
 from pipeline.query.bounded_http import BoundedAdapter, Limits
 from pipeline.query.failures import failure_reason, tls_reason
 
@@ -102,19 +101,11 @@ def week_registry(result: WeekResult, duration_s: float, finished_at: float) -> 
     return registry
 
 
-def shown_url(url: str) -> str:
-    """`url` without any user:password@ in it, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 class PushRejected(Exception):
     """The Pushgateway answered, but not with a success."""
 
     def __init__(self, response: requests.Response) -> None:
-        reply = f"{response.status_code} {response.reason}"
+        reply = status_text(response)
         if 300 <= response.status_code < 400:  # the credentials stay with the configured origin
             hint = "redirects are not followed: set metrics.pushgateway_url to the final address"
             super().__init__(f"{reply} ({hint})")
@@ -127,7 +118,7 @@ def bounded_handler(settings: PushSettings, env: Mapping[str, str]) -> Handler:
     """A handler for push_to_gateway that sends with the configured credentials and ends on
     time: one deadline of timeout_s for the whole exchange, a capped reply (bounded_http), no
     redirects. Raises PushRejected for an answer that is not a success."""
-    auth = {"Authorization": header} if (header := _auth_header(settings, env)) else {}
+    auth = credentials(settings.url or "", settings, env).headers
     limits = Limits(timeout_s=settings.timeout_s, retries=0, max_bytes=MAX_REPLY_BYTES)
 
     def handler(
@@ -142,7 +133,7 @@ def bounded_handler(settings: PushSettings, env: Mapping[str, str]) -> Handler:
                     url,
                     data=data,
                     headers={**dict(headers), **auth},
-                    auth=configured_auth(url, None) if not auth else NoAuth(),  # not ~/.netrc's
+                    auth=NoAuth(),  # never ~/.netrc's
                     allow_redirects=False,
                 )
             if not 200 <= response.status_code < 300:
@@ -151,16 +142,6 @@ def bounded_handler(settings: PushSettings, env: Mapping[str, str]) -> Handler:
         return send
 
     return handler
-
-
-def _auth_header(settings: PushSettings, env: Mapping[str, str]) -> str | None:
-    if settings.bearer_token_env:
-        return "Bearer " + env.get(settings.bearer_token_env, "")
-    if settings.basic_auth:
-        username, password_env = settings.basic_auth
-        pair = f"{username}:{env.get(password_env, '')}"
-        return "Basic " + base64.b64encode(pair.encode()).decode()
-    return None
 
 
 def grouping_key(result: WeekResult) -> dict[str, str]:
@@ -176,7 +157,7 @@ def push(
 ) -> str | None:
     """PUT the registry to the Pushgateway; None, or what went wrong (naming the gateway)."""
     url = settings.url or ""
-    where = f"Pushgateway at {shown_url(url)}"
+    where = f"Pushgateway at {mask_url(url)}"
     try:
         push_to_gateway(
             url,
@@ -194,7 +175,7 @@ def push(
         return f"{where}: {failure_reason(exc, settings.timeout_s)}"
     except (OSError, ValueError) as exc:
         return f"{where}: {one_line(cap(str(exc) or type(exc).__name__))}"
-    log.info("pushed the week's metrics to %s", shown_url(url))
+    log.info("pushed the week's metrics to %s", mask_url(url))
     return None
 
 

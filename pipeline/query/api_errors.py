@@ -24,8 +24,8 @@ SERVER_SIDE = frozenset({"internal", "unavailable"})
 QUERY_SIDE = frozenset({"bad_data", "execution", "timeout", "canceled"})
 
 
-class Verdict(Enum):
-    """How a failed API call counts."""
+class AnswerKind(Enum):
+    """How an answer that is not a usable query result counts."""
 
     REJECTED = "rejected"  # the server refused the query: that goal is `error`
     MALFORMED = "malformed"  # a success whose data cannot be read: that goal is `error`
@@ -33,10 +33,11 @@ class Verdict(Enum):
 
 
 @dataclass(frozen=True)
-class Judgement:
-    """A verdict and the message that goes with it (server text made safe to show)."""
+class ClassifiedAnswer:
+    """What kind of answer it is and the message that goes with it (server text made safe to
+    show)."""
 
-    verdict: Verdict
+    kind: AnswerKind
     message: str
 
 
@@ -70,10 +71,12 @@ def _snippet(response: requests.Response) -> str:
     return f"{kind}: {text!r}" if text else f"{kind}, empty body"
 
 
-def judge(response: requests.Response | None, tries: int, auth_key: str | None) -> Judgement:
-    """The verdict on an answer that prometheus-api-client could not turn into a result."""
+def classify_answer(
+    response: requests.Response | None, tries: int, auth_key: str | None
+) -> ClassifiedAnswer:
+    """What an answer that prometheus-api-client could not turn into a result is."""
     if response is None:
-        return Judgement(Verdict.UNUSABLE, "no answer")
+        return ClassifiedAnswer(AnswerKind.UNUSABLE, "no answer")
     code = response.status_code
     retried = f"{tries} tries" if code in RETRY_STATUSES else ""
     try:
@@ -86,17 +89,19 @@ def judge(response: requests.Response | None, tries: int, auth_key: str | None) 
             text = one_line(cap(f"{kind}: {document.get('error', '')}"))
             server_side = kind in SERVER_SIDE or (code in RETRY_STATUSES and kind not in QUERY_SIDE)
             if not server_side:
-                return Judgement(Verdict.REJECTED, text)
+                return ClassifiedAnswer(AnswerKind.REJECTED, text)
             suffix = f" ({retried})" if retried else ""
-            return Judgement(Verdict.UNUSABLE, f"{status_text(response)}: {text}{suffix}")
+            return ClassifiedAnswer(AnswerKind.UNUSABLE, f"{status_text(response)}: {text}{suffix}")
     if code != 200:
         notes = "; ".join(n for n in (retried, hint(code, auth_key)) if n)
-        return Judgement(Verdict.UNUSABLE, status_text(response) + (f" ({notes})" if notes else ""))
-    if isinstance(document, dict) and document.get("status") == "success":
-        return Judgement(
-            Verdict.MALFORMED, "unexpected response: data.result is not a list of series"
+        return ClassifiedAnswer(
+            AnswerKind.UNUSABLE, status_text(response) + (f" ({notes})" if notes else "")
         )
-    return Judgement(
-        Verdict.UNUSABLE,
+    if isinstance(document, dict) and document.get("status") == "success":
+        return ClassifiedAnswer(
+            AnswerKind.MALFORMED, "unexpected response: data.result is not a list of series"
+        )
+    return ClassifiedAnswer(
+        AnswerKind.UNUSABLE,
         f"{status_text(response)}, but not a Prometheus API answer ({_snippet(response)})",
     )

@@ -31,7 +31,7 @@ warnings.filterwarnings("ignore", "string or file could not be read to its end",
 
 
 class NotAnswer(ValueError):
-    """The body is not a Prometheus success with a `data.result`: the HTTP answer is judged."""
+    """The body is not a Prometheus success with a `data.result`: the HTTP answer is classified."""
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from pipeline.core.model import QueryResult, Series
 from pipeline.core.settings import SourceSettings
 from pipeline.core.text import mask_url
 from pipeline.errors import SourceUnavailable
-from pipeline.query.api_errors import Verdict, judge
-from pipeline.query.auth import configured_auth
+from pipeline.query.api_errors import AnswerKind, classify_answer
+from pipeline.query.auth import NoAuth, credentials
 from pipeline.query.bounded_http import (
     Abort,
     Aborted,
@@ -44,7 +44,7 @@ class MetricsSource(Protocol):
 @dataclass(frozen=True)
 class _Connection:
     """What one query's requests go through: a client, its session, the answers seen (the last
-    is judged when it is not a result) and the adapter that bounds each request."""
+    is classified when it is not a result) and the adapter that bounds each request."""
 
     client: PrometheusConnect
     session: requests.Session
@@ -86,17 +86,8 @@ class PrometheusSource:
     ) -> None:
         self.settings = settings
         self.shown_url = mask_url(settings.url)
-        self._headers = dict(settings.headers)
-        self._auth_key: str | None = None
-        if settings.bearer_token_env:
-            self._headers["Authorization"] = f"Bearer {env[settings.bearer_token_env]}"
-            self._auth_key = "bearer_token_env"
-        basic: tuple[str, str] | None = None
-        if settings.basic_auth:
-            username, password_env = settings.basic_auth
-            basic = (username, env[password_env])
-            self._auth_key = "basic_auth"
-        self._auth = configured_auth(settings.url, basic)  # never ~/.netrc's
+        self._credentials = credentials(settings.url, settings, env)
+        self._headers = {**dict(settings.headers), **self._credentials.headers}
         self.limits = Limits(
             timeout_s=settings.timeout_s,
             retries=settings.retries,
@@ -110,7 +101,7 @@ class PrometheusSource:
 
     def _client(self) -> _Connection:
         # One client (and session) per query: sessions are not shared between threads, and
-        # the response hook keeps the last answer, to judge it when it is not a result.
+        # the response hook keeps the last answer, to classify it when it is not a result.
         seen: list[requests.Response] = []
         session = requests.Session()
         # verify= goes on every request too: requests would put REQUESTS_CA_BUNDLE over the
@@ -124,7 +115,7 @@ class PrometheusSource:
             url=self.settings.url,
             headers=self._headers,
             disable_ssl=not self.settings.verify_tls,
-            auth=self._auth,
+            auth=NoAuth(),  # never ~/.netrc's
             session=session,
             timeout=self.settings.timeout_s,  # type: ignore[arg-type,unused-ignore]
         )
@@ -216,7 +207,8 @@ class PrometheusSource:
     def _get(
         self, connection: _Connection, query: str, start: float, end: float, step_s: float
     ) -> requests.Response:
-        """One range request (in the fetching thread): a 200 answer, else the judgement of it."""
+        """One range request (in the fetching thread): a 200 answer, else the
+        classified failure."""
         params = {"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}"}
 
         def request() -> requests.Response:
@@ -225,7 +217,7 @@ class PrometheusSource:
                 f"{connection.client.url}/api/v1/query_range",
                 params={**params, "step": f"{step_s:g}"},
                 headers=self._headers,
-                auth=self._auth,
+                auth=NoAuth(),  # never ~/.netrc's
                 timeout=self.settings.timeout_s,
                 verify=self.settings.verify,
             )
@@ -241,7 +233,7 @@ class PrometheusSource:
         try:
             return read_answer(response.content)
         except NotAnswer:
-            raise self._judged(response, connection.adapter.tries) from None
+            raise self._classified(response, connection.adapter.tries) from None
 
     def _call(self, connection: _Connection, request: Callable[[], _T]) -> _T:
         """Make one API call; map failures to SourceUnavailable or _BadResponse. Malformed (an
@@ -268,22 +260,22 @@ class PrometheusSource:
         except requests.exceptions.ContentDecodingError:
             raise _Unusable("the answer could not be decompressed") from None
         except requests.exceptions.JSONDecodeError:
-            pass  # judged below, with the response
+            pass  # classified below, with the response
         except requests.exceptions.RequestException as exc:
             raise _Unusable(f"{type(exc).__name__} ({adapter.tries} tries)") from None
         except (PrometheusApiClientException, ValueError, KeyError, TypeError, RecursionError):
             pass  # NotAnswer too; RecursionError: JSON nested thousands deep (response.json())
         seen = connection.seen
-        raise self._judged(seen[-1] if seen else None, adapter.tries)
+        raise self._classified(seen[-1] if seen else None, adapter.tries)
 
-    def _judged(self, response: requests.Response | None, tries: int) -> Exception:
+    def _classified(self, response: requests.Response | None, tries: int) -> Exception:
         """What an answer that is not a result means: the source is unusable, or this goal
         gets the server's message."""
-        judgement = judge(response, tries, self._auth_key)
-        self._lane.release(response)  # judged: its body is no longer needed
-        if judgement.verdict is Verdict.UNUSABLE:
-            return _Unusable(judgement.message)
-        return _BadResponse(judgement.message, rejected=judgement.verdict is Verdict.REJECTED)
+        answer = classify_answer(response, tries, self._credentials.key)
+        self._lane.release(response)  # classified: its body is no longer needed
+        if answer.kind is AnswerKind.UNUSABLE:
+            return _Unusable(answer.message)
+        return _BadResponse(answer.message, rejected=answer.kind is AnswerKind.REJECTED)
 
     def _unusable(self, reason: str) -> SourceUnavailable:
         """The source is not usable: remember why, and stop the other queries."""
