@@ -1,4 +1,5 @@
-"""Scoring by SPEC.md's rules, checked against hand-worked cases (no server involved)."""
+"""Scoring by the rules of docs/configuration.md (How a week is scored), checked against
+hand-worked cases (no server involved)."""
 
 from __future__ import annotations
 
@@ -188,7 +189,7 @@ CATS = {"technical": 0.4, "customer": 0.6}
 
 
 def test_spec_example_scores_88_at_risk() -> None:
-    # SPEC.md's summary.json: technical 90, customer 86.67 -> 0.4*90 + 0.6*86.67 = 88.0, AT_RISK
+    # a hand-worked week: technical 90, customer 86.67 -> 0.4*90 + 0.6*86.67 = 88.0, AT_RISK
     goals = [
         _goal("t1", "technical", 100.0, weight=4),
         _goal("t2", "technical", 50.0, weight=1),  # (400 + 50) / 5 = 90

@@ -1,4 +1,4 @@
-"""summary.json's shape (schema 1, see SPEC.md) as pydantic models.
+"""summary.json's shape (schema 1, docs/configuration.md: summary.json) as pydantic models.
 
 The models are the contract: pipeline/outputs/summary.py fills them, and `model_json_schema()` gives
 docs/summary.schema.json (`make schema` writes it; a test fails when the shipped one is stale).

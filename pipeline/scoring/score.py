@@ -72,8 +72,8 @@ def _quantile(samples: NDArray[np.float64], q: float) -> float:
 
 
 def judge(value: float, target: Target, warning: Target | None) -> Status:
-    """`met` if value meets target, else `at_risk` if it meets warning, else `missed` (SPEC.md:
-    How a week is scored, step 3); the dashboard colours its thresholds by it too."""
+    """`met` if value meets target, else `at_risk` if it meets warning, else `missed`
+    (docs/configuration.md: How a week is scored, step 3); the dashboard colours by it too."""
     if target.met(value):
         return Status.MET
     if warning is not None and warning.met(value):
