@@ -15,8 +15,9 @@ import pytest
 from pipeline.cli import main
 from pipeline.delivery.apprise_post import redact
 from pipeline.demo.promserver import PrometheusServer
-from tests.chatserver import Receiver, chat_receiver
-from tests.conftest import pipeline_command, shipped_config
+from tests.support.chatserver import Receiver, chat_receiver
+from tests.support.command import pipeline_command
+from tests.support.configs import shipped_config
 
 pytestmark = pytest.mark.prometheus
 TOKEN = "hooks-SECRET-7f3a9c"

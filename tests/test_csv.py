@@ -13,7 +13,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.outputs.csvfiles import goals_csv, series_csv
-from tests.conftest import shipped_config
+from tests.support.configs import shipped_config
 
 pytestmark = pytest.mark.prometheus
 

@@ -17,12 +17,13 @@ import pytest
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
 from pipeline.schedule.scheduler import scheduled_run
-from tests.chatserver import chat_receiver
-from tests.conftest import LiveSprint, shipped_config
-from tests.logs import pipeline_log
-from tests.scheduler import Scheduler
-from tests.setups import email_config, schedule_config
-from tests.smtp import Inbox, SmtpServer
+from tests.support.chatserver import chat_receiver
+from tests.support.configs import shipped_config
+from tests.support.live import LiveSprint
+from tests.support.logs import pipeline_log
+from tests.support.scheduler import Scheduler
+from tests.support.setups import email_config, schedule_config
+from tests.support.smtp import Inbox, SmtpServer
 
 TOKEN = "hooks-SECRET-41d2"
 

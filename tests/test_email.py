@@ -9,8 +9,8 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
-from tests.setups import AGENT_MAIL, email_config
-from tests.smtp import Inbox, SmtpServer, self_signed_cert
+from tests.support.setups import AGENT_MAIL, email_config
+from tests.support.smtp import Inbox, SmtpServer, self_signed_cert
 
 pytestmark = pytest.mark.prometheus
 SECRET = "s3cr3t-smtp-pa55"

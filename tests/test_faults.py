@@ -17,9 +17,10 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import pipeline_command, shipped_config, write_config
-from tests.faultproxy import Faults, fault_proxy
-from tests.handmade import HANDMADE
+from tests.support.command import pipeline_command
+from tests.support.configs import shipped_config, write_config
+from tests.support.faultproxy import Faults, fault_proxy
+from tests.support.handmade import HANDMADE
 
 pytestmark = pytest.mark.prometheus
 NOW = datetime(2026, 11, 26, tzinfo=UTC)

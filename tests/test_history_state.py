@@ -14,8 +14,8 @@ import pipeline.outputs.folder
 from pipeline.cli import main
 from pipeline.core.history import SCHEMA_VERSION, History
 from pipeline.demo.promserver import PrometheusServer
-from tests.setups import timed_email_config
-from tests.smtp import Inbox, SmtpServer
+from tests.support.setups import timed_email_config
+from tests.support.smtp import Inbox, SmtpServer
 
 pytestmark = pytest.mark.prometheus
 

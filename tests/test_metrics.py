@@ -15,8 +15,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
-from tests.conftest import shipped_config
-from tests.pushgateway import (  # noqa: F401 (fixtures)
+from tests.support.configs import shipped_config
+from tests.support.pushgateway import (  # noqa: F401 (fixtures)
     Gateways,
     RecordingGateway,
     gateways_fixture,

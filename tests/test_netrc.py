@@ -10,11 +10,11 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from tests.chatserver import chat_receiver
-from tests.conftest import shipped_config, write_config
-from tests.faultproxy import Faults, fault_proxy
-from tests.handmade import HANDMADE
-from tests.pushgateway import (  # noqa: F401 (fixtures)
+from tests.support.chatserver import chat_receiver
+from tests.support.configs import shipped_config, write_config
+from tests.support.faultproxy import Faults, fault_proxy
+from tests.support.handmade import HANDMADE
+from tests.support.pushgateway import (  # noqa: F401 (fixtures)
     RecordingGateway,
     recording_gateway_fixture,
 )

@@ -14,10 +14,10 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
-from tests.conftest import write_config
-from tests.faultproxy import Faults, fault_proxy
-from tests.handmade import HANDMADE
-from tests.smtp import self_signed_cert
+from tests.support.configs import write_config
+from tests.support.faultproxy import Faults, fault_proxy
+from tests.support.handmade import HANDMADE
+from tests.support.smtp import self_signed_cert
 
 pytestmark = pytest.mark.prometheus
 BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")

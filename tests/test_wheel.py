@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import ROOT, shipped_config
+from tests.support import ROOT
+from tests.support.configs import shipped_config
 
 pytestmark = pytest.mark.prometheus
 _NOT_SOURCES = (

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import shipped_config
+from tests.support.configs import shipped_config
 
 # A small valid config document: two goals, one agent.
 VALID: dict[str, Any] = {
