@@ -18,7 +18,7 @@ from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.query.bounded_http import Lane
 from tests.support.chatserver import chat_receiver
-from tests.support.command import pipeline_command
+from tests.support.command import cli_args, pipeline_command
 from tests.support.configs import shipped_config, write_config
 from tests.support.faultproxy import Answer, Faults, fault_proxy
 from tests.support.handmade import DAY_START, HANDMADE, MINUTES
@@ -72,8 +72,7 @@ def out(tmp_path: Path, good_night: Path) -> Path:
 
 def _run(config: Path, out: Path, *extra: str) -> int:
     """Week 1 as the CLI runs it; Markdown only: these tests are about the source."""
-    args = ["--week", "1", "--config", str(config), "--output", str(out)]
-    return main([*args, "--format", "md", "-q", *extra])
+    return main(cli_args(1, config, out, "--format", "md", "-q", *extra))
 
 
 def _summary(out: Path) -> dict[str, dict[str, object]]:
