@@ -53,13 +53,13 @@ def email_config(
     security: str = "none",
     extra_recipient: str | None = None,
 ) -> Path:
+    """The shipped config pointed at `prom`, sending through 127.0.0.1:`port`."""
     email = (
         f"email:\n  smtp_host: 127.0.0.1\n  smtp_port: {port}\n  security: {security}\n"
         f"  from: reports@example.com\n"
     )
     if security != "none":
         email += "  username: reports@example.com\n  password_env: SMTP_PASSWORD\n"
-    """The shipped config pointed at `prom`, sending through 127.0.0.1:`port`."""
     config = shipped_config(tmp_path, prom.url)
     text = re.sub(r"email:\n(  .*\n)+", email, config.read_text())
     if extra_recipient:
