@@ -9,7 +9,7 @@ command -v prometheus >/dev/null || need+=(prometheus)
 command -v promtool >/dev/null || need+=(prometheus)
 # the metrics tests push to a real Pushgateway
 command -v prometheus-pushgateway >/dev/null || need+=(prometheus-pushgateway)
-# the query-path tests also run against a real VictoriaMetrics (tests/victoria.py)
+# the query-path tests also run against a real VictoriaMetrics (tests/support/victoria.py)
 command -v victoria-metrics >/dev/null || need+=(victoria-metrics)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v openssl >/dev/null || need+=(openssl)  # the e-mail tests make a certificate

@@ -1,12 +1,12 @@
 """Session fixtures: a real Prometheus on 127.0.0.1 loaded with demo and handmade series, and
-one loaded with the demo sprint moved to the clock the tests run under."""
+one loaded with the demo sprint moved to the clock the tests run under. Fixtures only: the
+helpers tests import live in tests/support/."""
 
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,16 +14,21 @@ import pytest
 from pipeline.demo.generate import SPRINT_START, demo_series
 from pipeline.demo.openmetrics import write_openmetrics
 from pipeline.demo.promserver import PrometheusServer, backfill
-from tests.handmade import handmade_openmetrics
-from tests.parts import installed
+from tests.support.binaries import require_binary
+from tests.support.configs import shipped_config
+from tests.support.handmade import handmade_openmetrics
+from tests.support.live import LIVE_DAYS_BEFORE, LiveSprint
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def _require_prometheus() -> None:
+    require_binary("prometheus")
+    require_binary("promtool", package="prometheus")
 
 
 @pytest.fixture(scope="session")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
     """A real Prometheus with the three demo weeks and the handmade series backfilled."""
-    installed("prometheus", "prometheus", "promtool")
+    _require_prometheus()
     root = tmp_path_factory.mktemp("prometheus")
     source = root / "data.om"
     with open(source, "w") as out:
@@ -34,27 +39,11 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusS
         yield server
 
 
-@dataclasses.dataclass(frozen=True)
-class LiveSprint:
-    """A Prometheus holding the demo sprint moved to start LIVE_DAYS_BEFORE days before the day
-    the test session started (UTC): its week 2 holds "now", with data up to it and beyond."""
-
-    server: PrometheusServer
-    start: date
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-
-LIVE_DAYS_BEFORE = 9  # week 2 of the live sprint holds now (and the two nights before it)
-
-
 @pytest.fixture(scope="session")
 def live_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSprint]:
     """For tests of "now" (the scheduler, `--week current`): data built around the clock the
     session runs under, whatever the date, so nothing depends on the day the suite runs."""
-    installed("prometheus", "prometheus", "promtool")
+    _require_prometheus()
     root = tmp_path_factory.mktemp("live-prometheus")
     start = datetime.now(UTC).date() - timedelta(days=LIVE_DAYS_BEFORE)
     offset = (datetime.combine(start, time(0), tzinfo=UTC) - SPRINT_START).total_seconds()
@@ -67,46 +56,6 @@ def live_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSp
     backfill(source, root / "tsdb")
     with PrometheusServer(root / "tsdb", log_path=root / "prometheus.log") as server:
         yield LiveSprint(server, start)
-
-
-def pipeline_command(week: int | str, config: Path, out: Path, *extra: str) -> list[str]:
-    """`python -m pipeline --week N --config C --output O ...`, to run as a subprocess."""
-    return [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "--week",
-        str(week),
-        "--config",
-        str(config),
-        "--output",
-        str(out),
-        *extra,
-    ]
-
-
-def write_config(path: Path, text: str, url: str | None = None) -> Path:
-    """Write a config file, pointing it at `url` when given."""
-    if url:
-        text = text.replace("http://127.0.0.1:9090", url)
-    path.write_text(text)
-    return path
-
-
-def shipped_config(
-    folder: Path, url: str | None = None, replace: dict[str, str] | None = None
-) -> Path:
-    """A copy of the shipped config.yaml in `folder`, pointed at `url`, with text replaced."""
-    text = (ROOT / "config.yaml").read_text()
-    for old, new in (replace or {}).items():
-        text = text.replace(old, new)
-    return write_config(folder / "config.yaml", text, url)
-
-
-def live_config(folder: Path, live: LiveSprint) -> Path:
-    """The shipped config.yaml pointed at the live Prometheus, its sprint starting when the live
-    sprint does."""
-    return shipped_config(folder, live.url, {"start: 2026-11-02": f"start: {live.start}"})
 
 
 @pytest.fixture

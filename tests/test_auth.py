@@ -16,9 +16,9 @@ from pipeline.config.spec import PrometheusSettings
 from pipeline.errors import SourceUnavailable
 from pipeline.outputs.metrics import bounded_handler
 from pipeline.query.source import PrometheusSource
-from tests.faultproxy import Faults, fault_proxy
-from tests.hostile import status
-from tests.pushgateway import (  # noqa: F401 (fixtures)
+from tests.support.faultproxy import Faults, fault_proxy
+from tests.support.hostile import status
+from tests.support.pushgateway import (  # noqa: F401 (fixtures)
     RecordingGateway,
     recording_gateway_fixture,
 )

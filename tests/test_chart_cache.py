@@ -15,7 +15,7 @@ from pipeline.report.charts import cache as chartcache
 from pipeline.report.charts import draw as charts
 from pipeline.report.charts import jobs as chartjobs
 from pipeline.report.charts.cache import CACHE_DIR, ChartCache, goal_key, is_whole_png
-from tests.chartweek import ANSWERS, run, scored_week
+from tests.support.chartweek import ANSWERS, run, scored_week
 
 CHARTS = ("up", "lat", "err")
 

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import shipped_config
+from tests.support.configs import shipped_config
 
 pytestmark = pytest.mark.prometheus
 

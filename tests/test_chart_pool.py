@@ -21,8 +21,8 @@ from pipeline.report.charts.data import TREND_CHART
 from pipeline.report.charts.jobs import ChartJob, WeekCharts, chart_jobs
 from pipeline.report.pool import run_all
 from pipeline.scoring.trend import build_trend
-from tests.chartweek import run, scored_week
-from tests.poolwork import HELD, WithPid, die_on_lat, raise_on_lat, rss_kib, worker_state
+from tests.support.chartweek import run, scored_week
+from tests.support.poolwork import HELD, WithPid, die_on_lat, raise_on_lat, rss_kib, worker_state
 
 
 def _with_pid(job: ChartJob) -> ChartJob:
@@ -79,7 +79,7 @@ RUN_THAT_GETS_KILLED = """
 import sys
 from pathlib import Path
 from pipeline.report.pool import Batch
-from tests.poolwork import note_and_sleep
+from tests.support.poolwork import note_and_sleep
 
 folder = Path(sys.argv[1])
 Batch(note_and_sleep, [folder / "a", folder / "b"], "sleeping", 2).results()

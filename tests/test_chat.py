@@ -15,8 +15,9 @@ import pytest
 from pipeline.cli import main
 from pipeline.delivery.apprise_post import redact
 from pipeline.demo.promserver import PrometheusServer
-from tests.chatserver import Receiver, chat_receiver
-from tests.conftest import pipeline_command, shipped_config
+from tests.support.chatserver import Receiver, chat_receiver
+from tests.support.command import cli_args, pipeline_command
+from tests.support.configs import shipped_config
 
 pytestmark = pytest.mark.prometheus
 TOKEN = "hooks-SECRET-7f3a9c"
@@ -47,8 +48,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, json_hook: Receiver, mattermost: Recei
 
 def _run(config: Path, out: Path, week: int, *extra: str) -> int:
     """One week as the CLI runs it; Markdown only: chat posts the scores, not the pages."""
-    args = ["--week", str(week), "--config", str(config), "--output", str(out)]
-    return main([*args, "--format", "md", *extra])
+    return main(cli_args(week, config, out, "--format", "md", *extra))
 
 
 def test_each_channel_gets_the_verdicts_changes_open_goals_and_link(

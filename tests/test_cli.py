@@ -12,7 +12,9 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
-from tests.conftest import LiveSprint, live_config, pipeline_command, shipped_config
+from tests.support.command import pipeline_command
+from tests.support.configs import shipped_config
+from tests.support.live import LiveSprint, live_config
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)  # the CLI's clock where a test depends on it
 

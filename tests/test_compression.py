@@ -9,8 +9,8 @@ import pytest
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import shipped_config
-from tests.faultproxy import Faults, fault_proxy
+from tests.support.configs import shipped_config
+from tests.support.faultproxy import Faults, fault_proxy
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,9 @@ import yaml
 from pipeline.config import load_config
 from pipeline.config.load import MAX_CONFIG_BYTES
 from pipeline.errors import ConfigError
-from tests.logs import pipeline_log
-from tests.setups import VALID
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+from tests.support.logs import pipeline_log
+from tests.support.setups import VALID
 
 EMAIL = {"smtp_host": "127.0.0.1", "from": "reports@example.com"}
 

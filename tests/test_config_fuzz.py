@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pipeline.config import load_config, validate_config
 from pipeline.errors import ConfigError
-from tests.setups import VALID
+from tests.support.setups import VALID
 
 scalars = st.one_of(
     st.none(),

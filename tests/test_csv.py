@@ -15,7 +15,7 @@ from pipeline.core.outcomes import Status
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.outputs.csvfiles import goals_csv, series_csv
 from pipeline.outputs.summary_model import SeriesSummary, Summary
-from tests.conftest import shipped_config
+from tests.support.configs import shipped_config
 
 pytestmark = pytest.mark.prometheus
 GOLDEN_SUMMARY = Path(__file__).parent / "golden" / "week-01" / "summary.json"

@@ -13,7 +13,8 @@ from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.core.targets import parse_target
 from pipeline.generate.dashboard import threshold_steps
-from tests.conftest import ROOT, shipped_config
+from tests.support import ROOT
+from tests.support.configs import shipped_config
 
 UP = math.nextafter  # the first value above a strict bound
 

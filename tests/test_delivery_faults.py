@@ -14,10 +14,10 @@ import pytest
 from pipeline.cli import main
 from pipeline.delivery.smtp import _Watchdog
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import pipeline_command
-from tests.setups import AGENT_MAIL, TIMEOUT_S, timed_email_config
-from tests.smtp import Inbox, SmtpServer, self_signed_cert
-from tests.smtp_faults import DripServer, SlowInbox
+from tests.support.command import pipeline_command
+from tests.support.setups import AGENT_MAIL, TIMEOUT_S, timed_email_config
+from tests.support.smtp import Inbox, SmtpServer, self_signed_cert
+from tests.support.smtp_faults import DripServer, SlowInbox
 
 pytestmark = pytest.mark.prometheus
 

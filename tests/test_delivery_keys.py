@@ -17,12 +17,14 @@ import pytest
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
 from pipeline.schedule.scheduler import scheduled_run
-from tests.chatserver import chat_receiver
-from tests.conftest import LiveSprint, shipped_config
-from tests.logs import pipeline_log
-from tests.scheduler import Scheduler
-from tests.setups import email_config, schedule_config
-from tests.smtp import Inbox, SmtpServer
+from tests.support.chatserver import chat_receiver
+from tests.support.command import cli_args
+from tests.support.configs import shipped_config
+from tests.support.live import LiveSprint
+from tests.support.logs import pipeline_log
+from tests.support.scheduler import Scheduler
+from tests.support.setups import email_config, schedule_config
+from tests.support.smtp import Inbox, SmtpServer
 
 TOKEN = "hooks-SECRET-41d2"
 
@@ -35,8 +37,7 @@ def _edit(config: Path, old: str, new: str) -> None:
 
 def _mail_go_code(config: Path, out: Path) -> list[str]:
     """The CLI's arguments to write week 1's Markdown for go-code and mail it."""
-    args = ["--week", "1", "--config", str(config), "--output", str(out), "-q", "--email"]
-    return [*args, "--agent", "go-code", "--format", "md"]
+    return cli_args(1, config, out, "-q", "--email", "--agent", "go-code", "--format", "md")
 
 
 @pytest.mark.prometheus

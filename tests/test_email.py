@@ -9,8 +9,9 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
-from tests.setups import AGENT_MAIL, email_config
-from tests.smtp import Inbox, SmtpServer, self_signed_cert
+from tests.support.command import cli_args
+from tests.support.setups import AGENT_MAIL, email_config
+from tests.support.smtp import Inbox, SmtpServer, self_signed_cert
 
 pytestmark = pytest.mark.prometheus
 SECRET = "s3cr3t-smtp-pa55"
@@ -28,9 +29,7 @@ def _tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trusted: bool) -> tupl
 
 
 def _run(config: Path, out: Path, *extra: str) -> int:
-    return main(
-        ["--week", "1", "--config", str(config), "--output", str(out), "-q", "--email", *extra]
-    )
+    return main(cli_args(1, config, out, "-q", "--email", *extra))
 
 
 def test_each_agent_gets_its_pdf(tmp_path: Path, prometheus: PrometheusServer) -> None:

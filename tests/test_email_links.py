@@ -11,8 +11,8 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import shipped_config
-from tests.smtp import Inbox, SmtpServer
+from tests.support.configs import shipped_config
+from tests.support.smtp import Inbox, SmtpServer
 
 pytestmark = pytest.mark.prometheus
 BASE = "https://reports.example.com/sprint/"

@@ -17,9 +17,10 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import pipeline_command, shipped_config, write_config
-from tests.faultproxy import Faults, fault_proxy
-from tests.handmade import HANDMADE
+from tests.support.command import cli_args, pipeline_command
+from tests.support.configs import shipped_config, write_config
+from tests.support.faultproxy import Faults, fault_proxy
+from tests.support.handmade import HANDMADE
 
 pytestmark = pytest.mark.prometheus
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -34,8 +35,7 @@ def _handmade(tmp_path: Path, url: str, **settings: object) -> Path:
 
 def _run(config: Path, out: Path, *extra: str) -> int:
     """Week 1 as the CLI runs it; Markdown only unless `extra` says otherwise."""
-    args = ["--week", "1", "--config", str(config), "--output", str(out), "--format", "md"]
-    return main([*args, "-q", *extra])
+    return main(cli_args(1, config, out, "--format", "md", "-q", *extra))
 
 
 def _summary(out: Path) -> dict[str, dict[str, object]]:

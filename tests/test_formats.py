@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pipeline.core.formats import Format, format_names, parse_formats
 from pipeline.outputs.week import WRITERS
+from tests.support import ROOT
 
-PIPELINE = Path(__file__).parent.parent / "pipeline"
+PIPELINE = ROOT / "pipeline"
 
 
 def test_every_format_has_a_writer() -> None:

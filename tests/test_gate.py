@@ -10,15 +10,15 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import shipped_config
+from tests.support.command import cli_args
+from tests.support.configs import shipped_config
 
 pytestmark = pytest.mark.prometheus
 
 
 def _run(config: Path, out: Path, week: int, *extra: str) -> int:
     """One week as the CLI runs it; Markdown only: the gate reads the scores, not the pages."""
-    args = ["--week", str(week), "--config", str(config), "--output", str(out)]
-    return main([*args, "--format", "md", "-q", *extra])
+    return main(cli_args(week, config, out, "--format", "md", "-q", *extra))
 
 
 def _summary(out: Path, week: int) -> dict:  # type: ignore[type-arg]

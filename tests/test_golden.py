@@ -20,7 +20,7 @@ import pytest
 from pipeline.config import load_config
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.run import RunRequest, run_week
-from tests.conftest import shipped_config
+from tests.support.configs import shipped_config
 
 pytestmark = pytest.mark.prometheus
 GOLDEN = Path(__file__).parent / "golden"

@@ -14,15 +14,15 @@ import pipeline.outputs.folder
 from pipeline.cli import main
 from pipeline.core.history import SCHEMA_VERSION, History
 from pipeline.demo.promserver import PrometheusServer
-from tests.setups import timed_email_config
-from tests.smtp import Inbox, SmtpServer
+from tests.support.command import cli_args
+from tests.support.setups import timed_email_config
+from tests.support.smtp import Inbox, SmtpServer
 
 pytestmark = pytest.mark.prometheus
 
 
 def _run(config: Path, out: Path, week: int = 1, *extra: str) -> int:
-    args = ["--week", str(week), "--config", str(config), "--output", str(out)]
-    return main([*args, "--format", "md", *extra])
+    return main(cli_args(week, config, out, "--format", "md", *extra))
 
 
 def _tables(path: Path) -> list[str]:

@@ -17,11 +17,12 @@ import pytest
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.query.bounded_http import Lane
-from tests.chatserver import chat_receiver
-from tests.conftest import pipeline_command, shipped_config, write_config
-from tests.faultproxy import Answer, Faults, fault_proxy
-from tests.handmade import DAY_START, HANDMADE, MINUTES
-from tests.hostile import (
+from tests.support.chatserver import chat_receiver
+from tests.support.command import cli_args, pipeline_command
+from tests.support.configs import shipped_config, write_config
+from tests.support.faultproxy import Answer, Faults, fault_proxy
+from tests.support.handmade import DAY_START, HANDMADE, MINUTES
+from tests.support.hostile import (
     api_error,
     document,
     drip,
@@ -31,8 +32,8 @@ from tests.hostile import (
     stall,
     status,
 )
-from tests.setups import schedule_config
-from tests.smtp import Inbox, SmtpServer, self_signed_cert
+from tests.support.setups import schedule_config
+from tests.support.smtp import Inbox, SmtpServer, self_signed_cert
 
 pytestmark = pytest.mark.prometheus
 START_UP_S = 20.0  # generous: a Python start-up and a scoring on a busy 2-core machine
@@ -71,8 +72,7 @@ def out(tmp_path: Path, good_night: Path) -> Path:
 
 def _run(config: Path, out: Path, *extra: str) -> int:
     """Week 1 as the CLI runs it; Markdown only: these tests are about the source."""
-    args = ["--week", "1", "--config", str(config), "--output", str(out)]
-    return main([*args, "--format", "md", "-q", *extra])
+    return main(cli_args(1, config, out, "--format", "md", "-q", *extra))
 
 
 def _summary(out: Path) -> dict[str, dict[str, object]]:

@@ -13,7 +13,7 @@ from pipeline.core.outcomes import NoDataPolicy
 from pipeline.core.settings import GoalSpec
 from pipeline.core.targets import parse_target
 from pipeline.scoring.score import scorecard, weighted_mean
-from tests.conftest import shipped_config
+from tests.support.configs import shipped_config
 
 
 def test_week_past_the_year_9999_is_a_usage_error(

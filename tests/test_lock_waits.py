@@ -21,8 +21,8 @@ import pipeline.outputs.folder
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.outputs.folder import week_lock
-from tests.conftest import shipped_config
-from tests.logs import pipeline_log
+from tests.support.configs import shipped_config
+from tests.support.logs import pipeline_log
 
 SINCE = r"since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 HOLD = """

@@ -27,8 +27,8 @@ from pipeline.demo.promserver import PrometheusServer
 from pipeline.outputs.table import scores_table
 from pipeline.report.charts.draw import goal_figure
 from pipeline.run import RunOutcome, RunRequest, run_week
-from tests.conftest import write_config
-from tests.renderers import RENDERERS, Parsed, parse, shown
+from tests.support.configs import write_config
+from tests.support.renderers import RENDERERS, Parsed, parse, shown
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 IMG = "http://h/a<img src=x onerror=alert(1)>"

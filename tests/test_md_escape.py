@@ -19,7 +19,7 @@ from pipeline.report.spans import (
     to_markdown,
     to_plain,
 )
-from tests.renderers import RENDERERS, parse, shown
+from tests.support.renderers import RENDERERS, parse, shown
 
 HOSTILE = [
     "http://h/a<img src=x onerror=alert(1)>",

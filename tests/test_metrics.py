@@ -17,8 +17,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
 from pipeline.outputs.metrics import PushRejected
-from tests.conftest import shipped_config
-from tests.pushgateway import (  # noqa: F401 (fixtures)
+from tests.support.command import cli_args
+from tests.support.configs import shipped_config
+from tests.support.pushgateway import (  # noqa: F401 (fixtures)
     Gateways,
     RecordingGateway,
     gateways_fixture,
@@ -36,8 +37,7 @@ def _config(folder: Path, url: str, sprint: str, metrics: str) -> Path:
 
 
 def _run(config: Path, out: Path, week: int, *extra: str) -> int:
-    args = ["--week", str(week), "--config", str(config), "--output", str(out)]
-    return main([*args, "--format", "md", "-q", *extra])
+    return main(cli_args(week, config, out, "--format", "md", "-q", *extra))
 
 
 def _key(name: str, labels: dict[str, str]) -> Key:

@@ -10,11 +10,12 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from tests.chatserver import chat_receiver
-from tests.conftest import shipped_config, write_config
-from tests.faultproxy import Faults, fault_proxy
-from tests.handmade import HANDMADE
-from tests.pushgateway import (  # noqa: F401 (fixtures)
+from tests.support.chatserver import chat_receiver
+from tests.support.command import cli_args
+from tests.support.configs import shipped_config, write_config
+from tests.support.faultproxy import Faults, fault_proxy
+from tests.support.handmade import HANDMADE
+from tests.support.pushgateway import (  # noqa: F401 (fixtures)
     RecordingGateway,
     recording_gateway_fixture,
 )
@@ -35,8 +36,7 @@ def netrc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _week(config: Path, out: Path, week: int, *extra: str) -> int:
-    args = ["--week", str(week), "--config", str(config), "--output", str(out)]
-    return main([*args, "--format", "md", "-q", *extra])
+    return main(cli_args(week, config, out, "--format", "md", "-q", *extra))
 
 
 def test_prometheus_keeps_the_configured_token(

@@ -13,7 +13,8 @@ from pipeline.demo.promserver import PrometheusServer
 from pipeline.errors import OutputError
 from pipeline.outputs.folder import staged_week_dir, week_lock
 from pipeline.report.charts.cache import is_whole_png
-from tests.conftest import pipeline_command, shipped_config
+from tests.support.command import pipeline_command
+from tests.support.configs import shipped_config
 
 
 def _previous(out: Path) -> Path:

@@ -22,8 +22,10 @@ from pipeline.demo.promserver import PrometheusServer
 from pipeline.report.charts.draw import goal_figure
 from pipeline.report.pdf import write_pdf
 from pipeline.run import RunRequest, run_week
-from tests.conftest import shipped_config, write_config
-from tests.fakes import FakeSource
+from tests.support import ROOT
+from tests.support.binaries import require_binary
+from tests.support.configs import shipped_config, write_config
+from tests.support.fakes import FakeSource
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 AGENTS = {
@@ -69,7 +71,7 @@ def demo_week3(tmp_path_factory: pytest.TempPathFactory, prometheus: PrometheusS
 @pytest.mark.prometheus
 @pytest.mark.parametrize("agent", AGENTS)
 def test_demo_pdf_reads_back(demo_week: Path, agent: str) -> None:
-    loaded = load_config(Path(__file__).parent.parent / "config.yaml", env={})
+    loaded = load_config(ROOT / "config.yaml", env={})
     pdf = demo_week / f"{agent}.pdf"
     pages = _text(pdf)
     assert 4 <= len(pages) <= 12
@@ -300,14 +302,13 @@ def _one_goal(tmp_path: Path) -> tuple[object, QueryResult, object]:
 
 @pytest.mark.prometheus
 def test_page_one_png_is_not_blank(demo_week: Path, tmp_path: Path) -> None:
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm not installed")
+    pdftoppm = require_binary("pdftoppm", package="poppler-utils")
     from matplotlib.image import imread
 
     page = tmp_path / "page-1"
     pdf = demo_week / "go-code.pdf"
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(page)],
+        [pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(page)],
         check=True,
     )
     pixels = imread(io.BytesIO(page.with_suffix(".png").read_bytes()), format="png")

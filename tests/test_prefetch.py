@@ -15,10 +15,10 @@ import pytest
 from pipeline.config import load_config
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.query.source import PrometheusSource
-from tests.conftest import write_config
-from tests.faultproxy import Answer, Faults, fault_proxy
-from tests.handmade import DAY_START, HANDMADE, MINUTES
-from tests.hostile import matrix, stall
+from tests.support.configs import write_config
+from tests.support.faultproxy import Answer, Faults, fault_proxy
+from tests.support.handmade import DAY_START, HANDMADE, MINUTES
+from tests.support.hostile import matrix, stall
 
 pytestmark = pytest.mark.prometheus
 DAY_END = DAY_START + (MINUTES - 1) * 60

@@ -18,8 +18,9 @@ from pipeline.outputs.summary import summary
 from pipeline.query.source import PrometheusSource
 from pipeline.run import RunRequest, run_week
 from pipeline.scoring.window import week_window
-from tests.conftest import shipped_config, write_config
-from tests.handmade import DAY_START, HANDMADE, MINUTES
+from tests.support import ROOT
+from tests.support.configs import shipped_config, write_config
+from tests.support.handmade import DAY_START, HANDMADE, MINUTES
 
 pytestmark = pytest.mark.prometheus
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -31,7 +32,7 @@ def _source(**settings: Any) -> PrometheusSource:
 
 
 def _window() -> Window:
-    cfg = load_config(Path(__file__).parent.parent / "config.yaml", env={})
+    cfg = load_config(ROOT / "config.yaml", env={})
     return week_window(cfg.sprint, 1, NOW)
 
 

@@ -14,9 +14,9 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import shipped_config, write_config
-from tests.handmade import HANDMADE
-from tests.redirects import Redirect, redirecting
+from tests.support.configs import shipped_config, write_config
+from tests.support.handmade import HANDMADE
+from tests.support.redirects import Redirect, redirecting
 
 STATUSES = (301, 302, 303, 307, 308)
 HEADER_KEY = "hdr-SECRET-41c2"

@@ -11,8 +11,9 @@ from pipeline.report.badge import Badge
 from pipeline.report.render import render_html, render_markdown
 from pipeline.report.view import build_report
 from pipeline.run import RunRequest, run_week
-from tests.conftest import write_config
-from tests.fakes import FakeSource
+from tests.support import ROOT
+from tests.support.configs import write_config
+from tests.support.fakes import FakeSource
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 CONFIG = """
@@ -87,7 +88,7 @@ def test_thousands_of_series_list_the_worst_and_summarise_the_rest(tmp_path: Pat
 
 
 def test_a_badge_names_every_outcome_with_a_style_of_the_html_report() -> None:
-    css = (Path(__file__).parent.parent / "report_templates/assets/report.css").read_text()
+    css = (ROOT / "report_templates/assets/report.css").read_text()
     assert Badge.of(Verdict.AT_RISK) == Badge("at_risk", "AT RISK", "⚠️")
     assert Badge.of(Status.NO_DATA) == Badge("no_data", "No data", "❔")
     for outcome in (*Status, *Verdict):

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -24,7 +22,9 @@ from pipeline.generate.rules import (
     literal,
     rules_yaml,
 )
-from tests.conftest import ROOT, shipped_config, write_config
+from tests.support import ROOT
+from tests.support.binaries import require_binary
+from tests.support.configs import shipped_config, write_config
 
 SPRINT = "Test Sprint"
 # Each goal kind, with its cases: the value of a series labelled case=<name>, and the alert
@@ -156,12 +156,7 @@ def _input_series() -> list[dict[str, str]]:
 
 
 def _promtool(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        reason = "promtool not installed (apt-get install prometheus)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}: the rule tests must run, not skip")
-        pytest.skip(reason)
+    promtool = require_binary("promtool", package="prometheus")
     return subprocess.run([promtool, *args], capture_output=True, text=True, cwd=cwd, check=False)
 
 

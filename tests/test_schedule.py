@@ -22,12 +22,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from pipeline.core.cron import cron_trigger, crontab_weekdays, latest_fire_time
 from pipeline.demo.promserver import PrometheusServer, free_port
 from pipeline.schedule.scheduler import JOB_ID
-from tests.conftest import LiveSprint, shipped_config
-from tests.faultproxy import Faults, fault_proxy
-from tests.hostile import drip
-from tests.scheduler import Scheduler
-from tests.setups import schedule_config
-from tests.smtp import Inbox, SmtpServer
+from tests.support.configs import shipped_config
+from tests.support.faultproxy import Faults, fault_proxy
+from tests.support.hostile import drip
+from tests.support.live import LiveSprint
+from tests.support.scheduler import Scheduler
+from tests.support.setups import schedule_config
+from tests.support.smtp import Inbox, SmtpServer
 
 pytestmark = pytest.mark.clock
 PARIS = ZoneInfo("Europe/Paris")

@@ -16,10 +16,10 @@ from pipeline.cli import main
 from pipeline.demo.promserver import free_port
 from pipeline.errors import SourceUnavailable
 from pipeline.schedule.scheduler import scheduled_run
-from tests.conftest import shipped_config
-from tests.logs import pipeline_log
-from tests.scheduler import Scheduler
-from tests.setups import schedule_config
+from tests.support.configs import shipped_config
+from tests.support.logs import pipeline_log
+from tests.support.scheduler import Scheduler
+from tests.support.setups import schedule_config
 
 
 def test_a_second_scheduler_on_the_same_job_store_exits_2_naming_the_first(

@@ -14,7 +14,7 @@ from pipeline.core.settings import GoalSpec
 from pipeline.core.targets import parse_target
 from pipeline.scoring.score import reduce_values, score_goal, scorecard, weighted_mean
 
-RAMP = np.arange(1440, dtype=float)  # 0..1439, as tests/handmade.py's tst_ramp
+RAMP = np.arange(1440, dtype=float)  # 0..1439, as tests/support/handmade.py's tst_ramp
 
 
 @pytest.mark.parametrize(

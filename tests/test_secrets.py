@@ -11,9 +11,9 @@ from pypdf import PdfReader
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import shipped_config
-from tests.faultproxy import Faults, fault_proxy
-from tests.smtp import Inbox, SmtpServer, self_signed_cert
+from tests.support.configs import shipped_config
+from tests.support.faultproxy import Faults, fault_proxy
+from tests.support.smtp import Inbox, SmtpServer, self_signed_cert
 
 pytestmark = pytest.mark.prometheus
 TOKEN = "tok-9f8e7d6c5b4a"

@@ -15,9 +15,10 @@ import pytest
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.outputs.site import read_summaries
-from tests.browser import Page, links, load, static_server
-from tests.conftest import pipeline_command, shipped_config
-from tests.logs import pipeline_log
+from tests.support.browser import Page, links, load, static_server
+from tests.support.command import pipeline_command
+from tests.support.configs import shipped_config
+from tests.support.logs import pipeline_log
 
 pytestmark = pytest.mark.prometheus
 

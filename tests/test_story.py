@@ -19,7 +19,7 @@ from pipeline.report import formatting as fmt
 from pipeline.report.render import render_markdown
 from pipeline.report.view import build_report
 from pipeline.run import RunOutcome, RunRequest, run_week
-from tests.conftest import write_config
+from tests.support.configs import write_config
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 START = datetime(2026, 11, 2, tzinfo=UTC).timestamp()

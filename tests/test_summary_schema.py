@@ -14,8 +14,9 @@ from pipeline.config import load_config
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.outputs.summary_model import schema_text
 from pipeline.run import RunRequest, run_week
-from tests.conftest import ROOT, shipped_config, write_config
-from tests.handmade import HANDMADE
+from tests.support import ROOT
+from tests.support.configs import shipped_config, write_config
+from tests.support.handmade import HANDMADE
 
 SHIPPED = ROOT / "docs" / "summary.schema.json"
 NOW = datetime(2026, 11, 26, tzinfo=UTC)

@@ -14,10 +14,11 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
-from tests.conftest import write_config
-from tests.faultproxy import Faults, fault_proxy
-from tests.handmade import HANDMADE
-from tests.smtp import self_signed_cert
+from tests.support.command import cli_args
+from tests.support.configs import write_config
+from tests.support.faultproxy import Faults, fault_proxy
+from tests.support.handmade import HANDMADE
+from tests.support.smtp import self_signed_cert
 
 pytestmark = pytest.mark.prometheus
 BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
@@ -57,8 +58,7 @@ def _run(tmp_path: Path, url: str, **settings: object) -> int:
     merged = {"retries": 0, **settings}
     text = HANDMADE.replace("retries: 1}", ", ".join(f"{k}: {v}" for k, v in merged.items()) + "}")
     config = write_config(tmp_path / "c.yaml", text, url)
-    args = ["--week", "1", "--config", str(config), "--output", str(tmp_path / "out")]
-    return main([*args, "--format", "md", "-q"])
+    return main(cli_args(1, config, tmp_path / "out", "--format", "md", "-q"))
 
 
 @pytest.mark.parametrize("variable", BUNDLE_VARIABLES)

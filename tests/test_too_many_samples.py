@@ -12,8 +12,8 @@ import pytest
 from pipeline.config import load_config
 from pipeline.demo.promserver import PrometheusServer, backfill
 from pipeline.query.source import PrometheusSource
-from tests.conftest import write_config
-from tests.handmade import DAY_START, HANDMADE, MINUTES, handmade_openmetrics
+from tests.support.configs import write_config
+from tests.support.handmade import DAY_START, HANDMADE, MINUTES, handmade_openmetrics
 
 pytestmark = pytest.mark.prometheus
 DAY_END = DAY_START + (MINUTES - 1) * 60

@@ -14,7 +14,7 @@ from pipeline.core.targets import parse_target
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.run import RunRequest, run_week
 from pipeline.scoring.trend import project
-from tests.conftest import shipped_config
+from tests.support.configs import shipped_config
 
 
 @pytest.mark.parametrize(

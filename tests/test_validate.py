@@ -8,8 +8,8 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
-from tests.conftest import shipped_config, write_config
-from tests.handmade import HANDMADE
+from tests.support.configs import shipped_config, write_config
+from tests.support.handmade import HANDMADE
 
 
 @pytest.mark.prometheus

@@ -25,9 +25,9 @@ from pipeline.core.model import Labels, QueryResult
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.query.decode import Answer, read_answer
 from pipeline.query.source import PrometheusSource
-from tests.conftest import write_config
-from tests.handmade import DAY_START, HANDMADE, MINUTES, handmade_openmetrics
-from tests.victoria import VictoriaServer, victoria_server
+from tests.support.configs import write_config
+from tests.support.handmade import DAY_START, HANDMADE, MINUTES, handmade_openmetrics
+from tests.support.victoria import VictoriaServer, victoria_server
 
 pytestmark = pytest.mark.victoria
 DAY_END = DAY_START + (MINUTES - 1) * 60

@@ -15,7 +15,8 @@ import pytest
 
 from pipeline import __version__
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import ROOT, shipped_config
+from tests.support import ROOT
+from tests.support.configs import shipped_config
 
 pytestmark = pytest.mark.prometheus
 _NOT_SOURCES = (

@@ -8,7 +8,7 @@ from pathlib import Path
 import requests
 
 from pipeline.demo.promserver import Daemon, free_port, start_daemon
-from tests.parts import installed
+from tests.support.binaries import require_binary
 
 BINARY = "victoria-metrics"
 
@@ -59,7 +59,7 @@ class VictoriaServer(Daemon):
 def victoria_server(root: Path, prometheus_text: str) -> Iterator[VictoriaServer]:
     """A started VictoriaMetrics under `root` holding `prometheus_text` (seconds timestamps);
     the body of a fixture."""
-    (binary,) = installed("victoria-metrics", BINARY)
+    binary = require_binary(BINARY)
     with VictoriaServer(binary, root / "storage", root / "victoria.log") as server:
         server.load(milliseconds(prometheus_text))
         yield server

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -15,20 +14,9 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
+from tests.support.binaries import require_binary
 
 _CONSOLE = re.compile(r":CONSOLE(?:\(\d+\)|:\d+)\] (.*)")
-
-
-def chromium() -> str:
-    """The Chromium binary; under CI=true a missing one fails the test instead of skipping."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    reason = "chromium not installed (apt-get install chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and {reason}: browser tests must run, not skip")
-    pytest.skip(reason)
 
 
 @dataclass(frozen=True)
@@ -40,7 +28,7 @@ class Page:
 def load(url: str, width: int = 1200, screenshot: Path | None = None) -> Page:
     """Load `url` headless at `width` px; the DOM after load and the console's messages."""
     command = [
-        chromium(),
+        require_binary("chromium", "chromium-browser"),
         "--headless",
         "--no-sandbox",
         "--disable-gpu",

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler
 
-from tests.faultproxy import Answer
+from tests.support.faultproxy import Answer
 
 GIVE_UP_S = 60.0  # a dripping or endless answer stops by itself after this, client or not
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.demo.promserver import PrometheusServer
-from tests.conftest import shipped_config
+from tests.support.configs import shipped_config
 
 # A small valid config document: two goals, one agent.
 VALID: dict[str, Any] = {
@@ -53,13 +53,13 @@ def email_config(
     security: str = "none",
     extra_recipient: str | None = None,
 ) -> Path:
+    """The shipped config pointed at `prom`, sending through 127.0.0.1:`port`."""
     email = (
         f"email:\n  smtp_host: 127.0.0.1\n  smtp_port: {port}\n  security: {security}\n"
         f"  from: reports@example.com\n"
     )
     if security != "none":
         email += "  username: reports@example.com\n  password_env: SMTP_PASSWORD\n"
-    """The shipped config pointed at `prom`, sending through 127.0.0.1:`port`."""
     config = shipped_config(tmp_path, prom.url)
     text = re.sub(r"email:\n(  .*\n)+", email, config.read_text())
     if extra_recipient:

@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 from pipeline.demo.promserver import free_port
-from tests.smtp import Inbox
+from tests.support.smtp import Inbox
 
 
 class _DripSMTP(SMTP):

@@ -33,7 +33,7 @@ class Faults:
     requests: list[dict[str, str]] = field(default_factory=list)  # headers of each request
     queries: list[str] = field(default_factory=list)
     answer_first: list[Answer] = field(default_factory=list)  # hostile answers, then the real
-    answer: Answer | None = None  # a hostile answer (tests/hostile.py) to every matching query
+    answer: Answer | None = None  # a hostile answer (hostile.py) to every matching query
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -14,8 +14,8 @@ from pipeline.run import RunOutcome, RunRequest, run_week
 from pipeline.scoring.score import score_week
 from pipeline.scoring.trend import Trend, build_trend
 from pipeline.scoring.window import week_window
-from tests.conftest import write_config
-from tests.fakes import FakeSource
+from tests.support.configs import write_config
+from tests.support.fakes import FakeSource
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 CONFIG = """

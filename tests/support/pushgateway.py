@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +14,7 @@ import pytest
 import requests
 
 from pipeline.demo.promserver import Daemon, PrometheusServer, free_port, start_daemon
-from tests.parts import installed
+from tests.support.binaries import require_binary
 
 BINARY = "prometheus-pushgateway"
 SCRAPE_INTERVAL_S = 1
@@ -74,11 +72,8 @@ class Gateways:
 @pytest.fixture(scope="module", name="gateways")
 def gateways_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateways]:
     """A real Pushgateway on 127.0.0.1, and a real Prometheus scraping it every second."""
-    (binary,) = installed("prometheus-pushgateway", BINARY)
-    if shutil.which("prometheus") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true and prometheus not installed: integration tests must run")
-        pytest.skip("prometheus not installed (apt-get install prometheus)")
+    binary = require_binary(BINARY)
+    require_binary("prometheus")
     root = tmp_path_factory.mktemp("pushgateway")
     with PushgatewayServer(binary, root / "pushgateway.log") as gateway:
         (root / "tsdb").mkdir()

@@ -1,0 +1,23 @@
+"""The real parts tests start need their binaries: missing, a test skips, or fails under
+CI=true (integration tests must run there, not skip)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+
+def require_binary(name: str, *alternatives: str, package: str | None = None) -> str:
+    """The path of `name`, or else of the first of `alternatives` found (other names of the
+    same binary); a skip or, under CI=true, a failure when none is installed. `package` is the
+    Debian package that installs it, when not named `name`."""
+    for candidate in (name, *alternatives):
+        path = shutil.which(candidate)
+        if path:
+            return path
+    reason = f"{name} not installed (apt-get install {package or name})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and {reason}: integration tests must run, not skip")
+    pytest.skip(reason)
