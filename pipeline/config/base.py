@@ -11,6 +11,7 @@ from pipeline.core.targets import parse_duration, parse_target
 ID_PATTERN = r"^[a-z0-9_-]+$"
 MAX_TIMEOUT_S = 86400  # a day: beyond this a timer or socket timeout overflows, or never ends
 MAX_WEEK_DAYS = 366
+MAX_SPRINT_WEEKS = 104  # two years of weeks: a forecast past that says nothing
 MAX_GOAL_WEIGHT = 1e6  # weights are relative; a bound keeps their sums finite
 CRON_HORIZON_YEARS = 5
 

@@ -55,6 +55,7 @@ def sprint(settings: spec.SprintSettings) -> Sprint:
         start=settings.start,
         week_days=settings.week_days,
         timezone=settings.timezone,
+        weeks=settings.weeks,
         step_s=parse_duration(settings.step),
     )
 

@@ -22,6 +22,7 @@ from pydantic import (
 from pipeline.config.base import (
     ID_PATTERN,
     MAX_GOAL_WEIGHT,
+    MAX_SPRINT_WEEKS,
     MAX_TIMEOUT_S,
     MAX_WEEK_DAYS,
     BasicAuth,
@@ -101,6 +102,7 @@ class SprintSettings(Strict):
     name: str
     start: date
     week_days: int = Field(7, ge=1, le=MAX_WEEK_DAYS)
+    weeks: int | None = Field(None, ge=1, le=MAX_SPRINT_WEEKS)  # the sprint's length; None: open
     timezone: str = "UTC"
     step: str = "1m"
 

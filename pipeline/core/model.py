@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -113,6 +115,62 @@ class AgentResult:
 
 
 @dataclass(frozen=True)
+class GoalOdds:
+    """A goal's chances at `at` (a week's or the sprint's end): p_met + p_at_risk + p_missed = 1;
+    p10, p50, p90: its aggregate's quantiles; `method`: how they were forecast."""
+
+    at: datetime
+    p_met: float
+    p_at_risk: float
+    p_missed: float
+    p10: float
+    p50: float
+    p90: float
+    method: str
+
+
+@dataclass(frozen=True)
+class VerdictOdds:
+    """A scorecard's chances at `at` (the sprint's, or an agent's): p_achieved + p_at_risk +
+    p_missed = 1 (a draw without a score counts as missed); `score_p50`: the median score."""
+
+    at: datetime
+    p_achieved: float
+    p_at_risk: float
+    p_missed: float
+    score_p50: float | None
+
+
+T = TypeVar("T", GoalOdds, VerdictOdds)
+
+
+@dataclass(frozen=True)
+class Horizons(Generic[T]):
+    """Odds at the end of the week in progress (None once it is complete) and at the end of the
+    sprint (None without `sprint.weeks`, or once it is over)."""
+
+    week_end: T | None = None
+    sprint_end: T | None = None
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """The forecast of a week: each goal's odds by id, the sprint's and each agent's by id."""
+
+    goals: Mapping[str, Horizons[GoalOdds]] = field(default_factory=dict)
+    overall: Horizons[VerdictOdds] = field(default_factory=Horizons)
+    agents: Mapping[str, Horizons[VerdictOdds]] = field(default_factory=dict)
+
+    def goal(self, goal_id: str) -> Horizons[GoalOdds]:
+        """A goal's odds (none when it has no forecast)."""
+        return self.goals.get(goal_id, Horizons())
+
+    def agent(self, agent_id: str) -> Horizons[VerdictOdds]:
+        """An agent's odds (none when it has no forecast)."""
+        return self.agents.get(agent_id, Horizons())
+
+
+@dataclass(frozen=True)
 class WeekResult:
     """Everything a run knows after scoring: the input to every renderer."""
 
@@ -128,6 +186,7 @@ class WeekResult:
     goals: tuple[GoalResult, ...]
     agents: tuple[AgentResult, ...]
     ui_url: str | None = None  # the Prometheus UI, for links to each query
+    outlook: Outlook = field(default_factory=Outlook)  # the forecast (scoring/outlook.py)
 
     def goal(self, goal_id: str) -> GoalResult:
         """The result of the goal with this id."""

@@ -57,6 +57,7 @@ class Sprint:
     week_days: int
     timezone: str
     step_s: float  # the range-query resolution
+    weeks: int | None = None  # the sprint's length in weeks; None: no sprint-end forecast
 
     @property
     def zone(self) -> ZoneInfo:

@@ -8,22 +8,24 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeline.core.text import strip_controls
-from pipeline.outputs.summary_model import Summary
+from pipeline.outputs.summary_model import GoalOddsSummary, PreviousWeek, Summary
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection): text
 # cells that start so get a leading apostrophe, which spreadsheets show as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NON_FINITE = ("NaN", "+Inf", "-Inf")  # how summary.json writes numbers JSON cannot carry
 # Goal fields that are objects or null: their columns are there even where they are null.
-_NESTED = {
-    "previous": ("week", "value", "status", "score"),
-    "projection": ("rate_per_week", "met_in_week"),
+_Shape = Mapping[str, "_Shape | None"]
+_ODDS: _Shape = dict.fromkeys(GoalOddsSummary.model_fields)
+_NESTED: _Shape = {
+    "previous": dict.fromkeys(PreviousWeek.model_fields),
+    "forecast": {"week_end": _ODDS, "sprint_end": _ODDS},
 }
 
 
 def goals_csv(summary: Summary) -> str:
     """One row per goal: every summary.json goal field but `series`, nested fields flattened
-    with `_` (`previous_week`, `projection_met_in_week`), lists joined with `; `."""
+    with `_` (`previous_week`, `forecast_week_end_p_met`), lists joined with `; `."""
     rows = []
     for goal in summary.goals:
         row = _flat(goal.model_dump(mode="json", exclude={"series"}))  # as summary.json has it
@@ -48,15 +50,17 @@ def series_csv(summary: Summary) -> str:
     return _table(fixed + extra + labels, rows)
 
 
-def _flat(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flat(record: Mapping[str, Any], prefix: str = "", shape: _Shape = _NESTED) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in record.items():
         name = f"{prefix}{key}"
-        if key in _NESTED and not prefix:
+        inner_shape = shape.get(key)
+        if inner_shape is not None:  # every column, the object's or null's
             inner = value if isinstance(value, Mapping) else {}
-            out.update({f"{name}_{k}": inner.get(k) for k in _NESTED[key]})
+            known = {k: inner.get(k) for k in inner_shape}
+            out.update(_flat(known, f"{name}_", inner_shape))
         elif isinstance(value, Mapping):
-            out.update(_flat(value, f"{name}_"))
+            out.update(_flat(value, f"{name}_", {}))
         elif isinstance(value, list):
             out[name] = "; ".join(str(v) for v in value)
         else:

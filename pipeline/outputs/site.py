@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from pipeline.outputs.folder import replace_text, site_lock
 from pipeline.outputs.layout import INDEX, SUMMARY_JSON, WEEK_GLOB, week_dir_name
-from pipeline.outputs.summary_model import AgentSummary, GoalSummary, Summary
+from pipeline.outputs.summary_model import AgentSummary, GoalSummary, Summary, upgraded
 from pipeline.report import formatting as fmt
 from pipeline.report.badge import Badge
 from pipeline.report.render import environment
@@ -96,10 +96,7 @@ def read_summaries(output_dir: Path) -> list[Summary]:
     for path in sorted(output_dir.glob(f"{WEEK_GLOB}/{SUMMARY_JSON}")):
         try:
             # json first: a file nested thousands deep is a RecursionError, named as such
-            document = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(document, dict) and "as_of" not in document:
-                # written before --as-of existed: the run saw the world as at its own time
-                document["as_of"] = document.get("generated_at")
+            document = upgraded(json.loads(path.read_text(encoding="utf-8")))
             found.append(Summary.model_validate(document))
         except (OSError, ValueError, ValidationError, RecursionError) as exc:
             log.warning("site: %s left out of the index (%s)", path, type(exc).__name__)

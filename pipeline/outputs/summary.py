@@ -7,18 +7,29 @@ import math
 from collections.abc import Mapping
 from typing import Literal
 
-from pipeline.core.model import AgentResult, GoalResult, Scorecard, WeekResult
+from pipeline.core.model import (
+    AgentResult,
+    GoalOdds,
+    GoalResult,
+    Horizons,
+    Scorecard,
+    VerdictOdds,
+    WeekResult,
+)
 from pipeline.outputs.layout import WEEK_FILES
 from pipeline.outputs.summary_model import (
     AgentSummary,
     Card,
+    CardForecast,
     CategorySummary,
+    GoalForecast,
+    GoalOddsSummary,
     GoalSummary,
     PreviousWeek,
-    ProjectionSummary,
     SeriesSummary,
     Summary,
     TrendWeek,
+    VerdictOddsSummary,
     WindowSummary,
 )
 from pipeline.scoring.trend import GoalTrend, Trend
@@ -35,8 +46,39 @@ def _text(value: object | None) -> str | None:
     return str(value) if value else None
 
 
-def _goal(goal: GoalResult, trend: GoalTrend) -> GoalSummary:
-    spec, previous, projection = goal.spec, trend.previous, trend.projection
+def _goal_odds(odds: GoalOdds | None) -> GoalOddsSummary | None:
+    if odds is None:
+        return None
+    return GoalOddsSummary(
+        at=odds.at.isoformat(),
+        p_met=odds.p_met,
+        p_at_risk=odds.p_at_risk,
+        p_missed=odds.p_missed,
+        p10=_number(odds.p10),
+        p50=_number(odds.p50),
+        p90=_number(odds.p90),
+        method=odds.method,
+    )
+
+
+def _card_odds(odds: VerdictOdds | None) -> VerdictOddsSummary | None:
+    if odds is None:
+        return None
+    return VerdictOddsSummary(
+        at=odds.at.isoformat(),
+        p_achieved=odds.p_achieved,
+        p_at_risk=odds.p_at_risk,
+        p_missed=odds.p_missed,
+        score_p50=odds.score_p50,
+    )
+
+
+def _card_forecast(odds: Horizons[VerdictOdds]) -> CardForecast:
+    return CardForecast(week_end=_card_odds(odds.week_end), sprint_end=_card_odds(odds.sprint_end))
+
+
+def _goal(goal: GoalResult, trend: GoalTrend, odds: Horizons[GoalOdds]) -> GoalSummary:
+    spec, previous = goal.spec, trend.previous
     return GoalSummary(
         id=spec.id,
         name=spec.name,
@@ -62,9 +104,9 @@ def _goal(goal: GoalResult, trend: GoalTrend) -> GoalSummary:
             week=previous.week, value=previous.value, status=previous.status, score=previous.score
         ),
         change=_number(trend.change),
-        projection=None
-        if projection is None
-        else ProjectionSummary(rate_per_week=_number(projection.rate), met_in_week=projection.week),
+        forecast=GoalForecast(
+            week_end=_goal_odds(odds.week_end), sprint_end=_goal_odds(odds.sprint_end)
+        ),
         series=[
             SeriesSummary(
                 labels=dict(s.labels),
@@ -82,7 +124,7 @@ def _categories(card: Scorecard) -> dict[str, CategorySummary]:
     return {c.name: CategorySummary(weight=c.weight, score=c.score) for c in card.categories}
 
 
-def _agent(agent: AgentResult, files: dict[str, str]) -> AgentSummary:
+def _agent(agent: AgentResult, files: dict[str, str], odds: Horizons[VerdictOdds]) -> AgentSummary:
     card = agent.scorecard
     return AgentSummary(
         id=agent.id,
@@ -93,12 +135,13 @@ def _agent(agent: AgentResult, files: dict[str, str]) -> AgentSummary:
         vetoed_by=list(card.vetoed_by),
         categories=_categories(card),
         files=files,
+        forecast=_card_forecast(odds),
     )
 
 
 def summary(result: WeekResult, trend: Trend, files: Mapping[str, Mapping[str, str]]) -> Summary:
     """The summary document; `files` maps agent id -> {format: file name} written this run."""
-    window, card = result.window, result.scorecard
+    window, card, outlook = result.window, result.scorecard, result.outlook
     return Summary(
         sprint=result.sprint,
         week=window.week,
@@ -110,14 +153,19 @@ def summary(result: WeekResult, trend: Trend, files: Mapping[str, Mapping[str, s
         config_digest=result.config_digest,
         files=list(WEEK_FILES),
         no_data=result.no_data_policy,
-        overall=Card(score=card.score, verdict=card.verdict, vetoed_by=list(card.vetoed_by)),
+        overall=Card(
+            score=card.score,
+            verdict=card.verdict,
+            vetoed_by=list(card.vetoed_by),
+            forecast=_card_forecast(outlook.overall),
+        ),
         categories=_categories(card),
         trend=[
             TrendWeek(week=w.week, score=w.score, verdict=w.verdict, complete=w.complete)
             for w in trend.weeks
         ],
-        goals=[_goal(g, trend.goals[g.spec.id]) for g in result.goals],
-        agents=[_agent(a, dict(files.get(a.id, {}))) for a in result.agents],
+        goals=[_goal(g, trend.goals[g.spec.id], outlook.goal(g.spec.id)) for g in result.goals],
+        agents=[_agent(a, dict(files.get(a.id, {})), outlook.agent(a.id)) for a in result.agents],
     )
 
 

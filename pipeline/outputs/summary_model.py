@@ -49,11 +49,43 @@ class PreviousWeek(_Part):
     score: float | None
 
 
-class ProjectionSummary(_Part):
-    """Where a goal that is not met is heading at its latest weekly rate of change."""
+class GoalOddsSummary(_Part):
+    """A goal's chances at `at`: p_met + p_at_risk + p_missed = 1; pNN: its aggregate's
+    quantiles."""
 
-    rate_per_week: Number | None
-    met_in_week: int | None = Field(description="null: not converging")
+    at: str
+    p_met: float
+    p_at_risk: float
+    p_missed: float
+    p10: Number | None
+    p50: Number | None
+    p90: Number | None
+    method: str
+
+
+class GoalForecast(_Part):
+    """Odds at the end of the week in progress and at the sprint's end; null: nothing to
+    forecast (a complete week has no week_end; a sprint without `sprint.weeks`, no sprint_end)."""
+
+    week_end: GoalOddsSummary | None = None
+    sprint_end: GoalOddsSummary | None = None
+
+
+class VerdictOddsSummary(_Part):
+    """A scorecard's chances at `at`: p_achieved + p_at_risk + p_missed = 1."""
+
+    at: str
+    p_achieved: float
+    p_at_risk: float
+    p_missed: float
+    score_p50: float | None
+
+
+class CardForecast(_Part):
+    """The sprint's or an agent's odds at the week's and the sprint's end (null: none)."""
+
+    week_end: VerdictOddsSummary | None = None
+    sprint_end: VerdictOddsSummary | None = None
 
 
 class SeriesSummary(_Part):
@@ -85,7 +117,7 @@ class GoalSummary(_Part):
     warnings: list[str]
     previous: PreviousWeek | None
     change: Number | None
-    projection: ProjectionSummary | None
+    forecast: GoalForecast = Field(default_factory=GoalForecast)
     series: list[SeriesSummary]
 
 
@@ -100,6 +132,7 @@ class Card(_Part):
     score: float | None
     verdict: Verdict
     vetoed_by: list[str] = Field(description="ids of the missed key goals that set MISSED")
+    forecast: CardForecast = Field(default_factory=CardForecast)
 
 
 class AgentSummary(_Part):
@@ -111,6 +144,7 @@ class AgentSummary(_Part):
     vetoed_by: list[str]
     categories: dict[str, CategorySummary]
     files: dict[str, str] = Field(description="format -> file name written by this run")
+    forecast: CardForecast = Field(default_factory=CardForecast)
 
 
 class Summary(_Part):
@@ -138,6 +172,23 @@ class Summary(_Part):
     trend: list[TrendWeek] = Field(description="every recorded week of the sprint, this one last")
     goals: list[GoalSummary]
     agents: list[AgentSummary]
+
+
+def upgraded(document: object) -> object:
+    """A summary.json document of an earlier build in this schema's shape, so that reading back
+    a nightly user's past weeks never loses them: `as_of` was the run's own time, the two-point
+    `projection` is gone, and the forecast fields default to null."""
+    if not isinstance(document, dict):
+        return document
+    upgraded = dict(document)
+    upgraded.setdefault("as_of", upgraded.get("generated_at"))
+    goals = upgraded.get("goals")
+    if isinstance(goals, list):
+        upgraded["goals"] = [
+            {k: v for k, v in g.items() if k != "projection"} if isinstance(g, dict) else g
+            for g in goals
+        ]
+    return upgraded
 
 
 def schema_text() -> str:
