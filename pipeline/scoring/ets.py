@@ -9,7 +9,9 @@ once, vectorised over series and over a grid of smoothing parameters:
 - `trend`: Holt's damped trend, ETS(A,Ad,N), alpha, beta and phi on a grid.
 
 Each candidate's one-step-ahead errors (out of sample: a block's forecast uses only the blocks
-before it) give its AICc, and the lowest wins, per series. A series with fewer than
+before it) give its AICc, and the lowest wins, per series; errors count by a Huber loss (a
+jump counts linearly), the trend models start from the line through the first blocks, and
+blocks before a clear level shift (a step, not a drift) are left out of the fit. A series with fewer than
 MIN_SELECT errors is a random walk (`level` with alpha 1) with the spread of its block changes
 seen; one with fewer than two blocks that have a value has no fit. Draws follow the chosen
 model's state-space form with Gaussian innovations of the one-step errors' spread (as
@@ -34,11 +36,16 @@ KINDS = ("none", "mean", "level", "trend")
 _ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 _HOLT = tuple(
     (a, b, p)
-    for a in (0.1, 0.3, 0.6, 1.0)
-    for b in (0.02, 0.1, 0.3)
+    for a in (0.02, 0.05, 0.1, 0.3, 0.6, 1.0)
+    for b in (0.001, 0.01, 0.05, 0.2)
     for p in (0.9, 0.98, 1.0)
     if b <= a
 )
+_INIT = 10  # blocks whose least-squares line starts the trend models' level and trend
+_SHIFT = 6.0  # a level shift: the CUSUM split's statistic in robust spreads
+_JUMP = 5.0  # ... made in one change of this many robust spreads of the changes
+_AFTER_SHIFT = 16  # blocks after a shift needed to fit on them alone
+_HUBER = 3.0  # one-step errors beyond this many robust deviations count linearly (a step)
 _ALPHA = np.array([*_ALPHAS, *(h[0] for h in _HOLT)])
 _BETA = np.array([0.0] * len(_ALPHAS) + [h[1] for h in _HOLT])
 _PHI = np.array([1.0] * len(_ALPHAS) + [h[2] for h in _HOLT])
@@ -105,6 +112,7 @@ class Fit:
 def fit(means: NDArray[np.float64]) -> Fit:
     """Fit and choose a model per series (rows of block `means`, NaN: missing)."""
     series, count = means.shape
+    means = _since_shift(means)
     present = ~np.isnan(means)
     seen_before = np.cumsum(present, axis=1) - present  # blocks with a value before each block
     counted = present & (seen_before >= BURN)
@@ -114,12 +122,16 @@ def fit(means: NDArray[np.float64]) -> Fit:
     sums = np.cumsum(np.where(present, means, 0.0), axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         expanding = (sums - np.where(present, means, 0.0)) / seen_before
-        mean_sse = np.where(counted, (means - expanding) ** 2, 0.0).sum(axis=1)
+        spread = _HUBER * _robust_spread(means, present)[:, None]
+        mean_sse = np.where(counted, _huber(means - expanding, spread), 0.0).sum(axis=1)
         level_of_mean = sums[:, -1] / present.sum(axis=1)
 
     # level and trend: every candidate of the grid at once, (series, candidates)
+    first_level, first_trend = _start(means, present)
     level = np.full((series, _ALPHA.size), np.nan)
     trend = np.zeros((series, _ALPHA.size))
+    slope = np.where(_BETA > 0, first_trend[:, None], 0.0)
+    cut = _HUBER * _robust_spread(means, present)[:, None]
     sse = np.zeros((series, _ALPHA.size))
     with np.errstate(invalid="ignore"):
         for t in range(count):
@@ -127,16 +139,20 @@ def fit(means: NDArray[np.float64]) -> Fit:
             forecast = level + _PHI * trend
             error = z - forecast
             update = present[:, t, None] & ~np.isnan(level)
-            sse += np.where(counted[:, t, None], error**2, 0.0)
+            sse += np.where(counted[:, t, None], _huber(error, cut), 0.0)
             start = present[:, t, None] & np.isnan(level)
-            level = np.where(update, forecast + _ALPHA * error, np.where(start, z, forecast))
-            trend = np.where(update, _PHI * trend + _BETA * error, _PHI * trend)
+            level = np.where(
+                update, forecast + _ALPHA * error, np.where(start, first_level[:, None], forecast)
+            )
+            trend = np.where(
+                update, _PHI * trend + _BETA * error, np.where(start, slope, _PHI * trend)
+            )
 
     m = np.maximum(errors, 1)[:, None].astype(np.float64)
-    all_sse = np.concatenate([mean_sse[:, None], sse], axis=1)
+    loss = np.concatenate([mean_sse[:, None], sse], axis=1)
     k = np.concatenate([[1], _PARAMS])[None, :].astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        aicc = m * np.log(np.maximum(all_sse / m, 1e-300)) + 2 * k
+        aicc = m * np.log(np.maximum(loss / m, 1e-300)) + 2 * k
         aicc += np.where(m - k - 1 > 0, 2 * k * (k + 1) / (m - k - 1), np.inf)
     choice = np.argmin(np.where(np.isnan(aicc), np.inf, aicc), axis=1)
     few = errors < MIN_SELECT
@@ -164,6 +180,74 @@ def fit(means: NDArray[np.float64]) -> Fit:
         sigma=np.nan_to_num(sigma),
         mean_sd=np.nan_to_num(mean_sd),
     )
+
+
+def _since_shift(means: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Block means with the blocks before a clear level shift left out (NaN): the split that
+    best separates two means (the CUSUM statistic, in robust spreads of the blocks) counts
+    when it exceeds _SHIFT, is made in one jump (a change near it beyond _JUMP spreads of the
+    changes: a drift or a random walk is not a step) and leaves _AFTER_SHIFT blocks after it.
+    ETS would read one step as a level that moves a lot and widen every draw; the data since
+    the step is the level's own."""
+    out = means.copy()
+    spreads = _robust_spread(means, ~np.isnan(means)) / math.sqrt(2)
+    for i, row in enumerate(means):
+        at = np.flatnonzero(~np.isnan(row))
+        n = at.size
+        if n < 2 * _AFTER_SHIFT or not math.isfinite(spreads[i]):
+            continue
+        values = row[at]
+        k = np.arange(1, n)
+        before = np.cumsum(values)[:-1] / k
+        after = (values.sum() - np.cumsum(values)[:-1]) / (n - k)
+        statistic = np.abs(after - before) * np.sqrt(k * (n - k) / n) / spreads[i]
+        statistic[n - k < _AFTER_SHIFT] = 0.0
+        split = int(np.argmax(statistic))
+        # a step, not a drift: one change near the split far outside the changes' spread
+        near = np.abs(np.diff(values[max(split - 2, 0) : split + 4]))
+        jump = near.size > 0 and float(near.max()) > _JUMP * spreads[i] * math.sqrt(2)
+        if statistic[split] > _SHIFT and jump:
+            out[i, : at[split + 1]] = np.nan
+    return out
+
+
+def _huber(error: NDArray[np.float64], cut: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Squared error up to `cut`, linear beyond: one step in the data does not decide the
+    model, nor blow up the spread of every future draw."""
+    size = np.abs(error)
+    loss: NDArray[np.float64] = np.where(size <= cut, error**2, 2 * cut * size - cut**2)
+    return loss
+
+
+def _robust_spread(means: NDArray[np.float64], present: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Per series, the spread of one-step changes between blocks from their median absolute
+    value (a normal's standard deviation), ignoring a rare jump; inf when it is 0 (no cut)."""
+    out = np.full(means.shape[0], np.inf)
+    for i, (row, seen) in enumerate(zip(means, present, strict=True)):
+        changes = np.diff(row[seen])
+        if changes.size:
+            spread = 1.4826 * float(np.median(np.abs(changes - np.median(changes))))
+            out[i] = spread if spread > 0 else np.inf
+    return out
+
+
+def _start(
+    means: NDArray[np.float64], present: NDArray[np.bool_]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Level and trend to start from: the least-squares line through the first _INIT blocks
+    that have a value, at the first of them (the level alone: that block's value)."""
+    level = np.full(means.shape[0], np.nan)
+    trend = np.zeros(means.shape[0])
+    for i, (row, seen) in enumerate(zip(means, present, strict=True)):
+        at = np.flatnonzero(seen)[:_INIT]
+        if at.size == 0:
+            continue
+        level[i] = row[at[0]]
+        if at.size >= 3:
+            slope, intercept = np.polyfit(at.astype(np.float64), row[at], 1)
+            trend[i] = slope
+            level[i] = intercept + slope * at[0]
+    return level, trend
 
 
 def _change_spread(means: NDArray[np.float64], present: NDArray[np.bool_]) -> NDArray[np.float64]:

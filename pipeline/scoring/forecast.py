@@ -107,13 +107,13 @@ def forecast_samples(
         return None
     block = ets.block_size(observed.shape[1], remaining)
     blocks = ets.to_blocks(observed, block)
+    steps = math.ceil(remaining / block)
     model = ets.fit(blocks.means)
     fitted = np.flatnonzero(model.kind > 0)
     if fitted.size == 0:
         return None
     # simulated by model, so that a chunk without a trend skips the trend's algebra
     rows = fitted[np.argsort(model.kind[fitted], kind="stable")]
-    steps = math.ceil(remaining / block)
     weights = np.full(steps, block, dtype=np.int64)
     weights[-1] = remaining - block * (steps - 1)
     rng = np.random.default_rng(_seed(spec, observed, remaining, draws))
