@@ -11,12 +11,12 @@ once, vectorised over series and over a grid of smoothing parameters:
 Each candidate's one-step-ahead errors (out of sample: a block's forecast uses only the blocks
 before it) give its AICc, and the lowest wins, per series; errors count by a Huber loss (a
 jump counts linearly), the trend models start from the line through the first blocks, and
-blocks before a clear level shift (a step, not a drift) are left out of the fit. A series with fewer than
-MIN_SELECT errors is a random walk (`level` with alpha 1) with the spread of its block changes
-seen; one with fewer than two blocks that have a value has no fit. Draws follow the chosen
-model's state-space form with Gaussian innovations of the one-step errors' spread (as
-statsmodels' ETSModel.simulate does); samples are the simulated block means plus deviations
-within a block drawn from those seen (a bootstrap: skew and tails of the samples are kept).
+blocks before a clear level shift (a step, not a drift) are left out of the fit. A series
+with fewer than MIN_SELECT errors is a random walk (`level` with alpha 1) with the spread of
+its block changes seen; one with fewer than two blocks that have a value has no fit. Draws
+follow the chosen model's state-space form with Gaussian innovations of the one-step errors'
+spread (as statsmodels' ETSModel.simulate does); samples are the simulated block means plus
+deviations within a block drawn from those seen (a bootstrap: skew and tails are kept).
 """
 
 from __future__ import annotations
