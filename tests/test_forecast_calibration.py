@@ -327,6 +327,13 @@ def test_reduce_draws_equals_reduce_values_on_each_draw(aggregate: str) -> None:
         want = reduce_values(expanded, aggregate, sample_target)
         assert want is not None
         assert got[d] == pytest.approx(want, rel=1e-12, abs=1e-12) or (want == got[d]), d
+    # any weights at all (not only the forecast's: equal but the last)
+    uneven = np.arange(1, 14, dtype=np.int64)
+    got = reduce_draws(observed, simulated, uneven, aggregate, sample_target)
+    for d in range(simulated.shape[0]):
+        expanded = np.concatenate([observed, np.repeat(simulated[d], uneven)])
+        want = reduce_values(expanded, aggregate, sample_target)
+        assert want is not None and got[d] == pytest.approx(want, rel=1e-12, abs=1e-12)
     # nothing observed yet
     empty = reduce_draws(np.full(4, np.nan), simulated, weights, aggregate, sample_target)
     for d in range(simulated.shape[0]):

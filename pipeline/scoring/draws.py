@@ -66,14 +66,19 @@ def _merged_quantile(
     position = q * (total - 1)
     low = int(np.floor(position))
     high = min(low + 1, total - 1)
-    order = np.argsort(simulated, axis=1, kind="stable")
-    values = np.take_along_axis(simulated, order, axis=1)
-    counts = weights[order]
+    if np.any(weights[:-1] != weights[0]):  # not the forecast's layout: sort the weights too
+        order = np.argsort(simulated, axis=1, kind="stable")
+        values = np.take_along_axis(simulated, order, axis=1)
+        counts = weights[order]
+    else:  # all equal but the last (a part block): only where it lands needs finding
+        values = np.sort(simulated, axis=1)
+        counts = np.full(values.shape, weights[0], dtype=np.int64)
+        # among equal values any of them may carry its weight: the merged samples are the same
+        landed = (simulated[:, :-1] < simulated[:, -1:]).sum(axis=1)
+        counts[np.arange(values.shape[0]), landed] = weights[-1]
     after = np.cumsum(counts, axis=1)  # simulated samples up to and including j
-    # Where each simulated sample's run starts in the merged order (before equal observed ones).
-    starts = np.searchsorted(obs, values, side="left") + after - counts
-    v_low = _at_rank(obs, values, counts, starts, after, low)
-    v_high = _at_rank(obs, values, counts, starts, after, high)
+    v_low = _at_rank(obs, values, counts, after, low)
+    v_high = _at_rank(obs, values, counts, after, high)
     fraction = position - low
     with np.errstate(invalid="ignore"):
         # numpy's _lerp, so that the result is the same to the last bit
@@ -88,15 +93,28 @@ def _at_rank(
     obs: NDArray[np.float64],
     values: NDArray[np.float64],
     counts: NDArray[np.int64],
-    starts: NDArray[np.int64],
     after: NDArray[np.int64],
     rank: int,
 ) -> NDArray[np.float64]:
-    """The sample at `rank` (from 0) of each draw's merged, expanded, sorted samples."""
+    """The sample at `rank` (from 0) of each draw's merged, expanded, sorted samples.
+
+    Simulated sample j's run starts at searchsorted(obs, value_j) + (simulated samples before
+    it), which never decreases with j: a binary search per row finds the last run starting at
+    or before `rank`, with a few searches of `obs` per row rather than one per sample."""
     rows = np.arange(values.shape[0])
-    begun = (starts <= rank).sum(axis=1) - 1  # the last simulated run starting at or before rank
+    lo = np.zeros(rows.size, dtype=np.int64)  # runs known to start at or before rank
+    hi = np.full(rows.size, values.shape[1], dtype=np.int64)
+    while np.any(lo < hi):
+        mid = (lo + hi) // 2
+        probe = np.minimum(mid, values.shape[1] - 1)
+        start = np.searchsorted(obs, values[rows, probe]) + after[rows, probe] - counts[rows, probe]
+        before = (start <= rank) & (lo < hi)
+        lo = np.where(before, mid + 1, lo)
+        hi = np.where(~before & (lo < hi), mid, hi)
+    begun = lo - 1  # the last run starting at or before rank; -1: none
     last = np.maximum(begun, 0)
-    inside = (begun >= 0) & (rank < starts[rows, last] + counts[rows, last])
+    start = np.searchsorted(obs, values[rows, last]) + after[rows, last] - counts[rows, last]
+    inside = (begun >= 0) & (rank < start + counts[rows, last])
     simulated_before = np.where(begun >= 0, after[rows, last], 0)
     index = np.clip(rank - simulated_before, 0, max(obs.size - 1, 0))
     from_obs = obs[index] if obs.size else np.full(values.shape[0], np.nan)
