@@ -1,14 +1,17 @@
 """The older benchmarks, kept: scoring alone for one goal of many series (no server), and one
-goal of 20,000 series x 168 samples (issue 9) served by a fake server (`--only-many`)."""
+goal of 20,000 series x 168 samples (issue 9) served by a fake server (`--only-many`); and the
+forecast alone for one goal of many series mid-week (`--only-forecast`, no server)."""
 
 from __future__ import annotations
 
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,7 @@ from runs import ROOT, peak  # bench/runs.py, next to this file
 from pipeline.core.model import QueryResult, Series
 from pipeline.core.settings import GoalSpec
 from pipeline.core.targets import parse_target
+from pipeline.scoring.forecast import forecast_samples
 from pipeline.scoring.score import score_goal
 
 
@@ -52,6 +56,39 @@ def bench_scoring(series_count: int, samples: int) -> None:
         f"scoring {series_count} series x {samples} samples (p95): {elapsed:.2f}s, "
         f"status {goal.status}; peak RSS of this process {peak_mb:.0f} MB"
     )
+
+
+def bench_forecast(series_count: int, week: int, repeat: int = 5) -> None:
+    """Median time of the forecast of one goal of `series_count` random walks, each `week`
+    samples at 1 m cut mid-week, per aggregate; and the import of the forecast's modules."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import pipeline.scoring.forecast"], check=True)
+    imports = time.perf_counter() - started
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import pipeline.scoring.score"], check=True)
+    base = time.perf_counter() - started
+    print(f"forecast: import {imports:.2f}s (scoring alone {base:.2f}s, a fresh process each)")
+    rng = np.random.default_rng(1)
+    seen = week // 2
+    values = 100 + np.cumsum(rng.normal(0, 0.1, (series_count, seen)), axis=1)
+    labels = [(("customer", f"c{i:05d}"),) for i in range(series_count)]
+    at = datetime(2026, 11, 9, tzinfo=UTC)
+    for aggregate in ("last", "mean", "p95"):
+        spec = GoalSpec(
+            "g", "G", "technical", "q", "ms", aggregate, parse_target("< 120"),
+            parse_target("< 130"), None, 1.0, False,
+        )  # fmt: skip
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            result = forecast_samples(spec, labels, values, week - seen, at)
+            times.append(time.perf_counter() - start)
+        assert result is not None
+        print(
+            f"forecast {series_count} series x {seen} samples seen, {week - seen} to go "
+            f"({aggregate}): median {statistics.median(times):.2f}s of {repeat}; "
+            f"p_met {result.p_met:.2f}, {result.method}"
+        )
 
 
 MANY_CONFIG = """

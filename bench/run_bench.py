@@ -9,7 +9,8 @@ summed over the run's processes (the run, the pool's fork server and workers) an
 failure per case, then the floor
 of the default case and the ratio. Long cases run fewer times (`--long`, `--long-repeat`; the
 table's `runs` column says how many), and a run over `--max-rss-mb` is killed (shared machine).
-Then, unless `--quick`, the older measures of bench/extra.py.
+Then, unless `--quick`, the older measures of bench/extra.py and the forecast's
+(`--only-forecast`: that alone, no server).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from cases import CASES, Case, floor_parts, write_config  # bench/, next to this file
 from data import blocks_of
-from extra import bench_many_series, bench_scoring
+from extra import bench_forecast, bench_many_series, bench_scoring
 from runs import ROOT, peak, tree_of
 
 from pipeline.demo.__main__ import build_demo_tsdb
@@ -176,6 +177,9 @@ def main() -> None:
         help="comma-separated case names, e.g. 'default,series 1000,range 90' [all]",
     )
     parser.add_argument("--only-many", action="store_true", help="only the many-series case")
+    parser.add_argument(
+        "--only-forecast", action="store_true", help="only the forecast of 1,000 series"
+    )
     parser.add_argument("--before", help="also run every case on this git revision, interleaved")
     args = parser.parse_args()
     names = (
@@ -186,6 +190,9 @@ def main() -> None:
         sys.exit(
             f"unknown cases: {', '.join(sorted(unknown))}; known: {', '.join(c.key for c in CASES)}"
         )
+    if args.only_forecast:
+        bench_forecast(1000, 10080)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"before": tree_of(args.before, Path(tmp))} if args.before else {}
         trees["after"] = ROOT
@@ -195,6 +202,7 @@ def main() -> None:
         bench_cases(names, trees, args)
         if not args.quick:
             bench_scoring(5000, 10080)
+            bench_forecast(1000, 10080)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from pipeline.core.settings import GoalSpec, ScoringRules, Settings
 from pipeline.core.targets import Target
 
 STATUS_SCORE = {Status.MET: 100.0, Status.AT_RISK: 50.0, Status.MISSED: 0.0}
-_QUANTILES = {"median": 0.5, "p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
+QUANTILES = {"median": 0.5, "p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
 
 
 def reduce_values(
@@ -46,8 +46,8 @@ def reduce_values(
     if aggregate == "mean":
         with np.errstate(invalid="ignore"):
             return float(samples.mean())
-    if aggregate in _QUANTILES:
-        return _quantile(samples, _QUANTILES[aggregate])
+    if aggregate in QUANTILES:
+        return _quantile(samples, QUANTILES[aggregate])
     if aggregate == "compliance":
         if sample_target is None:
             raise ValueError("aggregate 'compliance' needs a sample_target")

@@ -1,0 +1,242 @@
+"""Where a goal's aggregate will stand at a horizon (the week's or the sprint's end), with odds.
+
+Each series of the goal is fitted on its samples so far (pipeline/scoring/ets.py: exponential
+smoothing, chosen per series by AICc), and DRAWS futures of the rest of the window are
+simulated; the goal's own aggregate over observed plus simulated samples gives each draw's
+value per series (pipeline/scoring/draws.py), the worst series decides the draw, as in
+score_goal, and the draws give the odds of met / at risk / missed and the value's p10, p50 and
+p90. The draws are kept (GoalForecast.draws) to push through scoring for agents and sprints.
+
+Draws are seeded from the data (never the clock): the same samples give the same forecast.
+Known bounds hold: draws stay >= 0 when every sample seen is (counts), and within 0..100 for a
+goal in % whose samples are. A series without two blocks that have a value has no forecast
+and is left out; a goal none of whose series has one has none (None), nor has a window with
+nothing left to simulate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pipeline.core.model import Labels, QueryResult, Window
+from pipeline.core.outcomes import Status
+from pipeline.core.settings import GoalSpec
+from pipeline.scoring import ets
+from pipeline.scoring.draws import STATUS_CODES, reduce_draws, worst_of_draws
+
+DRAWS = 500
+_CHUNK = 64  # series simulated at once (memory: chunk x draws x steps floats)
+
+
+@dataclass(frozen=True, eq=False)
+class GoalDraws:
+    """Each draw's outcome: the worst series' status (draws.STATUS_CODES), value and labels."""
+
+    codes: NDArray[np.int8]
+    values: NDArray[np.float64]
+    worst: tuple[Labels, ...]  # per draw
+
+
+@dataclass(frozen=True)
+class GoalForecast:
+    """A goal's odds at `at`: p_met + p_at_risk + p_missed = 1; pNN: its aggregate's quantiles."""
+
+    at: datetime
+    p_met: float
+    p_at_risk: float
+    p_missed: float
+    p10: float
+    p50: float
+    p90: float
+    method: str
+    draws: GoalDraws = field(compare=False, repr=False)
+
+
+def remaining_steps(window: Window, horizon: datetime) -> int:
+    """Grid points after the window's last one (as of its end) up to `horizon` (excluded)."""
+    end = math.ceil((horizon.timestamp() - window.first_ts) / window.step_s)
+    return max(0, end - window.expected)
+
+
+def on_grid(result: QueryResult, window: Window) -> tuple[tuple[Labels, ...], NDArray[np.float64]]:
+    """The series' samples on the window's grid so far (series x window.expected, NaN missing),
+    sorted by labels; a sample off the grid or at or after the window's end is not seen."""
+    rows = sorted(result.series, key=lambda s: s.labels)
+    grid = np.full((len(rows), window.expected), np.nan)
+    for i, series in enumerate(rows):
+        index = np.rint((series.timestamps - window.first_ts) / window.step_s).astype(np.int64)
+        keep = (index >= 0) & (index < window.expected)
+        keep &= series.timestamps < window.end.timestamp()
+        grid[i, index[keep]] = series.values[keep]
+    return tuple(s.labels for s in rows), grid
+
+
+def forecast_goal(
+    spec: GoalSpec,
+    result: QueryResult,
+    window: Window,
+    horizon: datetime,
+    draws: int = DRAWS,
+) -> GoalForecast | None:
+    """The goal's forecast at `horizon` from the query result of `window` (None: nothing to
+    forecast: an error, no series, or a window already at the horizon)."""
+    if result.error is not None or not result.series:
+        return None
+    labels, grid = on_grid(result, window)
+    return forecast_samples(spec, labels, grid, remaining_steps(window, horizon), horizon, draws)
+
+
+def forecast_samples(
+    spec: GoalSpec,
+    labels: Sequence[Labels],
+    observed: NDArray[np.float64],
+    remaining: int,
+    at: datetime,
+    draws: int = DRAWS,
+) -> GoalForecast | None:
+    """The forecast from `observed` (series x grid points so far, in score_goal's label order,
+    NaN missing) with `remaining` grid points to simulate up to `at`."""
+    if remaining <= 0 or observed.shape[0] == 0 or observed.shape[1] == 0:
+        return None
+    block = ets.block_size(observed.shape[1], remaining)
+    blocks = ets.to_blocks(observed, block)
+    steps = math.ceil(remaining / block)
+    model = ets.fit(blocks.means)
+    fitted = np.flatnonzero(model.kind > 0)
+    if fitted.size == 0:
+        return None
+    # simulated by model, so that a chunk without a trend skips the trend's algebra
+    rows = fitted[np.argsort(model.kind[fitted], kind="stable")]
+    weights = np.full(steps, block, dtype=np.int64)
+    weights[-1] = remaining - block * (steps - 1)
+    rng = np.random.default_rng(_seed(spec, observed, remaining, draws))
+    low, high = _bounds(spec, observed)
+    values = np.empty((rows.size, draws))
+    for start in range(0, rows.size, _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        paths = ets.simulate(model, chunk, draws, steps, rng)
+        for j, row in enumerate(chunk):
+            samples = _samples(spec.aggregate, paths[j], blocks, int(row), rng)
+            np.clip(samples, low, high, out=samples)
+            values[start + j] = reduce_draws(
+                observed[row], samples, weights, spec.aggregate, spec.sample_target
+            )
+    order = np.argsort(rows, kind="stable")  # back to label order
+    rows, values = rows[order], values[order]
+    codes, worst_values, worst = worst_of_draws(spec, values)
+    met, at_risk, missed = (float(np.mean(codes == c)) for c in range(len(STATUS_CODES)))
+    with np.errstate(invalid="ignore"):
+        p10, p50, p90 = (float(v) for v in np.quantile(worst_values, (0.1, 0.5, 0.9)))
+    return GoalForecast(
+        at=at,
+        p_met=met,
+        p_at_risk=at_risk,
+        p_missed=missed,
+        p10=p10,
+        p50=p50,
+        p90=p90,
+        method=_method(model, rows, block, draws),
+        draws=GoalDraws(codes, worst_values, tuple(labels[rows[w]] for w in worst)),
+    )
+
+
+def _samples(
+    aggregate: str,
+    paths: NDArray[np.float64],
+    blocks: ets.Blocks,
+    row: int,
+    rng: np.random.Generator,
+) -> NDArray[np.float64]:
+    """A block's simulated samples for `aggregate`: its mean for `mean` (a block's samples
+    average to it exactly), its highest or lowest sample for `max`/`min`, and one sample drawn
+    (mean plus a deviation seen) for the rest, standing for the whole block."""
+    if aggregate == "mean" or blocks.block == 1:
+        return paths.copy()
+    pool = {"max": blocks.highs[row], "min": blocks.lows[row]}.get(aggregate)
+    if pool is None or pool.size == 0:
+        pool = blocks.deviations[row]
+    if pool.size == 0:
+        return paths.copy()
+    return paths + pool[rng.integers(0, pool.size, paths.shape)]
+
+
+def _bounds(spec: GoalSpec, observed: NDArray[np.float64]) -> tuple[float, float]:
+    """Counts (every sample seen >= 0) stay >= 0; a % goal's samples seen within 0..100 stay."""
+    seen = observed[~np.isnan(observed)]
+    low = 0.0 if seen.size and bool(np.all(seen >= 0)) else -math.inf
+    high = 100.0 if spec.unit == "%" and seen.size and bool(np.all(seen <= 100)) else math.inf
+    return low, high
+
+
+def _seed(spec: GoalSpec, observed: NDArray[np.float64], remaining: int, draws: int) -> int:
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(f"{spec.id}|{spec.aggregate}|{remaining}|{draws}|{observed.shape}".encode())
+    digest.update(np.ascontiguousarray(observed, dtype=np.float64).tobytes())
+    return int.from_bytes(digest.digest(), "big")
+
+
+def _method(model: ets.Fit, rows: NDArray[np.intp], block: int, draws: int) -> str:
+    """`ets(level 3, trend 1) on 5-step blocks, 500 draws`: the models chosen, by series."""
+    kinds = np.bincount(model.kind[rows], minlength=len(ets.KINDS))
+    chosen = ", ".join(
+        f"{name} {n}" for name, n in zip(ets.KINDS, kinds, strict=True) if n and name != "none"
+    )
+    return f"ets({chosen}) on {block}-step blocks, {draws} draws"
+
+
+def status_of(code: int) -> Status:
+    """The Status of a draw's code."""
+    return STATUS_CODES[code]
+
+
+def brier(predicted: Sequence[float], outcomes: Sequence[bool]) -> float:
+    """Mean squared error of probabilities against what happened (0 is perfect, 0.25 a coin)."""
+    if len(predicted) != len(outcomes) or not predicted:
+        raise ValueError("brier needs as many outcomes as predictions, and at least one")
+    p = np.asarray(predicted, dtype=np.float64)
+    o = np.asarray(outcomes, dtype=np.float64)
+    return float(np.mean((p - o) ** 2))
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    """Predictions in [low, high) (the last bin includes 1): how many, their mean, and how
+    often the event happened (None for an empty bin)."""
+
+    low: float
+    high: float
+    count: int
+    predicted: float | None
+    observed: float | None
+
+
+def reliability(
+    predicted: Sequence[float], outcomes: Sequence[bool], bins: int = 10
+) -> tuple[ReliabilityBin, ...]:
+    """The reliability table: predicted-probability bins against observed frequency."""
+    if len(predicted) != len(outcomes):
+        raise ValueError("reliability needs as many outcomes as predictions")
+    p = np.asarray(predicted, dtype=np.float64)
+    o = np.asarray(outcomes, dtype=np.float64)
+    index = np.minimum((p * bins).astype(np.int64), bins - 1)
+    table = []
+    for b in range(bins):
+        inside = index == b
+        count = int(inside.sum())
+        table.append(
+            ReliabilityBin(
+                low=b / bins,
+                high=(b + 1) / bins,
+                count=count,
+                predicted=float(p[inside].mean()) if count else None,
+                observed=float(o[inside].mean()) if count else None,
+            )
+        )
+    return tuple(table)
