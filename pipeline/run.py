@@ -8,7 +8,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from pipeline.outputs.metrics import publish_week
 from pipeline.outputs.week import AgentFiles, Written, write_week
 from pipeline.query.ask import query_all, require_usable
 from pipeline.query.source import MetricsSource, PrometheusSource
+from pipeline.scoring.outlook import build_outlook
 from pipeline.scoring.score import score_week
 from pipeline.scoring.trend import Trend, build_trend
 from pipeline.scoring.week import Week
@@ -95,6 +96,7 @@ def run_week(
     results = query_all(source, [g.query for g in loaded.goals], window, on_query_done)
     require_usable(results.values(), loaded.source.url, expect_data=window.expected > 0)
     result = score_week(loaded, window, results, now, as_of)
+    result = replace(result, outlook=build_outlook(loaded, result, results))
     if request.dry_run:  # writes nothing, so needs no history (which may be broken or busy)
         return RunOutcome(result, build_trend(result, Past(weeks=(), goals={})), None)
     history = History(request.output_dir / HISTORY_FILE)

@@ -132,7 +132,7 @@ class GoalOdds:
 @dataclass(frozen=True)
 class VerdictOdds:
     """A scorecard's chances at `at` (the sprint's, or an agent's): p_achieved + p_at_risk +
-    p_missed = 1 (a draw without a score counts as missed); `score_p50`: the median score."""
+    p_missed = 1; `score_p50`: the median score."""
 
     at: datetime
     p_achieved: float
@@ -153,6 +153,17 @@ class Horizons(Generic[T]):
     sprint_end: T | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class ForecastBand:
+    """Where a goal's deciding series is heading to the week's end: the p10 and p90 of its
+    simulated level at `timestamps` (unix seconds), for the charts."""
+
+    labels: Labels
+    timestamps: NDArray[np.float64]
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
+
+
 @dataclass(frozen=True)
 class Outlook:
     """The forecast of a week: each goal's odds by id, the sprint's and each agent's by id."""
@@ -160,6 +171,7 @@ class Outlook:
     goals: Mapping[str, Horizons[GoalOdds]] = field(default_factory=dict)
     overall: Horizons[VerdictOdds] = field(default_factory=Horizons)
     agents: Mapping[str, Horizons[VerdictOdds]] = field(default_factory=dict)
+    bands: Mapping[str, ForecastBand] = field(default_factory=dict)  # by goal id, week's end
 
     def goal(self, goal_id: str) -> Horizons[GoalOdds]:
         """A goal's odds (none when it has no forecast)."""

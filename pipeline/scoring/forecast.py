@@ -57,6 +57,19 @@ class GoalForecast:
     p90: float
     method: str
     draws: GoalDraws = field(compare=False, repr=False)
+    band: Band | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Band:
+    """Where the series that is most often the worst is heading: the p10 and p90 of its
+    simulated level (block means) at each simulated block's middle, in grid steps after the
+    last observed point (a chart turns them into times)."""
+
+    labels: Labels
+    steps: NDArray[np.float64]
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
 
 
 def remaining_steps(window: Window, horizon: datetime) -> int:
@@ -100,10 +113,15 @@ def forecast_samples(
     remaining: int,
     at: datetime,
     draws: int = DRAWS,
+    skip: int = 0,
 ) -> GoalForecast | None:
     """The forecast from `observed` (series x grid points so far, in score_goal's label order,
-    NaN missing) with `remaining` grid points to simulate up to `at`."""
-    if remaining <= 0 or observed.shape[0] == 0 or observed.shape[1] == 0:
+    NaN missing) with `remaining` grid points to simulate up to `at`.
+
+    `skip` > 0: the horizon is a later week's end; the aggregate is over the last
+    `remaining - skip` simulated grid points only (that week's), not over what was observed.
+    """
+    if remaining - skip <= 0 or observed.shape[0] == 0 or observed.shape[1] == 0:
         return None
     block = ets.block_size(observed.shape[1], remaining)
     blocks = ets.to_blocks(observed, block)
@@ -114,23 +132,37 @@ def forecast_samples(
         return None
     # simulated by model, so that a chunk without a trend skips the trend's algebra
     rows = fitted[np.argsort(model.kind[fitted], kind="stable")]
-    weights = np.full(steps, block, dtype=np.int64)
-    weights[-1] = remaining - block * (steps - 1)
+    starts = np.arange(steps, dtype=np.int64) * block
+    ends = np.minimum(starts + block, remaining)
+    weights = ends - np.maximum(starts, skip)  # grid points of each block in the horizon's week
+    counted = weights > 0
+    weights = weights[counted]
+    seen = observed if skip == 0 else np.empty((observed.shape[0], 0))
     rng = np.random.default_rng(_seed(spec, observed, remaining, draws))
     low, high = _bounds(spec, observed)
     values = np.empty((rows.size, draws))
+    spread = np.empty((rows.size, 2, steps))  # each series' p10 and p90 level, per block
     for start in range(0, rows.size, _CHUNK):
         chunk = rows[start : start + _CHUNK]
         paths = ets.simulate(model, chunk, draws, steps, rng)
         for j, row in enumerate(chunk):
+            clipped = np.clip(paths[j], low, high)
+            spread[start + j] = np.quantile(clipped, (0.1, 0.9), axis=0)
             samples = _samples(spec.aggregate, paths[j], blocks, int(row), rng)
             np.clip(samples, low, high, out=samples)
             values[start + j] = reduce_draws(
-                observed[row], samples, weights, spec.aggregate, spec.sample_target
+                seen[row], samples[:, counted], weights, spec.aggregate, spec.sample_target
             )
     order = np.argsort(rows, kind="stable")  # back to label order
-    rows, values = rows[order], values[order]
+    rows, values, spread = rows[order], values[order], spread[order]
     codes, worst_values, worst = worst_of_draws(spec, values)
+    shown = int(np.bincount(worst, minlength=rows.size).argmax())  # most often the worst
+    band = Band(
+        labels=labels[rows[shown]],
+        steps=(starts + ends) / 2.0,
+        low=spread[shown, 0],
+        high=spread[shown, 1],
+    )
     met, at_risk, missed = (float(np.mean(codes == c)) for c in range(len(STATUS_CODES)))
     with np.errstate(invalid="ignore"):
         p10, p50, p90 = (float(v) for v in np.quantile(worst_values, (0.1, 0.5, 0.9)))
@@ -144,6 +176,7 @@ def forecast_samples(
         p90=p90,
         method=_method(model, rows, block, draws),
         draws=GoalDraws(codes, worst_values, tuple(labels[rows[w]] for w in worst)),
+        band=band,
     )
 
 

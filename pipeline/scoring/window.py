@@ -16,6 +16,11 @@ def _week_start(sprint: Sprint, week: int) -> datetime:
     return datetime.combine(day, time(0), tzinfo=sprint.zone)
 
 
+def week_end(sprint: Sprint, week: int) -> datetime:
+    """When week `week` ends (the next one's local midnight), in the sprint's time zone."""
+    return _week_start(sprint, week + 1)
+
+
 def current_week(sprint: Sprint, now: datetime, as_of: bool = False) -> int:
     """The number of the week that contains `now` (the --as-of the user gave, if `as_of`)."""
     if now < _week_start(sprint, 1):
