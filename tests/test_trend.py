@@ -78,7 +78,8 @@ def test_history_of_weeks_1_to_3_drives_changes_and_projections(
     assert goal(3, "time_to_launch")["projection"] == {"rate_per_week": 0.0, "met_in_week": None}
     md = (out / "week-03" / "devops.md").read_text()
     assert "### Sprint so far" in md and "| **3** | 94.0 | ACHIEVED |" in md
-    assert "Not converging at the latest rate of change (= 0 days a week)." in md
+    # the projection is kept for the backtest, but no report shows it (issue 22)
+    assert "rate of change" not in md and "converging" not in md
 
 
 @pytest.mark.prometheus
