@@ -3,6 +3,7 @@ Mattermost's mmost://, which posts Slack-compatible payloads)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import subprocess
@@ -13,11 +14,14 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.delivery.apprise_post import redact
+from pipeline.delivery.apprise_post import post, redact
+from pipeline.delivery.chat import chat_message
 from pipeline.demo.promserver import PrometheusServer
+from tests.support.chartweek import scored_week
 from tests.support.chatserver import Receiver, chat_receiver
 from tests.support.command import cli_args, pipeline_command
 from tests.support.configs import shipped_config
+from tests.support.forecast import charts_outlook, mid_week, sprint_end_only
 
 pytestmark = pytest.mark.prometheus
 TOKEN = "hooks-SECRET-7f3a9c"
@@ -251,3 +255,32 @@ def test_a_chat_url_that_cannot_go_into_a_request_is_a_config_error_before_anyth
     )
     assert not (tmp_path / "out" / "week-03").exists()
     assert (json_hook.posts, mattermost.posts) == ([], [])
+
+
+def test_mid_week_the_message_carries_the_expected_verdicts(
+    tmp_path: Path, receivers: tuple[Receiver, Receiver]
+) -> None:
+    json_hook, _ = receivers
+    result, _, trend = scored_week(tmp_path)
+    result = mid_week(result, charts_outlook(result))
+    message = chat_message(result, trend, result.agents, f"{BASE}week-01/index.html")
+    assert post(f"json://{json_hook.url}/{TOKEN}", message, 10) is None
+    [posted] = json_hook.posts
+    payload = posted.json()
+    assert payload["title"] == (
+        "Charts · week 1 (in progress): MISSED 50.0/100 so far, expected ACHIEVED (72 %)"
+    )
+    lines = payload["message"].splitlines()
+    assert lines[:2] == [
+        "Agent One: MISSED 25.0/100 so far, expected MISSED (60 %)",
+        "Agent Two: AT RISK 75.0/100 so far, expected AT RISK (50 %)",
+    ]
+    # once the week is complete, only what it was
+    done = dataclasses.replace(result, window=dataclasses.replace(result.window, complete=True))
+    done = dataclasses.replace(done, outlook=sprint_end_only(done.outlook))
+    finished = chat_message(done, trend, done.agents, None)
+    assert finished.title == "Charts · week 1: MISSED 50.0/100"
+    assert finished.body.splitlines()[:2] == [
+        "Agent One: MISSED 25.0/100",
+        "Agent Two: AT RISK 75.0/100",
+    ]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from pipeline.cli import main
+from pipeline.core.model import Outlook
+from pipeline.delivery.compose import compose, subject
 from pipeline.demo.promserver import PrometheusServer, free_port
+from tests.support.chartweek import scored_week
 from tests.support.command import cli_args
+from tests.support.forecast import charts_outlook, mid_week, sprint_end_only
 from tests.support.setups import AGENT_MAIL, email_config
 from tests.support.smtp import Inbox, SmtpServer, self_signed_cert
 
@@ -168,3 +173,44 @@ def test_missing_smtp_password_is_a_config_error(
         f"error: {config}: email.password_env: environment variable 'SMTP_PASSWORD' is not set\n"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_mid_week_the_subject_and_body_carry_the_expected_verdict(tmp_path: Path) -> None:
+    result, _, trend = scored_week(tmp_path)
+    result = mid_week(result, charts_outlook(result))
+    one, two = result.agents
+    assert subject(result, one) == (
+        "Charts · week 1 (in progress) · Agent One: MISSED 25.0/100 so far, expected MISSED "
+        "(60 %) · sprint MISSED 50.0/100 so far, expected ACHIEVED (72 %)"
+    )
+    assert subject(result, two).startswith(
+        "Charts · week 1 (in progress) · Agent Two: AT RISK 75.0/100 so far, expected AT RISK "
+        "(50 %) · "
+    )
+    message = compose(result, trend, one, "r@example.com", ["a@example.com"], [])
+    assert message["Subject"] == subject(result, one)
+    text = message.get_body(("plain",)).get_content()
+    assert (
+        "Agent One: MISSED, 25.0/100 (its own convergence points) so far; expected at the week's "
+        "end: MISSED (60 %)."
+    ) in text
+    assert "so far; expected at the week's end: ACHIEVED (72 %)." in text
+    html = message.get_body(("html",)).get_content()
+    assert "expected at the week's end: <strong>ACHIEVED (72 %)</strong>" in html
+
+
+def test_a_week_in_progress_without_a_forecast_says_so_far_only(tmp_path: Path) -> None:
+    result, _, _ = scored_week(tmp_path)
+    result = mid_week(result, Outlook())
+    assert subject(result, result.agents[0]) == (
+        "Charts · week 1 (in progress) · Agent One: MISSED 25.0/100 so far · "
+        "sprint MISSED 50.0/100 so far"
+    )
+
+
+def test_a_complete_week_keeps_its_subject_whatever_the_sprint_end_odds(tmp_path: Path) -> None:
+    result, _, _ = scored_week(tmp_path)
+    result = dataclasses.replace(result, outlook=sprint_end_only(charts_outlook(result)))
+    assert subject(result, result.agents[0]) == (
+        "Charts · week 1 · Agent One: MISSED 25.0/100 · sprint MISSED 50.0/100"
+    )

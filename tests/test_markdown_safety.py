@@ -20,14 +20,17 @@ from pypdf import PdfReader
 from rich.console import Console
 
 from pipeline.config import load_config
-from pipeline.core.model import QueryResult, Series
+from pipeline.core.model import Horizons, Outlook, QueryResult, Series, WeekResult
 from pipeline.core.text import MAX_MESSAGE_CHARS, one_line
 from pipeline.delivery.compose import compose
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.outputs.table import scores_table
 from pipeline.report.charts.draw import goal_figure
+from pipeline.report.render import render_html, render_markdown
+from pipeline.report.view import build_report
 from pipeline.run import RunOutcome, RunRequest, run_week
 from tests.support.configs import write_config
+from tests.support.forecast import goal_odds, mid_week, verdict_odds
 from tests.support.renderers import RENDERERS, Parsed, parse, shown
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -103,7 +106,7 @@ class HostileSource:
 
 @pytest.fixture(scope="module")
 def week2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunOutcome]:
-    """Weeks 1 and 2 (so there is a last week and a projection), in md, html and pdf."""
+    """Weeks 1 and 2 (so there is a last week), in md, html and pdf."""
     tmp = tmp_path_factory.mktemp("hostile")
     config = tmp / "c.yaml"
     config.write_text(json.dumps(CONFIG))  # JSON is YAML; "\u001b" stays an escape
@@ -157,7 +160,6 @@ def test_markdown_renders_data_as_text(week2: RunOutcome, renderer: str, agent: 
     if agent == "one":
         for value in (AGENT, *LABELS, LINK, LATENCY, ERRORS, WARNING):
             assert shown(one_line(value)) in text
-        assert "req_s a week" in text  # the projection's unit, escaped once
         assert f"... ({len(one_line(MESSAGE)) - MAX_MESSAGE_CHARS:,} more)" in text
         assert sum(tag == "img" for tag, _ in parsed.elements) == 3  # one chart per goal
 
@@ -172,7 +174,6 @@ def test_html_report_shows_data_as_text(week2: RunOutcome) -> None:
     text = shown(parsed.text)
     for value in (SPRINT, AGENT, *LABELS, LATENCY, ERRORS, LINKED, WARNING):
         assert shown(one_line(value)) in text
-    assert "req_s a week" in text
     rest = _without_data(parsed.text)
     assert not BACKSLASH_ESCAPE.search(rest) and "&lt;" not in rest and "&#" not in rest
 
@@ -182,9 +183,43 @@ def test_pdf_text_has_no_escapes_or_controls(week2: RunOutcome) -> None:
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert not CONTROL_CHARS.search(text)
     joined = "".join(text.split())  # table cells wrap lines
-    assert "req_saweek" in joined and "req\\_s" not in joined
+    assert "req_s" in joined and "req\\_s" not in joined
     assert "<script>alert(1)</script>" in joined and "&lt;" not in joined
     assert not BACKSLASH_ESCAPE.search(joined.replace("back\\slash", "").replace("\\$", ""))
+
+
+def _forecast(result: WeekResult) -> WeekResult:
+    """`result` in progress, with odds for every goal (their units are hostile) and agent."""
+    at = result.window.end
+    odds = Horizons(week_end=goal_odds(at, 0.72, 0.17, 91.2, 95, 98.1))
+    card = Horizons(week_end=verdict_odds(at, 0.1, 0.3, 40.0))
+    outlook = Outlook(
+        goals={g.spec.id: odds for g in result.goals},
+        overall=card,
+        agents={a.id: card for a in result.agents},
+    )
+    return mid_week(result, outlook)
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_the_forecast_renders_as_text(week2: RunOutcome, renderer: str) -> None:
+    result = _forecast(week2.result)
+    view = build_report(result, result.agents[0], {}, week2.trend)
+    markdown = render_markdown(view)
+    assert not CONTROL_CHARS.search(markdown)
+    parsed = parse(RENDERERS[renderer](markdown))
+    _check_elements(parsed)
+    text = shown(parsed.text)
+    for unit in ("req_s", "<i>u</i>", "$"):
+        assert f"72 % (91.2 to 98.1 {unit})" in text  # the goal tables
+        assert f"its value likely ends at 91.2 to 98.1 {unit} " in text  # the details
+    assert f"{shown(LATENCY)} may cost " in text  # what to watch
+    assert "so far" in text and "expected at the week's end: MISSED (60 %)" in text
+    rest = _without_data(parsed.text)
+    assert "\\" not in rest and "&lt;" not in rest and "&#" not in rest
+    html = parse(render_html(view))
+    assert "72 %91.2 to 98.1 <i>u</i>" in "".join(html.text.split("\n"))
+    assert not [t for t, _ in html.elements if t in ("script", "i", "b")]
 
 
 def test_email_has_no_controls(week2: RunOutcome, tmp_path: Path) -> None:

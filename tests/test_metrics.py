@@ -4,6 +4,7 @@ read back through its API and compared with summary.json; the textfile; failures
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import math
 import time
@@ -15,10 +16,14 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.cli import main
+from pipeline.core.model import Outlook, WeekResult
+from pipeline.core.settings import PushSettings
 from pipeline.demo.promserver import PrometheusServer, free_port
-from pipeline.outputs.metrics import PushRejected
+from pipeline.outputs.metrics import PREFIX, PushRejected, push, week_registry, write_textfile
+from tests.support.chartweek import scored_week
 from tests.support.command import cli_args
 from tests.support.configs import shipped_config
+from tests.support.forecast import charts_outlook, mid_week
 from tests.support.pushgateway import (  # noqa: F401 (fixtures)
     Gateways,
     RecordingGateway,
@@ -280,3 +285,65 @@ def test_a_rejected_push_names_its_status_as_a_rejected_query_does() -> None:
     response.status_code, response.reason = 503, "Busy \x1b[2J now"
     response._content = b"try later\n"
     assert str(PushRejected(response)) == "503 Service Unavailable: try later"
+
+
+def _forecast_week(tmp_path: Path, sprint: str) -> WeekResult:
+    result, _, _ = scored_week(tmp_path)
+    return dataclasses.replace(mid_week(result, charts_outlook(result)), sprint=sprint)
+
+
+def _forecast_want(sprint: str) -> dict[Key, float]:
+    """The forecast metrics of charts_outlook: every horizon that has odds, and no other."""
+    base = {"sprint": sprint, "week": "1"}
+    want: dict[Key, float] = {}
+    for horizon, met in (("week_end", (0.30, 0.72, 0.95)), ("sprint_end", (0.5, 0.81, 0.9))):
+        for goal, p in zip(("up", "lat", "err"), met, strict=True):
+            want[_key(PREFIX + "goal_p_met", {**base, "goal": goal, "horizon": horizon})] = p
+    sprint_end = {"horizon": "sprint_end"}
+    week_end = {"horizon": "week_end"}
+    for name, labels, value in (
+        ("p_achieved", {"scope": "overall", **week_end}, 0.72),
+        ("p_achieved", {"scope": "overall", **sprint_end}, 0.3),
+        ("score_p50", {"scope": "overall", **week_end}, 88.0),
+        ("score_p50", {"scope": "overall", **sprint_end}, 80.0),
+        ("agent_p_achieved", {"agent": "one", **week_end}, 0.1),
+        ("agent_p_achieved", {"agent": "one", **sprint_end}, 0.2),
+        ("agent_p_achieved", {"agent": "two", **week_end}, 0.5),  # no sprint-end odds
+        ("agent_score_p50", {"agent": "one", **week_end}, 40.0),
+        ("agent_score_p50", {"agent": "one", **sprint_end}, 60.0),
+        ("agent_score_p50", {"agent": "two", **week_end}, 75.0),
+    ):
+        want[_key(PREFIX + name, {**base, **labels})] = value
+    return want
+
+
+def _forecast_only(metrics: dict[Key, float]) -> dict[Key, float]:
+    names = ("goal_p_met", "p_achieved", "score_p50", "agent_p_achieved", "agent_score_p50")
+    return {k: v for k, v in metrics.items() if k[0] in {PREFIX + n for n in names}}
+
+
+def test_the_forecast_is_written_for_each_horizon_with_odds(tmp_path: Path) -> None:
+    result = _forecast_week(tmp_path, "Forecast")
+    path = tmp_path / "sprint.prom"
+    assert write_textfile(week_registry(result, 1.0, 2.0), path) is None
+    written = _textfile(path)
+    assert _forecast_only(written) == _forecast_want("Forecast")
+    # without a forecast, none of these metrics at all (not even their HELP lines)
+    plain = dataclasses.replace(result, outlook=Outlook())
+    assert write_textfile(week_registry(plain, 1.0, 2.0), path) is None
+    assert "p_met" not in path.read_text() and "p_achieved" not in path.read_text()
+    assert _forecast_only(_textfile(path)) == {}
+
+
+@pytest.mark.prometheus
+@pytest.mark.pushgateway
+def test_the_forecast_reads_back_from_prometheus(tmp_path: Path, gateways: Gateways) -> None:
+    sprint = "Forecast Sprint"
+    result = _forecast_week(tmp_path, sprint)
+    registry = week_registry(result, 1.0, 2.0)
+    settings = PushSettings(gateways.pushgateway.url, "sprint_convergence", 10, None, None)
+    assert push(registry, result, settings, env={}) is None
+    path = tmp_path / "sprint.prom"
+    assert write_textfile(registry, path) is None
+    scraped = _scraped(gateways, sprint, want=len(_textfile(path)))
+    assert _forecast_only(scraped) == _forecast_want(sprint)

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pypdf import PdfReader
+from weasyprint import HTML
+from weasyprint.formatting_structure import boxes
 
 from pipeline import __version__
 from pipeline.config import load_config
@@ -21,11 +23,15 @@ from pipeline.core.model import QueryResult
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.report.charts.draw import goal_figure
 from pipeline.report.pdf import write_pdf
+from pipeline.report.render import render_html
+from pipeline.report.view import build_report
 from pipeline.run import RunRequest, run_week
 from tests.support import ROOT
 from tests.support.binaries import require_binary
+from tests.support.chartweek import ANSWERS, run
 from tests.support.configs import shipped_config, write_config
 from tests.support.fakes import FakeSource
+from tests.support.forecast import charts_outlook, mid_week
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 AGENTS = {
@@ -313,3 +319,31 @@ def test_page_one_png_is_not_blank(demo_week: Path, tmp_path: Path) -> None:
     )
     pixels = imread(io.BytesIO(page.with_suffix(".png").read_bytes()), format="png")
     assert float(np.std(pixels)) > 0.05
+
+
+def test_goal_tables_with_a_forecast_stay_within_the_page(tmp_path: Path) -> None:
+    """The widest goal table: last week, change and the forecast column (9 columns)."""
+    run(tmp_path, tmp_path / "out", 1)
+    answers = {**ANSWERS, "q_lat": [({"c": "x"}, 110.0), ({"c": "y"}, 80.0)]}
+    outcome = run(tmp_path, tmp_path / "out", 2, answers)
+    result = mid_week(outcome.result, charts_outlook(outcome.result))
+    view = build_report(result, result.agents[0], {}, outcome.trend)
+    assert view.has_history and view.forecast_horizon
+    document = HTML(string=render_html(view)).render()
+    tables = []
+    for page in document.pages:
+        box = page._page_box
+        right = box.content_box_x() + box.width
+        tables += [(t, right) for t in _descendants(box) if isinstance(t, boxes.TableBox)]
+    goals = [t for t, _ in tables if "goals" in (t.element.get("class") or "")]
+    assert goals and all(t.position_x + t.margin_width() <= right + 0.01 for t, right in tables)
+    document.write_pdf(tmp_path / "forecast.pdf")
+    text = " ".join(" ".join(_text(tmp_path / "forecast.pdf")).split())
+    assert "FORECAST" in text and "91.2 to 98.1" in text
+
+
+def _descendants(box: boxes.Box) -> list[boxes.Box]:
+    found = [box]
+    for child in getattr(box, "children", []):
+        found += _descendants(child)
+    return found

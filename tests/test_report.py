@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,8 +13,10 @@ from pipeline.report.render import render_html, render_markdown
 from pipeline.report.view import build_report
 from pipeline.run import RunRequest, run_week
 from tests.support import ROOT
+from tests.support.chartweek import ANSWERS, run, scored_week
 from tests.support.configs import write_config
 from tests.support.fakes import FakeSource
+from tests.support.forecast import charts_outlook, mid_week, sprint_end_only
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 CONFIG = """
@@ -116,3 +119,97 @@ def test_the_html_matrix_is_a_coloured_cell_per_goal_and_agent(tmp_path: Path) -
     html = render_html(view)
     assert html.count('<td class="cell ') == 4
     assert "1 Label | test · 2 Many" in html
+
+
+def _forecast_md(tmp_path: Path, agent: int = 0, complete: bool = False) -> str:
+    """chartweek's week with hand-made odds: in progress (week-end and sprint-end odds), or
+    complete (sprint-end odds only)."""
+    result, _, trend = scored_week(tmp_path)
+    outlook = charts_outlook(result)
+    if complete:
+        result = dataclasses.replace(result, outlook=sprint_end_only(outlook), sprint_weeks=4)
+    else:
+        result = mid_week(result, outlook)
+    return render_markdown(build_report(result, result.agents[agent], {}, trend))
+
+
+def test_a_week_in_progress_says_so_far_and_what_is_expected(tmp_path: Path) -> None:
+    md = _forecast_md(tmp_path)
+    assert (
+        "**Agent One:** ❌ **MISSED** 25.0/100 so far (its own convergence points); "
+        "expected at the week's end: **MISSED** (60 %), "
+        "at the sprint's end (week 4): **MISSED** (50 %)\n"
+    ) in md
+    assert (
+        "**Sprint:** ❌ **MISSED** 50.0/100 so far (Charts); expected at the week's end: "
+        "**ACHIEVED** (72 %), at the sprint's end (week 4): **AT RISK** (50 %)\n"
+    ) in md
+    # of two verdicts as likely, the worse
+    two = _forecast_md(tmp_path, agent=1)
+    assert "expected at the week's end: **AT RISK** (50 %)\n" in two
+
+
+def test_each_goal_row_carries_its_chance_and_likely_range(tmp_path: Path) -> None:
+    md = _forecast_md(tmp_path)
+    assert "| Metric | Target | Actual | Status | Score | Coverage | Forecast |" in md
+    latency = '| ★ Latency | &lt;= 100 ms | 120 ms, c="x" | ⚠️ At risk | 50.0 | 100.0% |'
+    assert f"{latency} 72 % (91.2 to 98.1 ms) |" in md
+    assert "| Errors | &lt; 5 | 2 | ✅ Met | 100.0 | 100.0% | 95 % (1 to 3.5) |" in md
+    assert (
+        "Forecast: the chance each goal is met at the week's end, and where its value likely "
+        "ends (10th to 90th percentile)."
+    ) in md
+    assert (
+        "- **Forecast:** 72 % likely met at the week's end (at risk 17 %, missed 11 %); its value "
+        "likely ends at 91.2 to 98.1 ms (10th to 90th percentile; median 95 ms).\n"
+    ) in md
+
+
+def test_what_to_watch_ranks_goals_by_the_points_they_are_likely_to_cost(tmp_path: Path) -> None:
+    md = _forecast_md(tmp_path)
+    # Up and Latency each carry half of Agent One's score: Up's expected score is
+    # 100 * 0.30 + 50 * 0.42 = 51 (0.5 * 49 = 24.5 points), Latency's 72 + 8.5 (9.8 points)
+    assert (
+        "### What to watch\n\n"
+        "Ranked by the points each is likely to cost at the week's end:\n"
+        "- **Up** may cost 24.5 of this agent's points: 30 % likely met, its value likely 0 to 1.\n"
+        "- **Latency** may cost 9.8 of this agent's points: 72 % likely met, its value likely "
+        "91.2 to 98.1 ms.\n"
+    ) in md
+
+
+def test_a_complete_week_shows_the_sprint_end_forecast_only(tmp_path: Path) -> None:
+    md = _forecast_md(tmp_path, complete=True)
+    assert "so far" not in md and "week's end" not in md
+    assert (
+        "**Agent One:** ❌ **MISSED** 25.0/100 (its own convergence points); "
+        "expected at the sprint's end (week 4): **MISSED** (50 %)\n"
+    ) in md
+    assert "| 50.0 | 100.0% | 81 % (80 to 99 ms) |" in md
+    # Up: 100 * 0.5 + 50 * 0.2 = 60, half of the score: 20 points
+    assert "- **Up** may cost 20.0 of this agent's points: 50 % likely met" in md
+    # agent two has no sprint-end odds: its header says nothing of a forecast
+    two = _forecast_md(tmp_path, agent=1, complete=True)
+    assert "**Agent Two:** ⚠️ **AT RISK** 75.0/100 (its own convergence points)\n" in two
+
+
+def test_without_a_forecast_nothing_of_it_shows(tmp_path: Path) -> None:
+    result, _, trend = scored_week(tmp_path)
+    md = render_markdown(build_report(result, result.agents[0], {}, trend))
+    for absent in ("so far", "expected", "Forecast", "What to watch", "likely"):
+        assert absent not in md
+
+
+def test_the_two_point_projection_is_not_shown(tmp_path: Path) -> None:
+    """Latency moves from 120 to 110 ms: trend.py still projects it, no report says so."""
+    out = tmp_path / "out"
+    run(tmp_path, out, week=1)
+    answers = {**ANSWERS, "q_lat": [({"c": "x"}, 110.0), ({"c": "y"}, 80.0)]}
+    outcome = run(tmp_path, out, week=2, answers=answers)
+    assert outcome.trend.goals["lat"].projection is not None
+    assert outcome.folder is not None
+    for page in ("one.md", "one.html"):
+        text = (outcome.folder / page).read_text()
+        assert "▼ 10" in text  # last week is there
+        assert "rate of change" not in text and "converging" not in text
+        assert "Projection" not in text

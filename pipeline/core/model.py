@@ -198,6 +198,7 @@ class WeekResult:
     goals: tuple[GoalResult, ...]
     agents: tuple[AgentResult, ...]
     ui_url: str | None = None  # the Prometheus UI, for links to each query
+    sprint_weeks: int | None = None  # sprint.weeks: the week the sprint-end forecast is for
     outlook: Outlook = field(default_factory=Outlook)  # the forecast (scoring/outlook.py)
 
     def goal(self, goal_id: str) -> GoalResult:

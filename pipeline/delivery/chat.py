@@ -14,9 +14,9 @@ from pipeline.core.model import AgentResult, GoalResult, WeekResult
 from pipeline.core.settings import ChatChannel
 from pipeline.core.text import cap, one_line
 from pipeline.delivery.apprise_post import ChatMessage, post
+from pipeline.delivery.compose import verdict_text, week_title
 from pipeline.delivery.dispatch import Dispatch
 from pipeline.errors import ConfigError
-from pipeline.report import formatting as fmt
 from pipeline.report.plain import moved_lines, open_goal_lines
 from pipeline.scoring.trend import Trend
 
@@ -67,13 +67,12 @@ def chat_message(
     """The verdicts (sprint, then each agent), what changed since last week, the goals not met,
     and the report's address. Only config text and numbers: no series labels, no server
     messages (data a chat could act on: `@channel`, `<!here>`)."""
-    card = result.scorecard
     title = (
-        f"{one_line(result.sprint)} · week {result.window.week}: "
-        f"{card.verdict.text} {fmt.score(card.score)}/100"
+        f"{one_line(result.sprint)} · {week_title(result)}: "
+        f"{verdict_text(result, result.scorecard, result.outlook.overall)}"
     )
     lines = [
-        f"{one_line(a.name)}: {a.scorecard.verdict.text} {fmt.score(a.scorecard.score)}/100"
+        f"{one_line(a.name)}: {verdict_text(result, a.scorecard, result.outlook.agent(a.id))}"
         for a in agents
     ]
     goals = _goals_of(result, agents)

@@ -8,9 +8,10 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from pipeline.core.addresses import mail_address
-from pipeline.core.model import AgentResult, WeekResult
+from pipeline.core.model import AgentResult, Horizons, Scorecard, VerdictOdds, WeekResult
 from pipeline.core.text import one_line
 from pipeline.report import formatting as fmt
+from pipeline.report.odds import week_end_expected
 from pipeline.report.plain import moved_lines, open_goal_lines
 from pipeline.report.render import environment
 from pipeline.scoring.trend import Trend
@@ -39,6 +40,8 @@ class MailView:
     categories: tuple[tuple[str, str], ...]
     agent_verdict_text: str
     agent_score: str
+    agent_expected: str | None  # mid-week, with a forecast: `ACHIEVED (72 %)` at the week's end
+    sprint_expected: str | None
     moved: tuple[str, ...]
     open_goals: tuple[str, ...]
     attachments: tuple[str, ...]
@@ -50,13 +53,32 @@ def subject(result: WeekResult, agent: AgentResult) -> str:
     """`UnMoGrowP · week 3 · DevOps Agent: MISSED 70.0/100 · sprint ACHIEVED 94.0/100`.
 
     The agent's own verdict next to its name, the sprint's named as such: never one for the other.
+    A week in progress says so, its verdicts are `so far`, and each carries the verdict expected
+    at the week's end when there is a forecast: `week 2 (in progress) · DevOps Agent: AT RISK
+    70.0/100 so far, expected ACHIEVED (72 %) · sprint ...`.
     """
     card, own = result.scorecard, agent.scorecard
     return one_line(
-        f"{result.sprint} · week {result.window.week} · {agent.name}: "
-        f"{own.verdict.text} {fmt.score(own.score)}/100 · "
-        f"sprint {card.verdict.text} {fmt.score(card.score)}/100"
+        f"{result.sprint} · {week_title(result)} · {agent.name}: "
+        f"{verdict_text(result, own, result.outlook.agent(agent.id))} · "
+        f"sprint {verdict_text(result, card, result.outlook.overall)}"
     )
+
+
+def week_title(result: WeekResult) -> str:
+    """`week 3`, or `week 3 (in progress)`."""
+    window = result.window
+    return f"week {window.week}" + ("" if window.complete else " (in progress)")
+
+
+def verdict_text(result: WeekResult, card: Scorecard, odds: Horizons[VerdictOdds]) -> str:
+    """`MISSED 70.0/100`; for a week in progress `MISSED 70.0/100 so far`, and with a forecast
+    `..., expected ACHIEVED (72 %)` (the likely verdict at the week's end and its chance)."""
+    text = f"{card.verdict.text} {fmt.score(card.score)}/100"
+    if result.window.complete:
+        return text
+    expected = week_end_expected(odds)
+    return f"{text} so far" + (f", expected {expected}" if expected else "")
 
 
 def mail_view(
@@ -89,6 +111,8 @@ def mail_view(
         ),
         agent_verdict_text=agent.scorecard.verdict.text,
         agent_score=fmt.score(agent.scorecard.score),
+        agent_expected=week_end_expected(result.outlook.agent(agent.id)),
+        sprint_expected=week_end_expected(result.outlook.overall),
         moved=tuple(moved),
         open_goals=tuple(open_goals),
         attachments=tuple(p.name for p in attachments),

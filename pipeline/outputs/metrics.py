@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import requests
 from prometheus_client import CollectorRegistry
@@ -17,7 +18,7 @@ from prometheus_client.exposition import push_to_gateway, write_to_textfile
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from pipeline.core.model import Scorecard, WeekResult
+from pipeline.core.model import GoalOdds, Horizons, Scorecard, VerdictOdds, WeekResult
 from pipeline.core.outcomes import Status, Verdict
 from pipeline.core.settings import PushSettings
 from pipeline.core.text import cap, mask_url, one_line
@@ -29,6 +30,7 @@ from pipeline.query.failures import failure_reason, tls_reason
 PREFIX = "sprint_convergence_"
 log = logging.getLogger("pipeline")
 Handler = Callable[..., Callable[[], None]]
+T = TypeVar("T", GoalOdds, VerdictOdds)
 MAX_REPLY_BYTES = 64 * 1024  # a Pushgateway's reply is a line or two
 
 
@@ -86,12 +88,51 @@ def week_families(result: WeekResult, duration_s: float, finished_at: float) -> 
         coverage.add_metric(key, goal.coverage)
         for s in Status:
             status.add_metric([*key, s.value], 1.0 if goal.status is s else 0.0)
+    forecast = _forecast_families(result, base)
     duration = _gauge("run_duration_seconds", "How long the run took", [])
     duration.add_metric(list(base), duration_s)
     success = _gauge("last_success_timestamp_seconds", "When a run last scored and wrote", [])
     success.add_metric(list(base), finished_at)
     families = [score, verdict, agent_score, agent_verdict, goal_score, value, coverage, status]
-    return [*families, duration, success]
+    return [*families, *forecast, duration, success]
+
+
+def _horizons(odds: Horizons[T]) -> Iterator[tuple[str, T]]:
+    """Each horizon that has odds, by its label value: `week_end`, `sprint_end`."""
+    for horizon, at in (("week_end", odds.week_end), ("sprint_end", odds.sprint_end)):
+        if at is not None:
+            yield horizon, at
+
+
+def _forecast_families(result: WeekResult, base: tuple[str, str]) -> list[Metric]:
+    """The forecast (`horizon` = week_end, sprint_end; only the horizons with odds): each goal's
+    chance of being met, the sprint's and each agent's chance of ACHIEVED and median score."""
+    outlook = result.outlook
+    doc = "Chance (0-1) that the {} is ACHIEVED at the horizon's end (forecast)"
+    p_achieved = _gauge("p_achieved", doc.format("sprint"), ["scope", "horizon"])
+    score_p50 = _gauge(
+        "score_p50", "The sprint's median forecast score 0-100 at the horizon", ["scope", "horizon"]
+    )
+    for horizon, card in _horizons(outlook.overall):
+        p_achieved.add_metric([*base, "overall", horizon], card.p_achieved)
+        if card.score_p50 is not None:
+            score_p50.add_metric([*base, "overall", horizon], card.score_p50)
+    agent_p = _gauge("agent_p_achieved", doc.format("agent"), ["agent", "horizon"])
+    doc_p50 = "An agent's median forecast score 0-100 at the horizon"
+    agent_p50 = _gauge("agent_score_p50", doc_p50, ["agent", "horizon"])
+    for agent in result.agents:
+        for horizon, card in _horizons(outlook.agent(agent.id)):
+            agent_p.add_metric([*base, agent.id, horizon], card.p_achieved)
+            if card.score_p50 is not None:
+                agent_p50.add_metric([*base, agent.id, horizon], card.score_p50)
+    goal_p_met = _gauge(
+        "goal_p_met", "Chance (0-1) that the goal is met at the horizon's end", ["goal", "horizon"]
+    )
+    for goal in result.goals:
+        for horizon, odds in _horizons(outlook.goal(goal.spec.id)):
+            goal_p_met.add_metric([*base, goal.spec.id, horizon], odds.p_met)
+    families = [p_achieved, score_p50, agent_p, agent_p50, goal_p_met]
+    return [f for f in families if f.samples]  # none at all without a forecast
 
 
 def week_registry(result: WeekResult, duration_s: float, finished_at: float) -> CollectorRegistry:

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import quote, urlencode
 
-from pipeline.core.model import GoalResult, WeekResult, Window
+from pipeline.core.model import GoalOdds, GoalResult, WeekResult, Window
 from pipeline.core.outcomes import Status
 from pipeline.core.text import cap
 from pipeline.report import formatting as fmt
 from pipeline.report import narrative
+from pipeline.report import odds as outlook
 from pipeline.report.badge import Badge
 from pipeline.report.spans import Sentence
 from pipeline.scoring.trend import GoalTrend
@@ -34,6 +35,8 @@ class GoalRow:
     previous: str
     previous_series: str | None
     change: str
+    chance: str | None = None  # the forecast shown (report.odds.shown): p_met, `72 %`
+    likely: str | None = None  # and where the value likely ends, p10 to p90: `91.2 to 98.1 ms`
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,14 @@ class GoalDetail:
     series_total: int
     hidden_summary: str | None
     chart: str | None
-    projection: Sentence | None
+    forecast: Sentence | None
 
 
-def goal_row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
-    """`goal`'s line in its category's table; `mine` when it is one of the agent's."""
+def goal_row(
+    goal: GoalResult, mine: bool, trend: GoalTrend, odds: GoalOdds | None = None
+) -> GoalRow:
+    """`goal`'s line in its category's table; `mine` when it is one of the agent's; `odds`:
+    the forecast it shows, if any."""
     spec = goal.spec
     previous = trend.previous
     return GoalRow(
@@ -87,6 +93,8 @@ def goal_row(goal: GoalResult, mine: bool, trend: GoalTrend) -> GoalRow:
             else None
         ),
         change=fmt.goal_change(trend.change, goal.value, spec),
+        chance=outlook.chance(odds.p_met) if odds else None,
+        likely=outlook.goal_range(goal, odds) if odds else None,
     )
 
 
@@ -121,10 +129,10 @@ def series_rows(goal: GoalResult, trend: GoalTrend) -> tuple[SeriesRow, ...]:
 def goal_detail(
     goal: GoalResult, charts: dict[str, str], trend: GoalTrend, result: WeekResult
 ) -> GoalDetail:
-    """One of the agent's goals in detail: its facts, series, chart and projection."""
+    """One of the agent's goals in detail: its facts, forecast, series and chart."""
     spec = goal.spec
     return GoalDetail(
-        row=goal_row(goal, True, trend),
+        row=goal_row(goal, True, trend, outlook.shown(result, result.outlook.goal(spec.id))),
         query=spec.query,
         link=graph_link(result.ui_url, spec.query, result.window),
         aggregate=spec.aggregate,
@@ -135,7 +143,7 @@ def goal_detail(
         series_total=len(goal.series),
         hidden_summary=_hidden_summary(goal),
         chart=charts.get(spec.id),
-        projection=narrative.projection(goal, trend),
+        forecast=narrative.goal_forecast(result, goal),
     )
 
 

@@ -1,4 +1,4 @@
-"""The sentences of a report: summary, why, what changed, next steps, projection.
+"""The sentences of a report: summary, why, what changed, what to watch, next steps.
 
 Each is a `spans.Sentence` of plain text (names in bold); nothing here is markup or escaped:
 each template renders the sentences for its output (`spans.to_markdown`, `spans.to_html`).
@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.core.model import AgentResult, GoalResult, Scorecard, WeekResult, Window
+from pipeline.core.model import (
+    AgentResult,
+    GoalResult,
+    Horizons,
+    Scorecard,
+    VerdictOdds,
+    WeekResult,
+    Window,
+)
 from pipeline.core.outcomes import Status, Verdict
 from pipeline.report import formatting as fmt
-from pipeline.report.spans import Sentence, join, message, sentence, strong
+from pipeline.report import odds as outlook
+from pipeline.report.spans import Sentence, Span, join, message, sentence, strong
 from pipeline.scoring.trend import GoalTrend, Trend
 
 ALL_MET = sentence(
@@ -226,28 +235,36 @@ def _relative_move(goal: GoalResult, trend: GoalTrend) -> float:
     return abs(trend.change) / (abs(previous.value) or 1.0)
 
 
-def points_lost(goals: list[GoalResult], card: Scorecard) -> dict[str, float]:
-    """How many points of the overall score each goal costs (0 for a met or skipped goal)."""
+def shares(goals: list[GoalResult], card: Scorecard) -> dict[str, float]:
+    """Each goal's share of the score (0 to 1; 0 for a goal left out of it)."""
     scored_cats = {c.name: c.weight for c in card.categories if c.score is not None}
     cat_total = sum(scored_cats.values())
-    lost: dict[str, float] = {}
+    found: dict[str, float] = {}
     for goal in goals:
         cat = goal.spec.category
         if goal.score is None or cat not in scored_cats or cat_total <= 0:
-            lost[goal.spec.id] = 0.0
+            found[goal.spec.id] = 0.0
             continue
         peers = sum(g.spec.weight for g in goals if g.spec.category == cat and g.score is not None)
-        share = scored_cats[cat] / cat_total * goal.spec.weight / peers
-        lost[goal.spec.id] = share * (100.0 - goal.score)
-    return lost
+        found[goal.spec.id] = scored_cats[cat] / cat_total * goal.spec.weight / peers
+    return found
 
 
-def next_steps(result: WeekResult, agent: AgentResult, trend: Trend) -> tuple[Sentence, ...]:
-    """The agent's goals not met, costliest first, each with its projection."""
+def points_lost(goals: list[GoalResult], card: Scorecard) -> dict[str, float]:
+    """How many points of the overall score each goal costs (0 for a met or skipped goal)."""
+    share = shares(goals, card)
+    return {
+        g.spec.id: share[g.spec.id] * (100.0 - g.score) if g.score is not None else 0.0
+        for g in goals
+    }
+
+
+def next_steps(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...]:
+    """The agent's goals not met, costliest first."""
     goals = [result.goal(g) for g in agent.goal_ids]
     lost = points_lost(goals, agent.scorecard)
     pending = sorted((g for g in goals if g.status != Status.MET), key=lambda g: -lost[g.spec.id])
-    lines = [join([_next_step(g), projection(g, trend.goals[g.spec.id])]) for g in pending]
+    lines = [_next_step(g) for g in pending]
     if not lines:
         lines.append(ALL_MET)
     if not result.window.complete:
@@ -277,15 +294,51 @@ def _next_step(goal: GoalResult) -> Sentence:
     )
 
 
-def projection(goal: GoalResult, trend: GoalTrend) -> Sentence | None:
-    """`At the latest rate of change (▲ 2.5 % a week) it would be met in week 5.`"""
-    found = trend.projection
-    if found is None:
+def expected(result: WeekResult, odds: Horizons[VerdictOdds]) -> Sentence | None:
+    """`expected at the week's end: **ACHIEVED** (72 %)`, then at the sprint's end, for each
+    horizon that has odds; None when there are none."""
+    parts: list[str | Span | Sentence] = []
+    for found in outlook.expected(result, odds):
+        parts += [", " if parts else "expected ", f"{found.horizon}: "]
+        parts += [strong(found.verdict.text), f" ({found.chance})"]
+    return sentence(*parts) if parts else None
+
+
+def goal_forecast(result: WeekResult, goal: GoalResult) -> Sentence | None:
+    """`72 % likely met at the week's end (at risk 20 %, missed 8 %); its value likely ends at
+    91.2 to 98.1 ms (10th to 90th percentile; median 95 ms).`, or None without odds."""
+    odds = outlook.shown(result, result.outlook.goal(goal.spec.id))
+    if odds is None:
         return None
-    rate = f"{fmt.change(found.rate, goal.value)} {goal.spec.unit}".strip() + " a week"
-    if found.week is None:
-        return sentence(f"Not converging at the latest rate of change ({rate}).")
-    return sentence(f"At the latest rate of change ({rate}) it would be met in week {found.week}.")
+    spec = goal.spec
+    median = fmt.goal_quantity(odds.p50, spec)
+    return sentence(
+        f"{outlook.chance(odds.p_met)} likely met {outlook.shown_horizon(result)} "
+        f"(at risk {outlook.chance(odds.p_at_risk)}, missed {outlook.chance(odds.p_missed)}); "
+        f"its value likely ends at {outlook.goal_range(goal, odds)} "
+        f"(10th to 90th percentile; median {median})."
+    )
+
+
+def watch(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...]:
+    """The agent's goals with a forecast, by the points they are likely to cost, costliest
+    first: the goal's share of the agent's score times (100 - its expected score)."""
+    goals = [result.goal(g) for g in agent.goal_ids]
+    share = shares(goals, agent.scorecard)
+    costs = []
+    for goal in goals:
+        odds = outlook.shown(result, result.outlook.goal(goal.spec.id))
+        if odds is not None:
+            costs.append((share[goal.spec.id] * (100.0 - outlook.expected_score(odds)), goal, odds))
+    costs.sort(key=lambda c: -c[0])
+    return tuple(
+        sentence(
+            strong(goal.spec.name),
+            f" may cost {cost:.1f} of this agent's points: {outlook.chance(odds.p_met)} likely "
+            f"met, its value likely {outlook.goal_range(goal, odds)}.",
+        )
+        for cost, goal, odds in costs
+    )
 
 
 def period(window: Window) -> str:

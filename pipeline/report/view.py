@@ -9,6 +9,7 @@ from pipeline import __version__
 from pipeline.core.model import AgentResult, CategoryScore, GoalResult, WeekResult
 from pipeline.report import formatting as fmt
 from pipeline.report import narrative
+from pipeline.report import odds as outlook
 from pipeline.report.badge import Badge
 from pipeline.report.charts.data import TREND_CHART
 from pipeline.report.goals import GoalDetail, GoalRow, goal_detail, goal_row
@@ -74,12 +75,16 @@ class ReportView:
     categories: tuple[tuple[str, str, str], ...]  # (title, weight %, score)
     agent_verdict: Badge
     agent_score: str
+    agent_expected: Sentence | None  # `expected at the week's end: **ACHIEVED** (72 %)`
+    sprint_expected: Sentence | None
     summary: tuple[Sentence, ...]
     agent_reasons: tuple[Sentence, ...]
     reasons: tuple[Sentence, ...]  # the sprint's
     changes: tuple[Sentence, ...]  # what moved, then the goals last week's record lacks
     changes_note: Sentence | None  # nothing moved, or no record of last week to compare with
     tables: tuple[CategoryTable, ...]
+    forecast_horizon: str | None  # the goal tables' forecast column: `at the week's end`
+    watch: tuple[Sentence, ...]  # what to watch: the goals likely to cost the most points
     details: tuple[GoalDetail, ...]
     matrix: tuple[MatrixRow, ...]  # the Markdown report's
     grid: MatrixGrid  # the HTML and PDF reports'
@@ -123,17 +128,21 @@ def build_report(
         ),
         agent_verdict=Badge.of(agent.scorecard.verdict),
         agent_score=fmt.score(agent.scorecard.score),
+        agent_expected=narrative.expected(result, result.outlook.agent(agent.id)),
+        sprint_expected=narrative.expected(result, result.outlook.overall),
         summary=narrative.summary(result, agent),
         agent_reasons=narrative.agent_reasons(result, agent),
         reasons=narrative.reasons(result, agent),
         changes=(*narrative.changes(trend, mine_first), *unrecorded) if trend.has_history else (),
         changes_note=note if trend.has_history else None,
         tables=_tables(result, agent, trend),
+        forecast_horizon=_forecast_horizon(result),
+        watch=narrative.watch(result, agent),
         details=tuple(goal_detail(g, charts, trend.goals[g.spec.id], result) for g in agent_goals),
         matrix=matrix_rows(result, agent),
         grid=matrix_grid(result, agent),
         quality=quality_notes(result),
-        next_steps=narrative.next_steps(result, agent, trend),
+        next_steps=narrative.next_steps(result, agent),
         queries=_queries(result),
         has_history=trend.has_history,
         weeks=_weeks(trend, window.week),
@@ -155,13 +164,25 @@ def _tables(result: WeekResult, agent: AgentResult, trend: Trend) -> tuple[Categ
             title=f"{_category_name(cat)} Goals ({cat.weight * 100:g}% weight)",
             score=fmt.score(cat.score),
             rows=tuple(
-                goal_row(g, g.spec.id in mine, trend.goals[g.spec.id])
+                goal_row(
+                    g,
+                    g.spec.id in mine,
+                    trend.goals[g.spec.id],
+                    outlook.shown(result, result.outlook.goal(g.spec.id)),
+                )
                 for g in result.goals
                 if g.spec.category == cat.name
             ),
         )
         for cat in result.scorecard.categories
     )
+
+
+def _forecast_horizon(result: WeekResult) -> str | None:
+    """The horizon of the goal tables' forecast column; None when no goal has one."""
+    if any(outlook.shown(result, result.outlook.goal(g.spec.id)) for g in result.goals):
+        return outlook.shown_horizon(result)
+    return None
 
 
 def _weeks(trend: Trend, current: int) -> tuple[WeekLine, ...]:

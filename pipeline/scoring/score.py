@@ -229,6 +229,7 @@ def score_week(
         goals=goals,
         agents=agents,
         ui_url=settings.source.graph_url,
+        sprint_weeks=settings.sprint.weeks,
     )
 
 
