@@ -91,11 +91,17 @@ def more_goals(count: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 def write_config(
-    folder: Path, url: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    folder: Path, url: str, change: Callable[[dict[str, Any]], dict[str, Any]], tree: Path
 ) -> Path:
-    """The changed demo config, pointed at `url`, in `folder`."""
+    """The changed demo config, pointed at `url`, in `folder`, for the code of `tree`: a tree
+    from before `sprint.weeks` existed (the forecast's sprint end) would reject the key, and
+    without it forecasts nothing at the sprint's end, which is the comparison a before/after
+    run wants."""
     config = change(_demo())
     config["prometheus"]["url"] = url
+    spec = tree / "pipeline" / "config" / "spec.py"
+    if spec.exists() and "weeks:" not in spec.read_text():
+        config["sprint"].pop("weeks", None)
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
@@ -106,6 +112,16 @@ def run_command(folder: Path) -> list[str]:
     return [
         sys.executable, "-m", "pipeline", "--week", "1", "--config", str(folder / "config.yaml"),
         "--output", str(folder / "out"), "-q", "--format", "md,pdf",
+    ]  # fmt: skip
+
+
+def mid_week_command(folder: Path) -> list[str]:
+    """Week 2 of the demo as at its Wednesday noon: a week in progress, so the run forecasts
+    both the week's and the sprint's end (the nightly run a reader sees mid-sprint)."""
+    return [
+        sys.executable, "-m", "pipeline", "--week", "2", "--as-of", "2026-11-11T12:00:00Z",
+        "--config", str(folder / "config.yaml"), "--output", str(folder / "out"), "-q",
+        "--format", "md,pdf",
     ]  # fmt: skip
 
 
@@ -178,6 +194,7 @@ def _same(config: dict[str, Any]) -> dict[str, Any]:
 
 CASES = [
     Case("default (4 agents, 10 goals)", run_command, _same),
+    Case("mid-week (week 2 as of Wednesday noon)", mid_week_command, _same),
     Case("--help", lambda folder: [sys.executable, "-m", "pipeline", "--help"], None),
     Case(
         "validate",

@@ -80,7 +80,7 @@ def bench_cases(names: list[str], trees: dict[str, Path], args: argparse.Namespa
             for tree in trees:  # a folder per tree: its own output, history and chart cache
                 (folder / tree).mkdir(parents=True)
                 if case.config:
-                    write_config(folder / tree, servers.url(case.data), case.config)
+                    write_config(folder / tree, servers.url(case.data), case.config, trees[tree])
             runs = _runs(case, folder, trees, args)
             rows.append((case.name, len(runs["after"]), {n: _summary(r) for n, r in runs.items()}))
             print(f"  {case.name}: {rows[-1][1]} runs: " + _cells(rows[-1][2]), flush=True)
