@@ -15,6 +15,7 @@ from pipeline.report.charts import cache as chartcache
 from pipeline.report.charts import draw as charts
 from pipeline.report.charts import jobs as chartjobs
 from pipeline.report.charts.cache import CACHE_DIR, ChartCache, goal_key, is_whole_png
+from pipeline.report.charts.data import ChartBand
 from tests.support.chartweek import ANSWERS, run, scored_week
 
 CHARTS = ("up", "lat", "err")
@@ -23,11 +24,14 @@ CHARTS = ("up", "lat", "err")
 def _count_drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Draw in this process and note which goals' charts were drawn."""
     drawn: list[str] = []
-    real: Callable[[GoalResult, QueryResult, Window, Path], None] = charts.draw_goal_chart
+    real: Callable[[GoalResult, QueryResult, Window, Path, ChartBand | None], None]
+    real = charts.draw_goal_chart
 
-    def draw(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
+    def draw(
+        goal: GoalResult, data: QueryResult, window: Window, path: Path, band: ChartBand | None
+    ) -> None:
         drawn.append(goal.spec.id)
-        real(goal, data, window, path)
+        real(goal, data, window, path, band)
 
     monkeypatch.setattr(chartjobs, "workers_for", lambda jobs: 1)
     monkeypatch.setattr(charts, "draw_goal_chart", draw)
@@ -87,7 +91,7 @@ def test_a_damaged_entry_is_drawn_again_not_used(
     first = _pictures(out)
     result, results, _ = scored_week(tmp_path)
     goal = result.goal("lat")
-    entry = out / CACHE_DIR / f"{goal_key(goal, results[goal.spec.query], result.window)}.png"
+    entry = out / CACHE_DIR / f"{goal_key(goal, results[goal.spec.query], result.window, None)}.png"
     entry.write_bytes(damage(entry.read_bytes()))
     drawn.clear()
     run(tmp_path, out)
@@ -111,10 +115,10 @@ def test_the_key_changes_with_the_drawing_code_and_libraries(
 ) -> None:
     result, results, _ = scored_week(tmp_path)
     goal = result.goal("up")
-    before = goal_key(goal, results["q_up"], result.window)
-    assert goal_key(goal, results["q_up"], result.window) == before
+    before = goal_key(goal, results["q_up"], result.window, None)
+    assert goal_key(goal, results["q_up"], result.window, None) == before
     monkeypatch.setattr(chartcache, "drawing_version", lambda: b"matplotlib=9.9")
-    assert goal_key(goal, results["q_up"], result.window) != before
+    assert goal_key(goal, results["q_up"], result.window, None) != before
 
 
 def test_a_matplotlibrc_changes_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

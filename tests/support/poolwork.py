@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from pipeline.core.model import GoalResult, QueryResult, Window
 from pipeline.report.charts import draw as charts
+from pipeline.report.charts.data import ChartBand
 
 HELD: list[NDArray[np.float64]] = []  # in the run: data like the query results'
 
@@ -36,18 +37,22 @@ def note_and_sleep(path: Path) -> None:
     time.sleep(120)
 
 
-def raise_on_lat(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
+def raise_on_lat(
+    goal: GoalResult, data: QueryResult, window: Window, band: ChartBand | None, path: Path
+) -> None:
     """The goal chart, except for the `lat` goal, which raises."""
     if goal.spec.id == "lat":
         raise ValueError("no room on the canvas")
-    charts.draw_goal_chart(goal, data, window, path)
+    charts.draw_goal_chart(goal, data, window, path, band)
 
 
-def die_on_lat(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
+def die_on_lat(
+    goal: GoalResult, data: QueryResult, window: Window, band: ChartBand | None, path: Path
+) -> None:
     """The goal chart, except for the `lat` goal, which stops the process dead (out of memory)."""
     if goal.spec.id == "lat":
         os._exit(9)
-    charts.draw_goal_chart(goal, data, window, path)
+    charts.draw_goal_chart(goal, data, window, path, band)
 
 
 @dataclass(frozen=True)

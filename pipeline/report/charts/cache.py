@@ -2,8 +2,9 @@
 
 A rerun of a week usually draws the same charts again. Each chart's key is a sha256 over what
 its figure is made of: for a goal, the goal's spec, status and message, the window, and the
-labels, timestamps and values of the series it draws; for the trend chart, the weeks' points
-and the thresholds. Into every key also go the source of the modules that draw (draw.py,
+labels, timestamps and values of the series it draws, and its forecast band if it has one
+(labels, timestamps, low, high and the week's end); for the trend chart, the weeks' points and
+the thresholds. Into every key also go the source of the modules that draw (draw.py, band.py,
 png.py, data.py, this file, report/formatting.py, core/text.py, core/targets.py), the versions of
 matplotlib, Pillow and numpy, and any matplotlibrc matplotlib would read, so new drawing code, a
 new library or new settings never reuse an old picture.
@@ -35,7 +36,7 @@ from numpy.typing import NDArray
 
 from pipeline.core.history import WeekPoint
 from pipeline.core.model import GoalResult, QueryResult, Window
-from pipeline.report.charts.data import ordered_series
+from pipeline.report.charts.data import ChartBand, ordered_series
 
 log = logging.getLogger("pipeline")
 
@@ -45,6 +46,7 @@ _STALE_TMP_S = 3600  # a temporary file this old was left by a killed run
 # under pipeline/: the drawing, text cleaning, and the shading's target.mask
 _DRAWING_CODE = (
     "report/charts/draw.py",
+    "report/charts/band.py",
     "report/charts/png.py",
     "report/charts/data.py",
     "report/charts/cache.py",
@@ -101,14 +103,19 @@ def _array(digest: hashlib._Hash, values: NDArray[Any]) -> None:
     digest.update(np.ascontiguousarray(values).data)
 
 
-def goal_key(goal: GoalResult, data: QueryResult, window: Window) -> str:
-    """The key of a goal's chart: what `charts.goal_figure` draws it from."""
+def goal_key(goal: GoalResult, data: QueryResult, window: Window, band: ChartBand | None) -> str:
+    """The key of a goal's chart: what `charts.goal_figure` draws it from. Without a band, the
+    same inputs as before bands were drawn (only the drawing code's part of it changed)."""
     digest = _hasher("goal")
     _text(digest, goal.spec, goal.status.value, goal.message, window)
     for series in ordered_series(goal, data):
         _text(digest, series.labels)
         _array(digest, series.timestamps)
         _array(digest, series.values)
+    if band is not None:
+        _text(digest, "forecast band", band.band.labels, band.until)
+        for values in (band.band.timestamps, band.band.low, band.band.high):
+            _array(digest, values)
     return digest.hexdigest()
 
 

@@ -3,6 +3,8 @@
 matplotlib `Figure` objects on the Agg canvas only (no pyplot state), so runs are thread-safe
 and leave nothing behind. Each goal is drawn once per run and shared by every agent's report;
 `jobs.py` decides which charts to draw (not the ones in the cache) and draws them in a pool.
+A goal with a forecast band (a week in progress) also shows the band up to the week's end
+(band.py); without one, the chart is what it always was.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from pipeline.core.outcomes import Status
 from pipeline.core.targets import Target
 from pipeline.core.text import one_line
 from pipeline.report import formatting as fmt
-from pipeline.report.charts.data import ordered_series
+from pipeline.report.charts.band import draw_band
+from pipeline.report.charts.data import ChartBand, ordered_series
 from pipeline.report.charts.png import save_png
 
 DPI = 150
@@ -37,28 +40,35 @@ WARNING_COLOR = "#f5b041"
 VIOLATION_COLOR = "#e74c3c"
 
 
-def draw_goal_chart(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
-    """Draw `goal`'s chart into `path` (PNG)."""
-    save_png(goal_figure(goal, data, window), path, DPI)
+def draw_goal_chart(
+    goal: GoalResult, data: QueryResult, window: Window, path: Path, band: ChartBand | None = None
+) -> None:
+    """Draw `goal`'s chart into `path` (PNG), with the week's forecast `band` if it has one."""
+    save_png(goal_figure(goal, data, window, band), path, DPI)
 
 
-def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
-    """The chart of `goal` as a matplotlib Figure."""
+def goal_figure(
+    goal: GoalResult, data: QueryResult, window: Window, band: ChartBand | None = None
+) -> Figure:
+    """The chart of `goal` as a matplotlib Figure; with `band`, the time axis goes on to the
+    week's end and the forecast band is shaded from the last observed point."""
     fig = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     grid = window.first_ts + window.step_s * np.arange(window.expected, dtype=np.float64)
     times = grid.astype("datetime64[s]")
-    _time_axis(ax, times, window)
+    _time_axis(ax, times, window, band)
     ax.set_ylabel(plain(goal.spec.unit or "value"), fontsize=7)
     ordered = ordered_series(goal, data)
     if not ordered:
         _say_why_empty(ax, goal)
         return fig
-    values, band = _draw_series(ax, goal, ordered, grid, times)
+    values, spread = _draw_series(ax, goal, ordered, grid, times)
+    forecast = draw_band(ax, band, ordered, window)[1:] if band else ()
     _draw_target(ax, goal.spec.target, goal.spec.warning)
     _shade_off_target(ax, goal, values[0], times)
-    _fit_y(ax, np.concatenate([*values, *band]), goal.spec.target, goal.spec.warning)
+    drawn = np.concatenate([*values, *spread, *forecast])
+    _fit_y(ax, drawn, goal.spec.target, goal.spec.warning)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
     handles = len(ax.get_legend_handles_labels()[0])
     ax.legend(
@@ -71,9 +81,12 @@ def goal_figure(goal: GoalResult, data: QueryResult, window: Window) -> Figure:
     return fig
 
 
-def _time_axis(ax: Axes, times: NDArray[np.datetime64], window: Window) -> None:
-    """The week along x, in the sprint's time zone; a light grid, no top or right frame."""
-    end = np.datetime64(int(window.end.timestamp()), "s")
+def _time_axis(
+    ax: Axes, times: NDArray[np.datetime64], window: Window, band: ChartBand | None
+) -> None:
+    """The week along x, in the sprint's time zone, to the window's end (as of now in a week in
+    progress) or with a forecast band to the week's end; a light grid, no top or right frame."""
+    end = np.datetime64(int((band.until if band else window.end).timestamp()), "s")
     ax.set_xlim(times[0] if times.size else end, end)  # type: ignore[arg-type]
     ax.xaxis.set_major_locator(
         AutoDateLocator(  # type: ignore[no-untyped-call]

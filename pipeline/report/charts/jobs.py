@@ -3,8 +3,8 @@
 `WeekCharts` starts the drawing when it is made and the caller renders the pages meanwhile
 (a page only needs the charts' names); `finish()` waits for the pictures, keeps the new ones
 in the cache and is where a drawing's failure becomes the run's error. A job is pickled to the
-worker that draws it and carries only its own goal's query result; matplotlib is
-imported by the pool's fork server, or here only when the charts are drawn in order.
+worker that draws it and carries only its own goal's query result and forecast band; matplotlib
+is imported by the pool's fork server, or here only when the charts are drawn in order.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from types import TracebackType
 from pipeline.core.history import WeekPoint
 from pipeline.core.model import AgentResult, GoalResult, QueryResult, WeekResult, Window
 from pipeline.report.charts.cache import ChartCache, goal_key, trend_key
-from pipeline.report.charts.data import GOAL_CHARTS, TREND_CHART, chart_name
+from pipeline.report.charts.data import GOAL_CHARTS, TREND_CHART, ChartBand, chart_band, chart_name
 from pipeline.report.pool import Batch, workers_for
 from pipeline.scoring.trend import Trend
 
@@ -35,10 +35,12 @@ class ChartJob:
     draw: Callable[[Path], None]
 
 
-def _draw_goal(goal: GoalResult, data: QueryResult, window: Window, path: Path) -> None:
+def _draw_goal(
+    goal: GoalResult, data: QueryResult, window: Window, band: ChartBand | None, path: Path
+) -> None:
     from pipeline.report.charts.draw import draw_goal_chart
 
-    draw_goal_chart(goal, data, window, path)
+    draw_goal_chart(goal, data, window, path, band)
 
 
 def _draw_trend(weeks: Sequence[WeekPoint], passing: float, warning: float, path: Path) -> None:
@@ -54,14 +56,17 @@ def chart_jobs(
     trend: Trend,
 ) -> tuple[dict[str, str], list[ChartJob]]:
     """The charts the agents' reports show: goal id -> chart name, and a job per chart (each
-    goal once, then the trend chart when there are earlier weeks)."""
+    goal once, with its forecast band in a week in progress, then the trend chart when there
+    are earlier weeks)."""
     names, jobs = {}, []
     for goal_id in dict.fromkeys(g for a in agents for g in a.goal_ids):
         goal = result.goal(goal_id)
         data = results[goal.spec.query]
         names[goal_id] = chart_name(goal_id)
-        key = goal_key(goal, data, result.window)
-        jobs.append(ChartJob(names[goal_id], key, partial(_draw_goal, goal, data, result.window)))
+        band = chart_band(result, goal_id)
+        key = goal_key(goal, data, result.window, band)
+        draw = partial(_draw_goal, goal, data, result.window, band)
+        jobs.append(ChartJob(names[goal_id], key, draw))
     if trend.has_history:
         scores = (trend.weeks, result.pass_score, result.warning_score)
         jobs.append(ChartJob(TREND_CHART, trend_key(*scores), partial(_draw_trend, *scores)))
