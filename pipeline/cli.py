@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sprint convergence reports.",
         epilog="Also: 'python -m pipeline schedule [--config C]' runs the nightly scheduler, "
         "'python -m pipeline validate [--config C]' checks the config and its queries, "
+        "'python -m pipeline backtest [--config C] [--weeks A-B] [--json FILE]' scores past "
+        "forecasts, "
         "'python -m pipeline rules|dashboard [--config C] [--output F]' write alert rules or a "
         "Grafana dashboard from the goals.",
     )
@@ -156,6 +158,12 @@ def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
 
             args = _command_parser("validate").parse_args(args_list[1:])
             return validate(args.config, _console())
+        if args_list and args_list[0] == "backtest":
+            from pipeline.backtest.command import backtest_parser, run_backtest
+
+            args = backtest_parser(program()).parse_args(args_list[1:])
+            setup_logging(quiet=args.quiet)
+            return run_backtest(args, now)
         if args_list and args_list[0] in GENERATORS:
             command = args_list[0]
             args = generator_parser(command).parse_args(args_list[1:])
