@@ -71,7 +71,7 @@ def _summary(labels: dict[str, str], value: Any = 1.5) -> Summary:
         update={
             "name": '=HYPERLINK("http://x")',
             "previous": None,
-            "projection": None,
+            "forecast": None,
             "warnings": ["a", "b"],
             "series": [series],
         }
@@ -84,7 +84,7 @@ def test_text_that_a_spreadsheet_would_run_is_kept_as_text() -> None:
     [goal] = csv.DictReader(goals_csv(summary).splitlines())
     assert goal["name"] == '\'=HYPERLINK("http://x")'
     assert goal["warnings"] == "a; b"
-    assert goal["previous_week"] == "" and goal["projection_met_in_week"] == ""
+    assert goal["previous_week"] == "" and goal["forecast_week_end_p_met"] == ""
     [row] = csv.DictReader(series_csv(summary).splitlines())
     assert row["label_job"] == "'+cmd|' /C calc'!A0"
     assert row["label_env"] == "'-1+1" and row["label_ok"] == "plain"
