@@ -31,6 +31,7 @@ from pipeline.scoring.outlook import build_outlook
 from pipeline.scoring.score import score_week
 from pipeline.scoring.trend import Trend, build_trend
 from pipeline.scoring.week import Week
+from pipeline.scoring.weekly import Earlier, earlier_of
 from pipeline.scoring.window import current_week, week_window
 
 log = logging.getLogger("pipeline")
@@ -51,6 +52,9 @@ class RunRequest:
     resend: bool = False
     metrics_file: Path | None = None  # also write the week's metrics there (textfile format)
     junit: Path | None = None  # also write the goals as JUnit XML there
+    earlier: Earlier | None = (
+        None  # a dry run's earlier weeks for the forecast (it reads no history)
+    )
 
 
 @dataclass(frozen=True)
@@ -96,12 +100,14 @@ def run_week(
     results = query_all(source, [g.query for g in loaded.goals], window, on_query_done)
     require_usable(results.values(), loaded.source.url, expect_data=window.expected > 0)
     result = score_week(loaded, window, results, now, as_of)
-    result = replace(result, outlook=build_outlook(loaded, result, results))
     if request.dry_run:  # writes nothing, so needs no history (which may be broken or busy)
+        result = replace(result, outlook=build_outlook(loaded, result, results, request.earlier))
         return RunOutcome(result, build_trend(result, Past(weeks=(), goals={})), None)
     history = History(request.output_dir / HISTORY_FILE)
+    past = history.before(number)
+    result = replace(result, outlook=build_outlook(loaded, result, results, earlier_of(past)))
     chosen = tuple(a for a in result.agents if not request.agents or a.id in request.agents)
-    week = Week(result, results, build_trend(result, history.before(number)), chosen)
+    week = Week(result, results, build_trend(result, past), chosen)
     written, problems = _write_and_deliver(loaded, request, secrets, week, history)
     problems += publish_week(result, loaded.metrics, request.metrics_file, env, started)
     problems += _write_junit(result, request.junit)

@@ -201,10 +201,12 @@ def test_a_night_sees_what_a_dry_run_as_of_it_sees(demo: Demo) -> None:
     with that --as-of, and values unlike the complete week's."""
     night = "2026-11-12T00:00:00+00:00"
     loaded = load_config(demo.config, env={})
-    request = RunRequest(2, Path("unused"), as_of=datetime.fromisoformat(night), dry_run=True)
-    direct = run_week(loaded, request, now=NOW).result
-    final = run_week(loaded, RunRequest(2, Path("unused"), dry_run=True), now=NOW).result
     week1 = run_week(loaded, RunRequest(1, Path("unused"), dry_run=True), now=NOW).result
+    earlier = {g.spec.id: [(1, g.value)] for g in week1.goals if g.value is not None}
+    as_of = datetime.fromisoformat(night)
+    request = RunRequest(2, Path("unused"), as_of=as_of, dry_run=True, earlier=earlier)
+    direct = run_week(loaded, request, now=NOW).result  # as the history would have it
+    final = run_week(loaded, RunRequest(2, Path("unused"), dry_run=True), now=NOW).result
     replayed = {
         p["id"]: p
         for p in demo.json["predictions"]

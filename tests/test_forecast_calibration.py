@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from pipeline.core.model import QueryResult, Series, Window
 from pipeline.core.settings import GoalSpec
 from pipeline.core.targets import parse_target
+from pipeline.scoring import season, weekly
 from pipeline.scoring.draws import reduce_draws, worst_of_draws
 from pipeline.scoring.forecast import (
     GoalForecast,
@@ -39,6 +40,7 @@ REMAINING = WEEK - CUT
 START = datetime(2026, 11, 2, tzinfo=UTC)
 END = START + timedelta(days=7)
 PHI = NormalDist()
+DAY = 288  # samples a day at 5 m
 
 
 def goal(
@@ -65,7 +67,7 @@ def goal(
 
 def forecast(spec: GoalSpec, *rows: NDArray[np.float64]) -> GoalForecast:
     labels = [(("series", f"s{i}"),) for i in range(len(rows))]
-    result = forecast_samples(spec, labels, np.vstack(rows), REMAINING, END)
+    result = forecast_samples(spec, labels, np.vstack(rows), REMAINING, END, period=DAY)
     assert result is not None
     return result
 
@@ -124,6 +126,26 @@ def step(after: float) -> tuple[GoalSpec, NDArray[np.float64], float]:
     return goal("last", f">= {bound}"), seen, 1 - PHI.cdf(-after / 3)
 
 
+def diurnal(d: float) -> tuple[GoalSpec, NDArray[np.float64], float]:
+    """100 minus a daily cycle of 10 (lowest at each midnight, where the week ends) plus N(0, 2)
+    noise: the last sample is 90 + N(0, 2), so P(last >= 90 - 2 d) = Phi(d). Only a forecast
+    that sees the cycle knows the week ends in a trough."""
+    rng = np.random.default_rng(7)
+    cycle = 100 - 10 * np.cos(2 * np.pi * np.arange(CUT) / DAY)
+    seen = cycle + rng.normal(0, 2, CUT)
+    return goal("last", f">= {90 - 2 * d}"), seen, PHI.cdf(d)
+
+
+def pilots(short: int) -> tuple[GoalSpec, NDArray[np.float64], float]:
+    """A count that rose three times in the first half-week (1 to 4) and goes on rising by
+    one at that rate (a Poisson process: 3 expected in the rest of the week); `last >= 4 +
+    short`: P = P(N >= short). The forecast knows the rate only from the three jumps seen."""
+    seen = 1.0 + np.floor(np.arange(CUT) * 4 / CUT)
+    mean = 3.0
+    truth = 1 - sum(math.exp(-mean) * mean**k / math.factorial(k) for k in range(short))
+    return goal("last", f">= {4 + short}"), seen, truth
+
+
 CASES = {
     "white noise, last, target 1 sd below": lambda: white_noise(-1.0),
     "white noise, last, target at the level": lambda: white_noise(0.0),
@@ -138,6 +160,12 @@ CASES = {
     "ramp, mean, target 5 above the week's mean": lambda: ramp(10.0, "mean"),
     "step before the cut, last, 3 below": lambda: step(3.0),
     "step before the cut, last, at": lambda: step(0.0),
+    "daily cycle, last, target 1 sd below the trough": lambda: diurnal(1.0),
+    "daily cycle, last, target 1 sd above the trough": lambda: diurnal(-1.0),
+    "count rising in steps, last, at the target": lambda: pilots(0),
+    "count rising in steps, last, one step short": lambda: pilots(1),
+    "count rising in steps, last, two steps short": lambda: pilots(2),
+    "count rising in steps, last, four steps short": lambda: pilots(4),
 }
 
 
@@ -166,8 +194,16 @@ def test_p_met_is_within_tolerance_of_the_truth(name: str) -> None:
         [random_walk(d) for d in (1.5, 0.5, 0.0, -0.5, -1.5)],
         [white_noise(k) for k in (-1.0, 0.0, 1.0)],
         [ramp(g, "last") for g in (8.0, 4.0, 0.0, -4.0)],
+        [diurnal(d) for d in (1.5, 0.0, -1.5)],
+        [pilots(k) for k in (0, 1, 2, 3, 4)],
     ],
-    ids=["random walks at distances", "white noise at offsets", "ramps at gaps"],
+    ids=[
+        "random walks at distances",
+        "white noise at offsets",
+        "ramps at gaps",
+        "daily cycles at offsets",
+        "step counts short by",
+    ],
 )
 def test_forecast_orders_cases_as_the_truth(
     family: list[tuple[GoalSpec, NDArray[np.float64], float]],
@@ -360,3 +396,56 @@ if __name__ == "__main__":
     print("| case | truth | forecast p_met |\n|---|---|---|")
     for case, truth, p in calibration_table():
         print(f"| {case} | {truth:.3f} | {p:.3f} |")
+
+
+def test_a_daily_profile_only_where_the_days_agree() -> None:
+    """A daily cycle is found and given back (its trough at midnight); random walks and white
+    noise, whose days do not repeat, are left without a profile (at most 1 of 40 by chance)."""
+    _, seen, _ = diurnal(0.0)
+    profile = season.daily_profile(seen[None], DAY)
+    assert profile is not None
+    assert profile[0].argmin() < DAY // 24 and profile[0].max() - profile[0].min() > 15
+    rng = np.random.default_rng(11)
+    walks = np.cumsum(rng.normal(0, 0.2, (20, CUT)), axis=1)
+    noise = 100 + rng.normal(0, 5, (20, CUT))
+    found = season.daily_profile(np.vstack([walks, noise]), DAY)
+    assert found is None or np.count_nonzero(found.any(axis=1)) <= 1
+    # under two whole days, no profile
+    assert season.daily_profile(seen[None, : 2 * DAY - 1], DAY) is None
+
+
+def test_a_step_series_keeps_its_values_and_a_still_one_stays() -> None:
+    """Jumps are drawn from those seen: a count stays on whole numbers; one that never moved
+    stays where it is in every draw."""
+    _, seen, _ = pilots(1)
+    result = forecast(goal("last", ">= 5"), seen)
+    assert "steps 1" in result.method
+    assert np.array_equal(result.draws.values, np.round(result.draws.values))
+    still = forecast(goal("last", ">= 5"), np.full(CUT, 4.0))
+    assert still.p_met == 0.0 and still.p10 == still.p90 == 4.0
+
+
+def test_the_sprint_end_moves_by_the_weeks_seen() -> None:
+    """Past the week in progress, the goal's week-to-week changes move the forecast: two weeks
+    that rose by 10 each carry it 10 further a week ahead, with a spread; none leave it."""
+    assert weekly.drift([], 2, 50.0, 1) is None
+    assert weekly.drift([(1, 40.0)], 2, 50.0, 0) is None
+    assert weekly.drift([(1, 40.0)], 3, 50.0, 1) is None  # week 2 missing: no change known
+    one = weekly.drift([(1, 40.0)], 2, 50.0, 1)
+    assert one == weekly.Drift(10.0, 10.0)  # one change: as wide as it is long
+    two = weekly.drift([(1, 30.0), (2, 40.0)], 3, 50.0, 2)
+    assert two is not None and two.mean == 20.0 and 0 < two.sd < 20.0
+    rng = np.random.default_rng(12)
+    seen = 100 + rng.normal(0, 1, CUT)
+    spec = goal("mean", ">= 105")
+    labels = [(("series", "s0"),)]
+    later = REMAINING + WEEK  # the end of next week; its own week's points only
+
+    def at_sprint_end(shift: weekly.Drift | None) -> GoalForecast:
+        found = forecast_samples(spec, labels, seen[None], later, END, skip=REMAINING, shift=shift)
+        assert found is not None
+        return found
+
+    still, moved = at_sprint_end(None), at_sprint_end(weekly.Drift(10.0, 2.0))
+    assert abs(still.p50 - 100) < 2 and still.p_met < 0.05
+    assert abs(moved.p50 - 110) < 2 and moved.p_met > 0.95

@@ -12,8 +12,11 @@ from pipeline.backtest.weeks import complete, nights
 from pipeline.core.model import WeekResult
 from pipeline.core.settings import Settings
 from pipeline.run import RunRequest, run_week
+from pipeline.scoring.weekly import Earlier
 
-Runner = Callable[[int, datetime | None], WeekResult]  # (week, as_of) -> its dry run
+Runner = Callable[
+    [int, datetime | None, Earlier], WeekResult
+]  # (week, as_of, earlier) -> a dry run
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,8 @@ class Replay:
 def dry_runner(loaded: Settings, now: datetime) -> Runner:
     """Week `week` as a dry run of `pipeline.run` as of `as_of` (None: complete, at `now`)."""
 
-    def run(week: int, as_of: datetime | None) -> WeekResult:
-        request = RunRequest(week, loaded.output_dir, as_of=as_of, dry_run=True)
+    def run(week: int, as_of: datetime | None, earlier: Earlier) -> WeekResult:
+        request = RunRequest(week, loaded.output_dir, as_of=as_of, dry_run=True, earlier=earlier)
         return run_week(loaded, request, now).result
 
     return run
@@ -44,8 +47,17 @@ def replay(loaded: Settings, weeks: Sequence[int], now: datetime, runner: Runner
 
     def final(week: int) -> Finals:
         if week not in done:
-            done[week] = finals(runner(week, None))
+            done[week] = finals(runner(week, None, {}))
         return done[week]
+
+    def earlier(week: int) -> Earlier:
+        """The goals' final values of the weeks before `week`, as the history would hold them."""
+        found: dict[str, list[tuple[int, float]]] = {}
+        for before in range(1, week):
+            for goal, value in final(before).values.items():
+                if value is not None:
+                    found.setdefault(goal, []).append((before, value))
+        return found
 
     last = sprint.weeks
     sprint_week = last if last is not None and complete(sprint, last, now) else None
@@ -57,7 +69,7 @@ def replay(loaded: Settings, weeks: Sequence[int], now: datetime, runner: Runner
             outcomes[Horizon.SPRINT_END] = final(sprint_week)
         previous = final(week - 1) if week > 1 else None
         for night in nights(sprint, week):
-            predictions += night_predictions(runner(week, night), previous, outcomes)
+            predictions += night_predictions(runner(week, night, earlier(week)), previous, outcomes)
             seen.append(night)
     return Replay(
         weeks=tuple(weeks),

@@ -1,8 +1,10 @@
 """Where a goal's aggregate will stand at a horizon (the week's or the sprint's end), with odds.
 
 Each series of the goal is fitted on its samples so far (pipeline/scoring/ets.py: exponential
-smoothing, chosen per series by AICc), and DRAWS futures of the rest of the window are
-simulated; the goal's own aggregate over observed plus simulated samples gives each draw's
+smoothing, chosen per series by AICc, on the samples less their daily profile when the days
+show one, pipeline/scoring/season.py; a series that holds and jumps draws its jumps as seen,
+pipeline/scoring/jumps.py), and DRAWS futures of the rest of the window are simulated (past
+the week in progress, shifted by the goal's week-to-week changes, pipeline/scoring/weekly.py); the goal's own aggregate over observed plus simulated samples gives each draw's
 value per series (pipeline/scoring/draws.py), the worst series decides the draw, as in
 score_goal, and the draws give the odds of met / at risk / missed and the value's p10, p50 and
 p90. The draws are kept (GoalForecast.draws) to push through scoring for agents and sprints.
@@ -28,8 +30,9 @@ from numpy.typing import NDArray
 from pipeline.core.model import Labels, QueryResult, Window
 from pipeline.core.outcomes import Status
 from pipeline.core.settings import GoalSpec
-from pipeline.scoring import ets
+from pipeline.scoring import ets, jumps, season
 from pipeline.scoring.draws import STATUS_CODES, reduce_draws, worst_of_draws
+from pipeline.scoring.weekly import Drift
 
 DRAWS = 500
 _CHUNK = 64  # series simulated at once (memory: chunk x draws x steps floats)
@@ -103,7 +106,13 @@ def forecast_goal(
     if result.error is not None or not result.series:
         return None
     labels, grid = on_grid(result, window)
-    return forecast_samples(spec, labels, grid, remaining_steps(window, horizon), horizon, draws)
+    remaining = remaining_steps(window, horizon)
+    return forecast_samples(spec, labels, grid, remaining, horizon, draws, period=day_steps(window))
+
+
+def day_steps(window: Window) -> int:
+    """Grid points in a day, for the daily profile (0: the step does not divide a day)."""
+    return int(86400 // window.step_s) if 86400 % window.step_s == 0 else 0
 
 
 def forecast_samples(
@@ -114,20 +123,32 @@ def forecast_samples(
     at: datetime,
     draws: int = DRAWS,
     skip: int = 0,
+    period: int = 0,
+    shift: Drift | None = None,
 ) -> GoalForecast | None:
     """The forecast from `observed` (series x grid points so far, in score_goal's label order,
     NaN missing) with `remaining` grid points to simulate up to `at`.
 
     `skip` > 0: the horizon is a later week's end; the aggregate is over the last
     `remaining - skip` simulated grid points only (that week's), not over what was observed.
+    `period`: grid points in a day, for a daily profile (pipeline/scoring/season.py; 0: none).
+    `shift`: how far the goal may move by the horizon's week beyond the week's own dynamics
+    (pipeline/scoring/weekly.py), added to every series' blocks in that week.
     """
     if remaining - skip <= 0 or observed.shape[0] == 0 or observed.shape[1] == 0:
         return None
+    steppy = np.array([jumps.is_steps(row) for row in observed], dtype=bool)
+    profile = season.daily_profile(observed, period)
+    if profile is not None:
+        profile[steppy] = 0.0
+        observed_flat = observed - season.at(profile, 0, observed.shape[1])
+    else:
+        observed_flat = observed
     block = ets.block_size(observed.shape[1], remaining)
-    blocks = ets.to_blocks(observed, block)
+    blocks = ets.to_blocks(observed_flat, block)
     steps = math.ceil(remaining / block)
     model = ets.fit(blocks.means)
-    fitted = np.flatnonzero(model.kind > 0)
+    fitted = np.flatnonzero((model.kind > 0) | steppy)
     if fitted.size == 0:
         return None
     # simulated by model, so that a chunk without a trend skips the trend's algebra
@@ -137,18 +158,26 @@ def forecast_samples(
     weights = ends - np.maximum(starts, skip)  # grid points of each block in the horizon's week
     counted = weights > 0
     weights = weights[counted]
+    shape = _block_profile(profile, observed, starts, ends)
     seen = observed if skip == 0 else np.empty((observed.shape[0], 0))
     rng = np.random.default_rng(_seed(spec, observed, remaining, draws))
     low, high = _bounds(spec, observed)
+    moved = np.zeros((draws, steps))
+    if shift is not None:
+        moved[:, ends > skip] = shift.draw(draws, rng)[:, None]
     values = np.empty((rows.size, draws))
     spread = np.empty((rows.size, 2, steps))  # each series' p10 and p90 level, per block
     for start in range(0, rows.size, _CHUNK):
         chunk = rows[start : start + _CHUNK]
         paths = ets.simulate(model, chunk, draws, steps, rng)
         for j, row in enumerate(chunk):
-            clipped = np.clip(paths[j], low, high)
-            spread[start + j] = np.quantile(clipped, (0.1, 0.9), axis=0)
-            samples = _samples(spec.aggregate, paths[j], blocks, int(row), rng)
+            if steppy[row]:
+                level = jumps.simulate(observed[row], ends, draws, rng) + moved
+                samples = level.copy()
+            else:
+                level = paths[j] + shape[row] + moved
+                samples = _samples(spec.aggregate, level, blocks, int(row), rng)
+            spread[start + j] = np.quantile(np.clip(level, low, high), (0.1, 0.9), axis=0)
             np.clip(samples, low, high, out=samples)
             values[start + j] = reduce_draws(
                 seen[row], samples[:, counted], weights, spec.aggregate, spec.sample_target
@@ -174,7 +203,7 @@ def forecast_samples(
         p10=p10,
         p50=p50,
         p90=p90,
-        method=_method(model, rows, block, draws),
+        method=_method(model, rows, steppy, profile, block, draws),
         draws=GoalDraws(codes, worst_values, tuple(labels[rows[w]] for w in worst)),
         band=band,
     )
@@ -215,13 +244,41 @@ def _seed(spec: GoalSpec, observed: NDArray[np.float64], remaining: int, draws: 
     return int.from_bytes(digest.digest(), "big")
 
 
-def _method(model: ets.Fit, rows: NDArray[np.intp], block: int, draws: int) -> str:
-    """`ets(level 3, trend 1) on 5-step blocks, 500 draws`: the models chosen, by series."""
-    kinds = np.bincount(model.kind[rows], minlength=len(ets.KINDS))
-    chosen = ", ".join(
-        f"{name} {n}" for name, n in zip(ets.KINDS, kinds, strict=True) if n and name != "none"
-    )
-    return f"ets({chosen}) on {block}-step blocks, {draws} draws"
+def _block_profile(
+    profile: NDArray[np.float64] | None,
+    observed: NDArray[np.float64],
+    starts: NDArray[np.int64],
+    ends: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """The daily profile's mean over each simulated block (series x blocks; 0 without one)."""
+    series, seen = observed.shape
+    if profile is None:
+        return np.zeros((series, starts.size))
+    ahead = season.at(profile, seen, int(ends[-1]))
+    return np.stack([ahead[:, a:b].mean(axis=1) for a, b in zip(starts, ends, strict=True)], axis=1)
+
+
+def _method(
+    model: ets.Fit,
+    rows: NDArray[np.intp],
+    steppy: NDArray[np.bool_],
+    profile: NDArray[np.float64] | None,
+    block: int,
+    draws: int,
+) -> str:
+    """`ets(level 3, trend 1; daily 2; steps 1) on 5-step blocks, 500 draws`: the models chosen,
+    by series (daily: with a daily profile; steps: jumps drawn as seen)."""
+    smooth = rows[~steppy[rows]]
+    kinds = np.bincount(model.kind[smooth], minlength=len(ets.KINDS))
+    parts = [
+        ", ".join(
+            f"{name} {n}" for name, n in zip(ets.KINDS, kinds, strict=True) if n and name != "none"
+        )
+    ]
+    daily = 0 if profile is None else int(np.count_nonzero(profile[smooth].any(axis=1)))
+    parts += [f"daily {daily}"] if daily else []
+    parts += [f"steps {int(steppy[rows].sum())}"] if steppy[rows].any() else []
+    return f"ets({'; '.join(p for p in parts if p)}) on {block}-step blocks, {draws} draws"
 
 
 def status_of(code: int) -> Status:

@@ -30,7 +30,8 @@ from pipeline.core.model import (
 from pipeline.core.outcomes import NoDataPolicy, Status, Verdict
 from pipeline.core.settings import ScoringRules, Settings
 from pipeline.scoring.draws import STATUS_CODES, score_of
-from pipeline.scoring.forecast import DRAWS, GoalForecast, forecast_samples, on_grid
+from pipeline.scoring.forecast import DRAWS, GoalForecast, day_steps, forecast_samples, on_grid
+from pipeline.scoring.weekly import Earlier, drift
 from pipeline.scoring.window import week_end
 
 _MISSED = STATUS_CODES.index(Status.MISSED)
@@ -44,6 +45,7 @@ class Horizon:
     at: datetime
     remaining: int
     skip: int
+    weeks_ahead: int = 0  # whole weeks between the window's week and the horizon's
 
 
 def horizons(settings: Settings, window: Window) -> tuple[Horizon | None, Horizon | None]:
@@ -64,17 +66,25 @@ def horizons(settings: Settings, window: Window) -> tuple[Horizon | None, Horizo
         return week, week
     at = week_end(sprint, sprint.weeks)
     last_start = week_end(sprint, sprint.weeks - 1)
-    return week, Horizon(at, steps_to(at) - window.expected, steps_to(last_start) - window.expected)
+    return week, Horizon(
+        at,
+        steps_to(at) - window.expected,
+        steps_to(last_start) - window.expected,
+        sprint.weeks - window.week,
+    )
 
 
 def build_outlook(
     settings: Settings,
     result: WeekResult,
     results: Mapping[str, QueryResult],
+    earlier: Earlier | None = None,
     draws: int = DRAWS,
 ) -> Outlook:
-    """The week's forecast from the samples the run already has (no query is sent)."""
+    """The week's forecast from the samples the run already has (no query is sent) and, for
+    the sprint's end, the goals' values in `earlier` weeks (pipeline/scoring/weekly.py)."""
     week, sprint = horizons(settings, result.window)
+    day = day_steps(result.window)
     grids = {
         g.spec.id: on_grid(results[g.spec.query], result.window)
         for g in result.goals
@@ -89,8 +99,20 @@ def build_outlook(
             if goal.spec.id not in grids:
                 continue
             labels, grid = grids[goal.spec.id]
+            shift = None
+            if horizon.weeks_ahead:
+                before = (earlier or {}).get(goal.spec.id, ())
+                shift = drift(before, result.window.week, goal.value, horizon.weeks_ahead)
             forecast = forecast_samples(
-                goal.spec, labels, grid, horizon.remaining, horizon.at, draws, horizon.skip
+                goal.spec,
+                labels,
+                grid,
+                horizon.remaining,
+                horizon.at,
+                draws,
+                horizon.skip,
+                day,
+                shift,
             )
             if forecast is not None:
                 found[goal.spec.id] = forecast
