@@ -263,3 +263,14 @@ def test_unreachable_prometheus_exits_3_like_a_run(tmp_path: Path) -> None:
     assert (code, out) == (3, "")
     assert err == f"error: Prometheus at {url}: connection refused (1 tries)\n"
     assert not json_file.exists()
+
+
+@pytest.mark.prometheus
+def test_the_readme_quotes_the_demo_backtest(demo: Demo) -> None:
+    """The README's backtest tables are blocks of what the demo's backtest prints."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("How good are the odds?", 1)[1].split("\n## ", 1)[0]
+    quoted = [b for b in section.split("\n\n") if b.startswith(("|", "**"))]
+    printed = demo.out.split("\n\n")
+    assert len(quoted) >= 4
+    assert [b for b in quoted if b.strip() not in {p.strip() for p in printed}] == []

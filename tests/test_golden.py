@@ -1,4 +1,5 @@
-"""Golden files: the demo's week 1, and week 3 after weeks 1 and 2 ran into the same folder.
+"""Golden files: the demo's week 1, week 3 after weeks 1 and 2 ran into the same folder, and
+week 2 in progress (as of its Wednesday noon, after week 1), which the README quotes.
 
 Each week's Markdown reports and summary.json are compared with tests/golden/week-NN/ after
 blanking what changes from run to run. A mismatch saves what the run wrote beside the golden
@@ -27,6 +28,8 @@ GOLDEN = Path(__file__).parent / "golden"
 AGENTS = ["product-manager", "devops", "testing", "go-code"]
 WEEKS = [1, 3]  # week 3 has two recorded weeks behind it: trend, last week, change
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
+MID_WEEK = datetime(2026, 11, 11, 12, tzinfo=UTC)  # week 2's Wednesday noon
+README = Path(__file__).parent.parent / "README.md"
 
 
 def scrub_markdown(text: str) -> str:
@@ -84,6 +87,34 @@ def test_markdown_matches_golden(weeks: Path, week: int, agent: str) -> None:
 def test_summary_matches_golden(weeks: Path, week: int) -> None:
     name = f"week-{week:02d}/summary.json"
     compare(scrub_summary((weeks / name).read_text()), GOLDEN / name)
+
+
+@pytest.fixture(scope="module")
+def mid_week(tmp_path_factory: pytest.TempPathFactory, prometheus: PrometheusServer) -> Path:
+    """Week 1 of the demo, then week 2 as of its Wednesday noon, into one output folder: the
+    nightly run a reader sees mid-sprint, with the forecast (and week 1 in its history)."""
+    tmp = tmp_path_factory.mktemp("mid-week")
+    loaded = load_config(shipped_config(tmp, prometheus.url), env={})
+    run_week(loaded, RunRequest(week=1, output_dir=tmp / "out", formats=("md",)), now=NOW)
+    request = RunRequest(week=2, output_dir=tmp / "out", formats=("md",), as_of=MID_WEEK)
+    return run_week(loaded, request, now=NOW).folder or tmp
+
+
+@pytest.mark.parametrize("name", ["product-manager.md", "summary.json"])
+def test_mid_week_matches_golden(mid_week: Path, name: str) -> None:
+    scrub = scrub_summary if name.endswith(".json") else scrub_markdown
+    compare(scrub((mid_week / name).read_text()), GOLDEN / "week-02-mid-week" / name)
+
+
+def test_the_readme_quotes_the_mid_week_report() -> None:
+    """Every line of the README's mid-week excerpt is a line of the golden mid-week report, so
+    the README shows what the code writes."""
+    section = README.read_text().split("## Will we make it?", 1)[1]
+    excerpt = section.split("```markdown\n", 1)[1].split("```", 1)[0].splitlines()
+    report = set((GOLDEN / "week-02-mid-week" / "product-manager.md").read_text().splitlines())
+    quoted = [line for line in excerpt if line != "..."]
+    assert len(quoted) > 20
+    assert [line for line in quoted if line not in report] == []
 
 
 def test_a_mismatch_saves_the_actual_output_beside_the_golden_file(

@@ -7,7 +7,8 @@ pipeline/scoring/jumps.py), and DRAWS futures of the rest of the window are simu
 the week in progress, shifted by the goal's week-to-week changes, pipeline/scoring/weekly.py);
 the goal's own aggregate over observed plus simulated samples gives each draw's value per
 series (pipeline/scoring/draws.py), the worst series decides the draw, as in score_goal, and
-the draws give the odds of met / at risk / missed and the value's p10, p50 and p90. The draws are kept (GoalForecast.draws) to push through scoring for agents and sprints.
+the draws give the odds of met / at risk / missed and the value's p10, p50 and p90. The draws
+are kept (GoalForecast.draws) to push through scoring for agents and sprints.
 
 Draws are seeded from the data (never the clock): the same samples give the same forecast.
 Known bounds hold: draws stay >= 0 when every sample seen is (counts), and within 0..100 for a
