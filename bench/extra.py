@@ -60,7 +60,8 @@ def bench_scoring(series_count: int, samples: int) -> None:
 
 def bench_forecast(series_count: int, week: int, repeat: int = 5) -> None:
     """Median time of the forecast of one goal of `series_count` random walks, each `week`
-    samples at 1 m cut mid-week, per aggregate; and the import of the forecast's modules."""
+    samples at 1 m cut mid-week (the daily profile looked for), per aggregate; and the import
+    of the forecast's modules."""
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import pipeline.scoring.forecast"], check=True)
     imports = time.perf_counter() - started
@@ -81,7 +82,7 @@ def bench_forecast(series_count: int, week: int, repeat: int = 5) -> None:
         times = []
         for _ in range(repeat):
             start = time.perf_counter()
-            result = forecast_samples(spec, labels, values, week - seen, at)
+            result = forecast_samples(spec, labels, values, week - seen, at, period=1440)
             times.append(time.perf_counter() - start)
         assert result is not None
         print(

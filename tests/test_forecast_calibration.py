@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pipeline.core.model import QueryResult, Series, Window
 from pipeline.core.settings import GoalSpec
 from pipeline.core.targets import parse_target
-from pipeline.scoring import season, weekly
+from pipeline.scoring import jumps, season, weekly
 from pipeline.scoring.draws import reduce_draws, worst_of_draws
 from pipeline.scoring.forecast import (
     GoalForecast,
@@ -423,6 +423,16 @@ def test_a_step_series_keeps_its_values_and_a_still_one_stays() -> None:
     assert np.array_equal(result.draws.values, np.round(result.draws.values))
     still = forecast(goal("last", ">= 5"), np.full(CUT, 4.0))
     assert still.p_met == 0.0 and still.p10 == still.p90 == 4.0
+    gaps = seen.copy()
+    gaps[::7] = np.nan  # missing samples do not make changes
+    noisy = 100 + np.random.default_rng(13).normal(0, 1, CUT)
+    many = np.floor(np.arange(CUT) / 60)  # holds an hour at a time, but through 17 values
+    assert list(jumps.step_rows(np.vstack([seen, gaps, noisy, many]))) == [
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 def test_the_sprint_end_moves_by_the_weeks_seen() -> None:

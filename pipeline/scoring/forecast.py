@@ -138,7 +138,7 @@ def forecast_samples(
     """
     if remaining - skip <= 0 or observed.shape[0] == 0 or observed.shape[1] == 0:
         return None
-    steppy = np.array([jumps.is_steps(row) for row in observed], dtype=bool)
+    steppy = jumps.step_rows(observed)
     profile = season.daily_profile(observed, period)
     if profile is not None:
         profile[steppy] = 0.0
@@ -161,38 +161,46 @@ def forecast_samples(
     weights = weights[counted]
     shape = _block_profile(profile, observed, starts, ends)
     seen = observed if skip == 0 else np.empty((observed.shape[0], 0))
-    rng = np.random.default_rng(_seed(spec, observed, remaining, draws))
+    seed = _seed(spec, observed, remaining, draws)
+    rng = np.random.default_rng(seed)
     low, high = _bounds(spec, observed)
     moved = np.zeros((draws, steps))
     if shift is not None:
         moved[:, ends > skip] = shift.draw(draws, rng)[:, None]
+
+    def level_of(
+        row: int, path: NDArray[np.float64], gen: np.random.Generator
+    ) -> NDArray[np.float64]:
+        """A series' simulated block levels (draws x blocks): jumps for a step series, else
+        its smoothing path and daily profile; then the week-to-week shift."""
+        base = jumps.simulate(observed[row], ends, draws, gen) if steppy[row] else path + shape[row]
+        level: NDArray[np.float64] = base + moved
+        return level
+
     values = np.empty((rows.size, draws))
-    spread = np.empty((rows.size, 2, steps))  # each series' p10 and p90 level, per block
     for start in range(0, rows.size, _CHUNK):
         chunk = rows[start : start + _CHUNK]
         paths = ets.simulate(model, chunk, draws, steps, rng)
         for j, row in enumerate(chunk):
+            level = level_of(int(row), paths[j], rng)
             if steppy[row]:
-                level = jumps.simulate(observed[row], ends, draws, rng) + moved
                 samples = level.copy()
             else:
-                level = paths[j] + shape[row] + moved
                 samples = _samples(spec.aggregate, level, blocks, int(row), rng)
-            spread[start + j] = np.quantile(np.clip(level, low, high), (0.1, 0.9), axis=0)
             np.clip(samples, low, high, out=samples)
             values[start + j] = reduce_draws(
                 seen[row], samples[:, counted], weights, spec.aggregate, spec.sample_target
             )
     order = np.argsort(rows, kind="stable")  # back to label order
-    rows, values, spread = rows[order], values[order], spread[order]
+    rows, values = rows[order], values[order]
     codes, worst_values, worst = worst_of_draws(spec, values)
-    shown = int(np.bincount(worst, minlength=rows.size).argmax())  # most often the worst
-    band = Band(
-        labels=labels[rows[shown]],
-        steps=(starts + ends) / 2.0,
-        low=spread[shown, 0],
-        high=spread[shown, 1],
-    )
+    # the band: the series most often the worst, drawn again for its quantiles (the draws
+    # above are not kept per series: 1,000 series would hold 250 MB)
+    shown = int(rows[np.bincount(worst, minlength=rows.size).argmax()])
+    again = np.random.default_rng([seed, shown])
+    path = ets.simulate(model, np.array([shown]), draws, steps, again)[0]
+    spread = np.quantile(np.clip(level_of(shown, path, again), low, high), (0.1, 0.9), axis=0)
+    band = Band(labels=labels[shown], steps=(starts + ends) / 2.0, low=spread[0], high=spread[1])
     met, at_risk, missed = (float(np.mean(codes == c)) for c in range(len(STATUS_CODES)))
     with np.errstate(invalid="ignore"):
         p10, p50, p90 = (float(v) for v in np.quantile(worst_values, (0.1, 0.5, 0.9)))

@@ -18,13 +18,19 @@ MAX_LEVELS = 16  # distinct values a step series shows at most
 MAX_CHANGE_SHARE = 0.02  # ... and the share of its consecutive samples that differ, at most
 
 
-def is_steps(row: NDArray[np.float64]) -> bool:
-    """Whether the samples seen (NaN: missing) hold still, with a few distinct values."""
-    seen = row[np.isfinite(row)]
-    if seen.size < 2:
-        return False
-    changed = np.diff(seen) != 0
-    return bool(np.unique(seen).size <= MAX_LEVELS and changed.mean() <= MAX_CHANGE_SHARE)
+def step_rows(values: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Which series (rows; NaN: missing) hold still, with a few distinct values."""
+    count = values.shape[1]
+    finite = np.isfinite(values)
+    last_seen = np.maximum.accumulate(np.where(finite, np.arange(count), -1), axis=1)
+    filled = np.take_along_axis(values, np.maximum(last_seen, 0), axis=1)  # NaN: carried over
+    pairs = finite[:, 1:] & (last_seen[:, :-1] >= 0)  # a sample with one seen before it
+    changed = (filled[:, 1:] != filled[:, :-1]) & pairs
+    n = pairs.sum(axis=1)
+    found: NDArray[np.bool_] = (n > 0) & (changed.sum(axis=1) <= MAX_CHANGE_SHARE * n)
+    for row in np.flatnonzero(found):  # few rows: the distinct values of those only
+        found[row] = np.unique(values[row][finite[row]]).size <= MAX_LEVELS
+    return found
 
 
 def simulate(
