@@ -147,3 +147,12 @@ def test_a_complete_week_forecasts_only_the_sprints_end(weeks: Path, mid_week: P
     assert three["overall"]["forecast"] == {"week_end": None, "sprint_end": None}
     assert one["overall"]["forecast"]["week_end"] is None
     assert two["overall"]["forecast"]["week_end"]["p_achieved"] >= 0
+
+
+def test_the_sprints_end_says_when_no_earlier_week_informs_it(weeks: Path, mid_week: Path) -> None:
+    """Week 1 has no earlier week to learn week-to-week moves from, and says so; week 2, with
+    week 1 in its history, does not."""
+    first = (weeks / "week-01" / "devops.md").read_text().splitlines()[2]
+    second = (mid_week / "devops.md").read_text().splitlines()[2]
+    assert "at the sprint's end (week 3, from this week alone)" in first
+    assert "at the sprint's end (week 3):" in second

@@ -172,6 +172,7 @@ class Outlook:
     overall: Horizons[VerdictOdds] = field(default_factory=Horizons)
     agents: Mapping[str, Horizons[VerdictOdds]] = field(default_factory=dict)
     bands: Mapping[str, ForecastBand] = field(default_factory=dict)  # by goal id, week's end
+    blind: bool = False  # the sprint's end lies past this week, and no earlier week is known
 
     def goal(self, goal_id: str) -> Horizons[GoalOdds]:
         """A goal's odds (none when it has no forecast)."""

@@ -51,10 +51,12 @@ def week_end_text() -> str:
 
 
 def sprint_end_text(result: WeekResult) -> str:
-    """`at the sprint's end (week 4)`; without the week when it is not known."""
+    """`at the sprint's end (week 4)`; without the week when it is not known; `..., from this
+    week alone` when no earlier week told how the goals move from week to week."""
+    alone = ", from this week alone" if result.outlook.blind else ""
     if result.sprint_weeks is None:
-        return "at the sprint's end"
-    return f"at the sprint's end (week {result.sprint_weeks})"
+        return f"at the sprint's end{alone}"
+    return f"at the sprint's end (week {result.sprint_weeks}{alone})"
 
 
 def expected(result: WeekResult, odds: Horizons[VerdictOdds]) -> tuple[Expected, ...]:

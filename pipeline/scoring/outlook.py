@@ -139,6 +139,10 @@ def build_outlook(
         overall=cards(result.goals),
         agents={a.id: cards([by_id[g] for g in a.goal_ids]) for a in result.agents},
         bands={goal_id: _band(forecast, result.window) for goal_id, forecast in at_week.items()},
+        blind=bool(sprint and sprint.weeks_ahead)
+        and not any(
+            w < result.window.week for points in (earlier or {}).values() for w, _ in points
+        ),
     )
 
 
