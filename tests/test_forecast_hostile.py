@@ -7,9 +7,11 @@ import math
 from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 
 from pipeline.core.settings import GoalSpec
 from pipeline.core.targets import parse_target
+from pipeline.scoring.draws import reduce_draws
 from pipeline.scoring.forecast import forecast_samples
 from pipeline.scoring.score import reduce_values
 
@@ -33,3 +35,25 @@ def test_a_max_already_infinite_forecasts_infinite_quantiles_not_nan() -> None:
     found = forecast_samples(spec, [(("s", "a"),)], row[None], 1008, END, 100, period=288)
     assert found is not None and found.p_missed == 1.0
     assert (found.p10, found.p50, found.p90) == (math.inf, math.inf, math.inf)
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "observed", "simulated", "weights"),
+    [
+        ("p50", [math.inf], [0.5], [2]),  # sorted 0.5 0.5 inf: the median is 0.5
+        ("median", [-math.inf, math.nan, 2.0, -math.inf], [2.0, -1.0, -math.inf], [1, 2, 3]),
+        ("p90", [*range(9), math.inf], [5.0], [1]),  # rank 9 of 0..10 exactly: 8, then inf
+    ],
+)
+def test_a_quantile_landing_on_a_sample_beside_an_infinity_is_that_sample(
+    aggregate: str, observed: list[float], simulated: list[float], weights: list[int]
+) -> None:
+    """reduce_draws gives exactly score.reduce_values of the merged samples: a rank that
+    lands on a sample exactly (no interpolation) is that sample, even when its neighbour is
+    infinite (numpy's lerp would make inf * 0 = NaN)."""
+    obs = np.array(observed, dtype=np.float64)
+    sim = np.array([simulated], dtype=np.float64)
+    counts = np.array(weights, dtype=np.int64)
+    want = reduce_values(np.concatenate([obs, np.repeat(sim[0], counts)]), aggregate)
+    assert want is not None and not math.isnan(want)
+    assert reduce_draws(obs, sim, counts, aggregate)[0] == want
