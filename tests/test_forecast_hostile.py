@@ -14,6 +14,7 @@ from pipeline.core.targets import parse_target
 from pipeline.scoring.draws import reduce_draws
 from pipeline.scoring.forecast import forecast_samples
 from pipeline.scoring.score import reduce_values
+from pipeline.scoring.weekly import drift
 
 END = datetime(2026, 11, 9, tzinfo=UTC)
 
@@ -57,3 +58,10 @@ def test_a_quantile_landing_on_a_sample_beside_an_infinity_is_that_sample(
     want = reduce_values(np.concatenate([obs, np.repeat(sim[0], counts)]), aggregate)
     assert want is not None and not math.isnan(want)
     assert reduce_draws(obs, sim, counts, aggregate)[0] == want
+
+
+def test_huge_week_to_week_values_do_not_crash_the_drift() -> None:
+    """Values near 1e300 overflow a squared change: the drift is none (not finite), not an
+    OverflowError that ends the run."""
+    found = drift([(1, 1e300), (2, -1e300)], 3, 1e300, 2)
+    assert found is None or (math.isfinite(found.mean) and math.isfinite(found.sd))
