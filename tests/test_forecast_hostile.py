@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
 
-from pipeline.core.settings import GoalSpec
+from pipeline.backtest.weeks import choose_weeks
+from pipeline.core.settings import GoalSpec, Sprint
 from pipeline.core.targets import parse_target
+from pipeline.errors import UsageError
 from pipeline.scoring.draws import reduce_draws
 from pipeline.scoring.forecast import forecast_samples
 from pipeline.scoring.score import reduce_values
@@ -65,3 +67,13 @@ def test_huge_week_to_week_values_do_not_crash_the_drift() -> None:
     OverflowError that ends the run."""
     found = drift([(1, 1e300), (2, -1e300)], 3, 1e300, 2)
     assert found is None or (math.isfinite(found.mean) and math.isfinite(found.sd))
+
+
+def test_a_week_too_far_to_have_a_date_is_a_usage_error() -> None:
+    """--weeks 99999999999999999999 without sprint.weeks: not complete (exit 2), not an
+    OverflowError (exit 1)."""
+    unbounded = Sprint("s", date(2026, 11, 2), 7, "UTC", 60.0)
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    for last in (10**6, 10**20):
+        with pytest.raises(UsageError, match="not complete"):
+            choose_weeks(unbounded, (1, last), now)
