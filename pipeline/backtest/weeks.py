@@ -46,10 +46,17 @@ def choose_weeks(sprint: Sprint, wanted: tuple[int, int] | None, now: datetime) 
     shown = f"{first}-{last}" if last > first else str(first)
     if sprint.weeks is not None and last > sprint.weeks:
         raise UsageError(f"--weeks {shown}: the sprint has {sprint.weeks} weeks (sprint.weeks)")
-    if not complete(sprint, last, now):
+    try:
+        ends = week_end(sprint, last)
+    except OverflowError:  # past the year 9999: not complete either
+        raise UsageError(
+            f"--weeks {shown}: week {last} is not complete yet (it would end after the year "
+            "9999); a backtest needs each week's outcome"
+        ) from None
+    if not ends <= now:
         raise UsageError(
             f"--weeks {shown}: week {last} is not complete yet (it ends on "
-            f"{week_end(sprint, last).isoformat()}); a backtest needs each week's outcome"
+            f"{ends.isoformat()}); a backtest needs each week's outcome"
         )
     return range(first, last + 1)
 

@@ -84,8 +84,9 @@ def _merged_quantile(
         # numpy's _lerp, so that the result is the same to the last bit
         diff = v_high - v_low
         result = np.where(fraction >= 0.5, v_high - diff * (1 - fraction), v_low + diff * fraction)
-    # score._quantile: between two equal infinities the quantile is that infinity
-    equal = np.isnan(result) & (v_low == v_high)
+    # score._quantile: where numpy's NaN has equal "lower" and "higher" samples, it is that
+    # sample: two equal infinities, or a rank landed on exactly (fraction 0) beside an infinity
+    equal = np.isnan(result) & ((v_low == v_high) | (fraction == 0))
     return np.where(equal, v_low, result)
 
 

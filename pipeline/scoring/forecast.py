@@ -202,8 +202,7 @@ def forecast_samples(
     spread = np.quantile(np.clip(level_of(shown, path, again), low, high), (0.1, 0.9), axis=0)
     band = Band(labels=labels[shown], steps=(starts + ends) / 2.0, low=spread[0], high=spread[1])
     met, at_risk, missed = (float(np.mean(codes == c)) for c in range(len(STATUS_CODES)))
-    with np.errstate(invalid="ignore"):
-        p10, p50, p90 = (float(v) for v in np.quantile(worst_values, (0.1, 0.5, 0.9)))
+    p10, p50, p90 = _quantiles(worst_values, (0.1, 0.5, 0.9))
     return GoalForecast(
         at=at,
         p_met=met,
@@ -236,6 +235,17 @@ def _samples(
     if pool.size == 0:
         return paths.copy()
     return paths + pool[rng.integers(0, pool.size, paths.shape)]
+
+
+def _quantiles(values: NDArray[np.float64], qs: tuple[float, ...]) -> tuple[float, ...]:
+    """numpy's linear quantiles, except as score._quantile: where they are NaN between equal
+    "lower" and "higher" values (every draw +Inf: a max that has seen +Inf), that value."""
+    with np.errstate(invalid="ignore"):
+        linear = np.quantile(values, qs)
+    lower = np.quantile(values, qs, method="lower")
+    higher = np.quantile(values, qs, method="higher")
+    kept = np.where(np.isnan(linear) & (lower == higher), lower, linear)
+    return tuple(float(v) for v in kept)
 
 
 def _bounds(spec: GoalSpec, observed: NDArray[np.float64]) -> tuple[float, float]:

@@ -62,6 +62,10 @@ def drift(
         return None
     n = len(changes)
     mean = sum(changes) / n
-    dispersion = sum((c - mean) ** 2 for c in changes) / (n - 1) if n > 1 else 0.0
+    # squares as products: `**` raises OverflowError past 1e154, `*` gives inf
+    dispersion = sum((c - mean) * (c - mean) for c in changes) / (n - 1) if n > 1 else 0.0
     k = weeks_ahead
-    return Drift(k * mean, math.sqrt(k * dispersion + k * k * (dispersion + mean * mean) / n))
+    found = Drift(k * mean, math.sqrt(k * dispersion + k * k * (dispersion + mean * mean) / n))
+    if not (math.isfinite(found.mean) and math.isfinite(found.sd)):
+        return None  # values too large for a float's arithmetic: no shift known
+    return found
