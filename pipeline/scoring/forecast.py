@@ -28,7 +28,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.core.model import Labels, QueryResult, Window
+from pipeline.core.model import GoalOdds, Labels, QueryResult, Window
 from pipeline.core.outcomes import Status
 from pipeline.core.settings import GoalSpec
 from pipeline.scoring import ets, jumps, season
@@ -49,18 +49,11 @@ class GoalDraws:
 
 
 @dataclass(frozen=True)
-class GoalForecast:
-    """A goal's odds at `at`: p_met + p_at_risk + p_missed = 1; pNN: its aggregate's quantiles."""
+class GoalForecast(GoalOdds):
+    """A goal's odds with the draws they came from (for agents' and the sprint's odds) and the
+    chart's band."""
 
-    at: datetime
-    p_met: float
-    p_at_risk: float
-    p_missed: float
-    p10: float
-    p50: float
-    p90: float
-    method: str
-    draws: GoalDraws = field(compare=False, repr=False)
+    draws: GoalDraws = field(compare=False, repr=False, kw_only=True)
     band: Band | None = field(default=None, compare=False, repr=False)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import numpy as np
@@ -149,16 +149,7 @@ def build_outlook(
 def _odds(forecast: GoalForecast | None) -> GoalOdds | None:
     if forecast is None:
         return None
-    return GoalOdds(
-        at=forecast.at,
-        p_met=forecast.p_met,
-        p_at_risk=forecast.p_at_risk,
-        p_missed=forecast.p_missed,
-        p10=forecast.p10,
-        p50=forecast.p50,
-        p90=forecast.p90,
-        method=forecast.method,
-    )
+    return GoalOdds(**{f.name: getattr(forecast, f.name) for f in fields(GoalOdds)})  # no draws
 
 
 def _band(forecast: GoalForecast, window: Window) -> ForecastBand:
