@@ -12,6 +12,7 @@ from pipeline.report.badge import Badge
 from pipeline.report.render import render_html, render_markdown
 from pipeline.report.view import build_report
 from pipeline.run import RunRequest, run_week
+from pipeline.scoring.trend import project
 from tests.support import ROOT
 from tests.support.chartweek import ANSWERS, run, scored_week
 from tests.support.configs import write_config
@@ -206,7 +207,9 @@ def test_the_two_point_projection_is_not_shown(tmp_path: Path) -> None:
     run(tmp_path, out, week=1)
     answers = {**ANSWERS, "q_lat": [({"c": "x"}, 110.0), ({"c": "y"}, 80.0)]}
     outcome = run(tmp_path, out, week=2, answers=answers)
-    assert outcome.trend.goals["lat"].projection is not None
+    lat = next(g for g in outcome.result.goals if g.spec.id == "lat")
+    assert lat.value == 110.0 and outcome.trend.goals["lat"].change == -10.0
+    assert project(lat.value, -10.0, lat.spec.target, 2) is not None
     assert outcome.folder is not None
     for page in ("one.md", "one.html"):
         text = (outcome.folder / page).read_text()

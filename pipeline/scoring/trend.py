@@ -1,4 +1,5 @@
-"""Week-over-week movement: the previous week's value per goal, and when a goal would be met."""
+"""Week-over-week movement: the previous week's value per goal; `project`, the two-point
+projection the backtest compares the forecast with."""
 
 from __future__ import annotations
 
@@ -7,27 +8,17 @@ from dataclasses import dataclass
 
 from pipeline.core.history import GoalPoint, Past, WeekPoint
 from pipeline.core.model import GoalResult, WeekResult
-from pipeline.core.outcomes import Status
 from pipeline.core.targets import Target
 
-HORIZON_WEEKS = 52  # a projection further away than this is reported as not converging
-
-
-@dataclass(frozen=True)
-class Projection:
-    """Where a goal that is not met is heading at its latest weekly rate of change."""
-
-    rate: float  # change of the value per week
-    week: int | None  # the week it would be met; None: not converging
+HORIZON_WEEKS = 52  # a projection further away than this counts as not converging
 
 
 @dataclass(frozen=True)
 class GoalTrend:
-    """A goal's previous week and its projection (None when unknown or already met)."""
+    """A goal's previous week and its change since (None when unknown)."""
 
     previous: GoalPoint | None
     change: float | None
-    projection: Projection | None
 
 
 @dataclass(frozen=True)
@@ -60,15 +51,7 @@ def _goal_trend(goal: GoalResult, points: tuple[GoalPoint, ...], week: int) -> G
     change = None
     if previous and previous.value is not None and goal.value is not None:
         change = goal.value - previous.value
-    projection = None
-    if goal.status not in (Status.MET, Status.NO_DATA, Status.ERROR) and goal.value is not None:
-        known = [p for p in points if p.value is not None]
-        if known:
-            last = known[-1]
-            assert last.value is not None
-            rate = (goal.value - last.value) / (week - last.week)
-            projection = Projection(rate, project(goal.value, rate, goal.spec.target, week))
-    return GoalTrend(previous, change, projection)
+    return GoalTrend(previous, change)
 
 
 def project(value: float, rate: float, target: Target, week: int) -> int | None:
