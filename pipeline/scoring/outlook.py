@@ -30,7 +30,14 @@ from pipeline.core.model import (
 from pipeline.core.outcomes import NoDataPolicy, Status, Verdict
 from pipeline.core.settings import ScoringRules, Settings
 from pipeline.scoring.draws import STATUS_CODES, score_of
-from pipeline.scoring.forecast import DRAWS, GoalForecast, day_steps, forecast_samples, on_grid
+from pipeline.scoring.forecast import (
+    DRAWS,
+    GoalForecast,
+    day_steps,
+    forecast_samples,
+    on_grid,
+    remaining_steps,
+)
 from pipeline.scoring.weekly import Earlier, drift
 from pipeline.scoring.window import week_end
 
@@ -52,14 +59,10 @@ def horizons(settings: Settings, window: Window) -> tuple[Horizon | None, Horizo
     """The week's end (None once the week is complete) and the sprint's end (None without
     sprint.weeks, or once the sprint is over)."""
     sprint = settings.sprint
-
-    def steps_to(when: datetime) -> int:
-        return max(0, math.ceil((when.timestamp() - window.first_ts) / window.step_s))
-
     week = None
     if not window.complete:
         at = week_end(sprint, window.week)
-        week = Horizon(at, steps_to(at) - window.expected, 0)
+        week = Horizon(at, remaining_steps(window, at), 0)
     if sprint.weeks is None or window.week > sprint.weeks:
         return week, None
     if window.week == sprint.weeks:
@@ -68,8 +71,8 @@ def horizons(settings: Settings, window: Window) -> tuple[Horizon | None, Horizo
     last_start = week_end(sprint, sprint.weeks - 1)
     return week, Horizon(
         at,
-        steps_to(at) - window.expected,
-        steps_to(last_start) - window.expected,
+        remaining_steps(window, at),
+        remaining_steps(window, last_start),
         sprint.weeks - window.week,
     )
 
