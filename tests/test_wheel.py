@@ -133,3 +133,23 @@ def test_the_console_script_says_its_version(venv: Path, tmp_path: Path) -> None
     )
     assert usage.returncode == 2
     assert usage.stderr.startswith("error: argument --week: expected one argument")
+
+
+def test_a_wheel_install_forecasts_and_backtests(
+    venv: Path, tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    """The forecast and the backtest run from the installed package: week 2 as of its
+    Wednesday noon carries the week's-end odds; backtest prints its tables."""
+    config = str(shipped_config(tmp_path, prometheus.url))
+    env = _clean_env()
+    week = [str(venv), "-m", "pipeline", "--week", "2", "--as-of", "2026-11-11T12:00:00Z"]
+    week += ["--config", config, "--output", "out", "--format", "md", "--agent", "devops", "-q"]
+    done = subprocess.run(week, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    report = (tmp_path / "out" / "week-02" / "devops.md").read_text()
+    assert "expected at the week's end: **" in report and "| Forecast |" in report
+    backtest = [str(venv), "-m", "pipeline", "backtest", "--config", config, "--weeks", "1-2"]
+    done = subprocess.run(backtest, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Backtest of weeks 1-2: 12 nights")
+    assert "| forecast |" in done.stdout and "| two-point projection |" in done.stdout
