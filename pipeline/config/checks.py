@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.core.addresses import mail_address
 from pipeline.core.headers import header_value_problem
+from pipeline.core.routing import agent_label
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -79,6 +80,7 @@ def cross_checks(raw: dict[str, Any], env: Mapping[str, str]) -> list[str]:
     return [
         *_duplicate_ids(raw),
         *_unknown_goal_ids(raw),
+        *_routing_labels(raw),
         *_category_weights(raw),
         *_unknown_categories(raw),
         *_missing_secrets(raw, env),
@@ -124,6 +126,22 @@ def _unknown_goal_ids(raw: dict[str, Any]) -> Iterator[str]:
         for j, gid in enumerate(goals if isinstance(goals, list) else []):
             if isinstance(gid, str) and gid not in goal_ids:
                 yield f"agents[{i}].goals[{j}]: unknown goal id '{gid}'"
+
+
+def _routing_labels(raw: dict[str, Any]) -> Iterator[str]:
+    """Each agent's alerts route on their own label (`go-code` -> `agent_go_code`)."""
+    seen: dict[str, int] = {}
+    for i, agent in _items(raw, "agents"):
+        ident = agent.get("id")
+        if not isinstance(ident, str):
+            continue
+        label = agent_label(ident)
+        if label in seen and raw["agents"][seen[label]].get("id") != ident:
+            yield (
+                f"agents[{i}].id: '{ident}' routes alerts on the same label as "
+                f"agents[{seen[label]}] ({label}); rename one"
+            )
+        seen.setdefault(label, i)
 
 
 def _categories(raw: dict[str, Any]) -> dict[Any, Any] | None:

@@ -40,7 +40,7 @@ def to_model(config: spec.Config, path: Path, digest: str, notes: tuple[str, ...
         agents=tuple(agent_spec(a) for a in config.agents),
         report=report_settings(config.report, folder),
         schedule=schedule_settings(config.schedule or outputs.ScheduleSettings(), folder),
-        rules=rules(config.rules),
+        rules=rules(config.rules, folder),
         metrics=push_settings(config.metrics),
         mail=mail_settings(config.email) if config.email else None,
         notify=tuple(chat_channel(c) for c in config.notify),
@@ -182,8 +182,9 @@ def chat_channel(settings: outputs.NotifySettings) -> ChatChannel:
     )
 
 
-def rules(settings: outputs.RulesSettings) -> Rules:
-    """What the generated alerts carry; the stale-run alert's delay also in seconds."""
+def rules(settings: outputs.RulesSettings, folder: Path) -> Rules:
+    """What the generated alerts carry; the stale-run alert's delay also in seconds; the team's
+    rule files resolved against the config's folder."""
     return Rules(
         for_=settings.for_,
         labels=dict(settings.labels),
@@ -191,6 +192,9 @@ def rules(settings: outputs.RulesSettings) -> Rules:
         record=settings.record,
         stale_after=settings.stale_after,
         stale_after_s=parse_duration(settings.stale_after),
+        realtime=settings.realtime,
+        keep_firing_for=settings.keep_firing_for,
+        extra_files=tuple(folder / f for f in settings.extra_files),
     )
 
 

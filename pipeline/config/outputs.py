@@ -105,15 +105,18 @@ class RulesSettings(Strict):
     for_: str = Field("5m", alias="for")
     labels: dict[Annotated[str, Field(pattern=_LABEL_NAME)], str] = {}
     runbook_url: str | None = None
-    record: bool = False
+    record: bool = True
     stale_after: str = "26h"  # the stale-run alert: no successful run pushed for this long
+    realtime: bool = False  # also the guard alerts on each query's current value
+    keep_firing_for: str = "30m"  # the guard alerts keep firing this long after a recovery
+    extra_files: list[Annotated[str, Field(min_length=1)]] = []  # the team's own rule files
 
-    _durations = field_validator("for_", "stale_after")(check_duration)
+    _durations = field_validator("for_", "stale_after", "keep_firing_for")(check_duration)
 
     @field_validator("labels")
     @classmethod
     def _not_ours(cls, labels: dict[str, str]) -> dict[str, str]:
-        taken = [k for k in labels if k in RULE_LABELS or k.startswith("__")]
+        taken = [k for k in labels if k in RULE_LABELS or k.startswith(("__", "agent_"))]
         if taken:
             raise ValueError(
                 f"'{taken[0]}' is set by the generated rules; choose another label name"

@@ -151,7 +151,8 @@ class ChatChannel:
     timeout_s: float = 30.0
 
 
-RULE_LABELS = ("sprint", "goal", "category", "severity", "agent")  # set by rules, not rules.labels
+# set by the rules, not rules.labels (nor any `agent_*`: one routing label per agent)
+RULE_LABELS = ("sprint", "goal", "category", "severity", "agent")
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,9 @@ class Rules:
     record: bool  # recording rules for the goals whose query is not a bare selector
     stale_after: str  # the stale-run alert fires when no run succeeded for this long
     stale_after_s: float
+    realtime: bool = False  # also guard alerts on each query's current value
+    keep_firing_for: str = "30m"  # the guard alerts' keep_firing_for
+    extra_files: tuple[Path, ...] = ()  # the team's own rule files (resolved), merged in
 
 
 @dataclass(frozen=True)
