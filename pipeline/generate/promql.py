@@ -84,3 +84,19 @@ def contains(outer: Target, inner: Target) -> bool:
     low_ok = o.low < i.low or (o.low == i.low and (o.low_closed or not i.low_closed))
     high_ok = i.high < o.high or (o.high == i.high and (o.high_closed or not i.high_closed))
     return low_ok and high_ok
+
+
+def met_bool(expr: str, target: Target) -> str:
+    """1 for each series of `expr` whose value meets `target`, else 0 (`expr` atomic)."""
+    if target.op == "..":
+        return f"({expr} >= bool {number(target.low)}) * ({expr} <= bool {number(target.high)})"
+    return f"{expr} {target.op} bool {number(target.low)}"
+
+
+def duration(seconds: float) -> str:
+    """A Prometheus duration for `seconds` (whole milliseconds)."""
+    ms = round(seconds * 1000)
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if ms % size == 0:
+            return f"{ms // size}{unit}"
+    return f"{ms}ms"
