@@ -1,5 +1,8 @@
 """`python -m pipeline rules`: the generated rules pass `promtool check rules`, and
-`promtool test rules` with generated input series fires exactly the alerts each case calls for."""
+`promtool test rules` with generated input series fires exactly the alerts each case calls for,
+family by family (weekly, no data, slipping, likely to miss, realtime guards, the stale run).
+
+The replay of the demo weeks in a real Prometheus is tests/test_alert_replay.py."""
 
 from __future__ import annotations
 
@@ -14,14 +17,8 @@ import yaml
 
 from pipeline.cli import main
 from pipeline.config import load_config
-from pipeline.generate.rules import (
-    STALE_ALERT,
-    VALUE,
-    alert_name,
-    build_groups,
-    literal,
-    rules_yaml,
-)
+from pipeline.generate.rulemodel import VALUE, AlertingRule, alert_name, literal
+from pipeline.generate.rules import STALE_ALERT, build_groups, rules_yaml
 from tests.support import ROOT
 from tests.support.binaries import require_binary
 from tests.support.configs import shipped_config, write_config
@@ -64,9 +61,9 @@ KINDS: dict[str, dict[str, Any]] = {
         "goal": {"target": ">= 5", "warning": ">= 4", "key": True},
         "cases": {"met": (5, None), "at_risk": (4, "AtRisk"), "missed": (3, "Missed")},
     },
-    "latency_compliance": {  # the alert is on each sample's own target
+    "latency_compliance": {  # every sample misses `< 100`: 0 % of the week's samples meet it
         "goal": {"aggregate": "compliance", "sample_target": "< 100", "target": ">= 99"},
-        "cases": {"met": (80, None), "at_risk": (150, "AtRisk")},
+        "cases": {"met": (80, None), "missed": (150, "Missed")},
     },
     "throughput": {  # not a bare selector: recorded when rules.record is on
         "query": "sum by (case) (throughput_bytes_total)",
@@ -84,7 +81,11 @@ def _goal(kind: str) -> dict[str, Any]:
 
 
 def _config(
-    folder: Path, record: bool = False, stale_after: str = "26h", sprint: str = SPRINT
+    folder: Path,
+    record: bool = False,
+    stale_after: str = "26h",
+    sprint: str = SPRINT,
+    **rules: Any,
 ) -> Path:
     doc = {
         "sprint": {"name": sprint, "start": "2026-11-02"},
@@ -101,7 +102,8 @@ def _config(
             "runbook_url": "https://runbooks.example/{{ goal }}",
             "record": record,
             "stale_after": stale_after,
-        },
+        }
+        | rules,
     }
     doc["goals"][1]["rules_for"] = "2m"  # `below` fires sooner
     return write_config(folder / "config.yaml", yaml.safe_dump(doc, sort_keys=False))
@@ -113,21 +115,31 @@ def _series(kind: str, case: str) -> str:
     return f'{kind}_metric{{case="{case}"}}'
 
 
-def _expected_alerts(rules: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """One alert_rule_test per alert of each kind: the cases it must fire for, with labels and
-    annotations as Prometheus renders them."""
+# A guard judges each sample: a compliance goal's guard is AtRisk while a sample misses.
+GUARD_STATE = {("latency_compliance", "Missed"): "AtRisk"}
+# The weekly alert's value of a compliance goal is the share of samples that meet it.
+WEEKLY_SHOWN = {("latency_compliance", "missed"): 0.0}
+
+
+def _expected_alerts(rules: dict[str, dict[str, Any]], prefix: str = "") -> list[dict[str, Any]]:
+    """One alert_rule_test per alert of each kind (`prefix`: "" the weekly alerts, "Realtime"
+    the guards): the cases it must fire for, with labels and annotations as Prometheus renders
+    them."""
     tests = []
     for kind, spec in KINDS.items():
         for state in ("AtRisk", "Missed"):
-            name = alert_name(kind, state)
+            name = alert_name(kind, prefix + state)
             if name not in rules:
                 continue
             rule = rules[name]
             alerts = []
             for case, (value, fires) in spec["cases"].items():
+                if prefix:
+                    fires = GUARD_STATE.get((kind, fires), fires)
                 if fires != state:
                     continue
-                annotations = _rendered(rule["annotations"], value)
+                shown = value if prefix else WEEKLY_SHOWN.get((kind, case), value)
+                annotations = _rendered(rule["annotations"], shown)
                 alerts.append(
                     {"exp_labels": {**rule["labels"], "case": case}, "exp_annotations": annotations}
                 )
@@ -165,15 +177,20 @@ def _alerting_rules(text: str) -> dict[str, dict[str, Any]]:
     return {r["alert"]: r for g in groups for r in g["rules"] if "alert" in r}
 
 
-@pytest.mark.parametrize("record", [False, True], ids=["queries", "recorded"])
+@pytest.mark.parametrize(
+    ("record", "prefix"),
+    [(False, ""), (True, ""), (True, "Realtime")],
+    ids=["weekly-queries", "weekly-recorded", "realtime-guards"],
+)
 def test_promtool_test_rules_fires_exactly_the_alerts_each_case_calls_for(
-    tmp_path: Path, record: bool
+    tmp_path: Path, record: bool, prefix: str
 ) -> None:
-    text = rules_yaml(load_config(_config(tmp_path, record=record)))
+    """Constant series: the week's aggregate is the value, so each case is judged as is."""
+    text = rules_yaml(load_config(_config(tmp_path, record=record, realtime=bool(prefix))))
     (tmp_path / "rules.yml").write_text(text)
     assert _promtool("check", "rules", "rules.yml", cwd=tmp_path).returncode == 0
     rules = _alerting_rules(text)
-    tests = _expected_alerts(rules)
+    tests = _expected_alerts(rules, prefix)
     assert sum(len(t["exp_alerts"]) for t in tests) == 18  # every non-met case of every kind
     unit = {
         "rule_files": ["rules.yml"],
@@ -185,7 +202,12 @@ def test_promtool_test_rules_fires_exactly_the_alerts_each_case_calls_for(
     assert done.returncode == 0, done.stdout + done.stderr
     # the harness can fail: expect the met case of `at_least` to fire as well
     tests[0]["exp_alerts"].append(
-        {"exp_labels": {**rules["AtLeastAtRisk"]["labels"], "case": "met"}}
+        {
+            "exp_labels": {
+                **rules[alert_name("at_least", prefix + "AtRisk")]["labels"],
+                "case": "met",
+            }
+        }
     )
     (tmp_path / "test.yml").write_text(yaml.safe_dump(unit, sort_keys=False))
     assert _promtool("test", "rules", "test.yml", cwd=tmp_path).returncode == 1
@@ -227,6 +249,19 @@ def test_the_stale_run_alert_fires_when_no_run_succeeded_for_stale_after(
     (tmp_path / "rules.yml").write_text(text)
     labels = {"sprint": sprint, "severity": "warning", "team": "platform"}
     metric = "sprint_convergence_last_success_timestamp_seconds"
+    description = (
+        f"The last run that pushed its results ({metric}) is older than 2h, or no run ever "
+        "pushed them: is the scheduler running?"
+    )
+
+    def fired(summary: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "exp_labels": labels,
+                "exp_annotations": {"summary": summary, "description": description},
+            }
+        ]
+
     unit = {
         "rule_files": ["rules.yml"],
         "tests": [
@@ -242,21 +277,23 @@ def test_the_stale_run_alert_fires_when_no_run_succeeded_for_stale_after(
                     {
                         "eval_time": "2h20m",
                         "alertname": STALE_ALERT,
-                        "exp_alerts": [
-                            {
-                                "exp_labels": labels,
-                                "exp_annotations": {
-                                    "summary": f"{sprint}: no successful report run for 2h 10m 0s",
-                                    "description": (
-                                        f"The last run that pushed its results ({metric}) is "
-                                        "older than 2h: is the scheduler running?"
-                                    ),
-                                },
-                            }
-                        ],
+                        "exp_alerts": fired(f"{sprint}: no successful report run for 2h 10m 0s"),
                     },
                 ],
-            }
+            },
+            {  # nothing of this sprint was ever pushed: the alert fires at once
+                "interval": "10m",
+                "input_series": [
+                    {"series": f'{metric}{{sprint="Other",week="1"}}', "values": "0+0x20"}
+                ],
+                "alert_rule_test": [
+                    {
+                        "eval_time": "1m",
+                        "alertname": STALE_ALERT,
+                        "exp_alerts": fired(f"{sprint}: no successful report run for 2h or more"),
+                    },
+                ],
+            },
         ],
     }
     (tmp_path / "test.yml").write_text(yaml.safe_dump(unit, sort_keys=False))
@@ -264,30 +301,192 @@ def test_the_stale_run_alert_fires_when_no_run_succeeded_for_stale_after(
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def _fires(rules: dict[str, dict[str, Any]], name: str, **labels: str) -> dict[str, Any]:
+    """An expected alert of rule `name` with the rule's labels and `labels` (annotations as the
+    rule renders them with a value that the summary does not show)."""
+    rule = rules[name]
+    return {"exp_labels": {**rule["labels"], **labels}}
+
+
+def _unit_test(
+    tmp_path: Path,
+    text: str,
+    series: list[dict[str, str]],
+    tests: list[dict[str, Any]],
+    interval: str = "1m",
+) -> subprocess.CompletedProcess[str]:
+    """`promtool test rules` on `text` with annotations left out (only labels are compared)."""
+    doc = yaml.safe_load(text)
+    for group in doc["groups"]:
+        for rule in group["rules"]:
+            rule.pop("annotations", None)
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    unit = {
+        "rule_files": ["rules.yml"],
+        "evaluation_interval": interval,
+        "tests": [{"interval": interval, "input_series": series, "alert_rule_test": tests}],
+    }
+    (tmp_path / "test.yml").write_text(yaml.safe_dump(unit, sort_keys=False))
+    return _promtool("test", "rules", "test.yml", cwd=tmp_path)
+
+
+@pytest.mark.parametrize("record", [False, True], ids=["queries", "recorded"])
+def test_no_data_fires_for_a_goal_without_samples_under_no_data_fail(
+    tmp_path: Path, record: bool
+) -> None:
+    """Only `at_least` has samples: every other goal's NoData fires, at_least's does not."""
+    text = rules_yaml(load_config(_config(tmp_path, record=record)))
+    rules = _alerting_rules(text)
+    series = [{"series": _series("at_least", "met"), "values": "100+0x15"}]
+    recorded_labels = {"sprint": SPRINT} if record else {}
+    tests = [
+        {"eval_time": "10m", "alertname": "AtLeastNoData", "exp_alerts": []},
+        {
+            "eval_time": "10m",
+            "alertname": "BelowNoData",
+            "exp_alerts": [_fires(rules, "BelowNoData")],
+        },
+        {  # not a bare selector: read from its recorded series, which carries the sprint
+            "eval_time": "10m",
+            "alertname": "ThroughputNoData",
+            "exp_alerts": [_fires(rules, "ThroughputNoData", **recorded_labels)],
+        },
+        {  # its samples' verdicts are always recorded
+            "eval_time": "10m",
+            "alertname": "LatencyComplianceNoData",
+            "exp_alerts": [_fires(rules, "LatencyComplianceNoData", sprint=SPRINT)],
+        },
+        {"eval_time": "3m", "alertname": "AtLeastNoData", "exp_alerts": []},
+    ]
+    done = _unit_test(tmp_path, text, series, tests)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert rules["BelowNoData"]["labels"]["severity"] == "critical"
+    skipped = _config(tmp_path).read_text().replace("categories:", "no_data: skip\n  categories:")
+    (tmp_path / "skip.yaml").write_text(skipped)
+    assert not any(
+        n.endswith("NoData")
+        for n in _alerting_rules(rules_yaml(load_config(tmp_path / "skip.yaml")))
+    )
+
+
+def test_slipping_fires_when_half_the_margin_went_in_a_week(tmp_path: Path) -> None:
+    """at_least (>= 100): a week at 200, then a week at 120 (margin 100 -> 20) slips; below
+    (< 10): a week at 2 then at 5 (margin 8 -> 5) does not; a missed goal is not slipping."""
+    text = rules_yaml(load_config(_config(tmp_path)))
+    rules = _alerting_rules(text)
+    assert rules["AtLeastSlipping"]["labels"]["severity"] == "info"
+    assert "InRangeSlipping" not in rules and "ExactlySlipping" not in rules  # two-sided
+    series = [
+        {"series": _series("at_least", "slips"), "values": "200+0x168 120+0x170"},
+        {"series": _series("at_least", "falls"), "values": "200+0x168 80+0x170"},
+        {"series": _series("below", "holds"), "values": "2+0x168 5+0x170"},
+    ]
+    tests = [
+        {"eval_time": "1d", "alertname": "AtLeastSlipping", "exp_alerts": []},
+        {
+            "eval_time": "14d",
+            "alertname": "AtLeastSlipping",
+            "exp_alerts": [_fires(rules, "AtLeastSlipping", case="slips")],
+        },
+        {"eval_time": "14d", "alertname": "BelowSlipping", "exp_alerts": []},
+    ]
+    done = _unit_test(tmp_path, text, series, tests, interval="1h")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_likely_to_miss_reads_the_latest_runs_forecast(tmp_path: Path) -> None:
+    """Week 2's forecast gives at_least a 30 % chance: it fires while week 2's run is the
+    latest; once a rerun of week 1 (90 %) is the latest push, it stops."""
+    text = rules_yaml(load_config(_config(tmp_path)))
+    rules = _alerting_rules(text)
+    p_met = "sprint_convergence_goal_p_met"
+    success = "sprint_convergence_last_success_timestamp_seconds"
+    pushed = f'sprint="{SPRINT}",job="sprint_convergence",instance="pushgateway"'
+    series = [
+        {
+            "series": f'{p_met}{{{pushed},week="1",goal="at_least",horizon="week_end"}}',
+            "values": "0.9+0x40",
+        },
+        {
+            "series": f'{p_met}{{{pushed},week="2",goal="at_least",horizon="week_end"}}',
+            "values": "0.3+0x40",
+        },
+        {
+            "series": f'{p_met}{{{pushed},week="2",goal="below",horizon="week_end"}}',
+            "values": "0.8+0x40",
+        },
+        {
+            "series": f'{p_met}{{{pushed},week="2",goal="at_least",horizon="sprint_end"}}',
+            "values": "0.1+0x40",
+        },
+        {"series": f'{success}{{{pushed},week="1"}}', "values": "100+0x19 3000+0x20"},
+        {"series": f'{success}{{{pushed},week="2"}}', "values": "200+0x40"},
+    ]
+    week_two = {
+        "week": "2",
+        "horizon": "week_end",
+        "job": "sprint_convergence",
+        "instance": "pushgateway",
+    }
+    tests = [
+        {
+            "eval_time": "10m",
+            "alertname": "AtLeastLikelyToMiss",
+            "exp_alerts": [_fires(rules, "AtLeastLikelyToMiss", **week_two)],
+        },
+        {"eval_time": "10m", "alertname": "BelowLikelyToMiss", "exp_alerts": []},
+        {"eval_time": "30m", "alertname": "AtLeastLikelyToMiss", "exp_alerts": []},
+    ]
+    done = _unit_test(tmp_path, text, series, tests)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert rules["AtLeastLikelyToMiss"]["labels"]["severity"] == "warning"
+
+
+def test_a_sustained_breach_is_one_guard_alert(tmp_path: Path) -> None:
+    """The realtime guards keep firing through a short recovery (keep_firing_for 30m)."""
+    text = rules_yaml(load_config(_config(tmp_path, realtime=True, keep_firing_for="30m")))
+    rules = _alerting_rules(text)
+    assert rules["AtLeastRealtimeMissed"]["keep_firing_for"] == "30m"
+    assert "keep_firing_for" not in rules["AtLeastMissed"]
+    # missed for 20m, fine for 10m, missed again: one alert throughout
+    series = [{"series": _series("at_least", "dips"), "values": "50+0x19 150+0x9 50+0x30"}]
+    firing = [_fires(rules, "AtLeastRealtimeMissed", case="dips")]
+    tests = [
+        {"eval_time": "25m", "alertname": "AtLeastRealtimeMissed", "exp_alerts": firing},
+        {"eval_time": "45m", "alertname": "AtLeastRealtimeMissed", "exp_alerts": firing},
+    ]
+    done = _unit_test(tmp_path, text, series, tests)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_the_demo_rules_pass_promtool_and_count_by_severity(tmp_path: Path) -> None:
     loaded = load_config(ROOT / "config.yaml")
     groups = build_groups(loaded)
-    alerts = [r for g in groups for r in g.rules]
-    severities = Counter(r.labels["severity"] for r in alerts)  # type: ignore[union-attr]
-    # 10 goals with a warning: 10 Missed (critical) and 10 AtRisk, of which the 2 key goals'
-    # are critical; plus the stale-run alert (warning)
-    assert severities == {"critical": 12, "warning": 9}
+    alerts = [r for g in groups for r in g.rules if isinstance(r, AlertingRule)]
+    severities = Counter(r.labels["severity"] for r in alerts)
+    # 10 goals: Missed and NoData (critical), AtRisk (warning; critical for the 2 key goals),
+    # LikelyToMiss (warning), Slipping (info) for the 9 with a one-sided target; the stale run
+    assert severities == {"critical": 22, "warning": 19, "info": 9}
     assert [g.name for g in groups] == [
+        "sprint_convergence_record",
         "sprint_convergence_technical",
         "sprint_convergence_customer",
         "sprint_convergence_run",
     ]
-    throughput = next(r for r in alerts if r.alert == "EventThroughputAtRisk")  # type: ignore[union-attr]
-    assert throughput.labels == {  # type: ignore[union-attr]
+    assert groups[0].interval == "1m"  # the sprint's step
+    throughput = next(r for r in alerts if r.alert == "EventThroughputAtRisk")
+    assert throughput.labels == {  # one routing label per agent that lists the goal
         "sprint": "UnMoGrowP Attribution Platform",
         "goal": "event_throughput",
         "category": "technical",
-        "agent": "devops,testing,go-code",
+        "agent_devops": "true",
+        "agent_testing": "true",
+        "agent_go_code": "true",
         "severity": "critical",
     }
     (tmp_path / "rules.yml").write_text(rules_yaml(loaded))
     done = _promtool("check", "rules", "rules.yml", cwd=tmp_path)
-    assert done.returncode == 0 and "SUCCESS: 21 rules found" in done.stdout
+    assert done.returncode == 0 and "SUCCESS: 55 rules found" in done.stdout
 
 
 def test_opt_out_record_labels_and_runbook(tmp_path: Path) -> None:
@@ -297,31 +496,106 @@ def test_opt_out_record_labels_and_runbook(tmp_path: Path) -> None:
     rules = [r for g in doc["groups"] for r in g["rules"]]
     assert not any(r.get("labels", {}).get("goal") == "quiet" for r in rules)  # alert: false
     records = [r for r in rules if "record" in r]
+    sprint = {"sprint": SPRINT}
     assert records == [
+        {
+            "record": "sprint_convergence:goal_sample_met:latency_compliance",
+            "expr": "(latency_compliance_metric) < bool 100",
+            "labels": sprint,
+        },
         {
             "record": "sprint_convergence:goal_value:throughput",
             "expr": "sum by (case) (throughput_bytes_total)",
-            "labels": {"sprint": SPRINT},
-        }
+            "labels": sprint,
+        },
     ]
     alerts = _alerting_rules(text)
-    assert alerts["ThroughputMissed"]["expr"] == (
-        'sprint_convergence:goal_value:throughput{sprint="Test Sprint"} < 900000'
+    recorded = 'sprint_convergence:goal_value:throughput{sprint="Test Sprint"}[7d]'
+    assert alerts["ThroughputMissed"]["expr"] == f"(last_over_time({recorded})) < 900000"
+    assert alerts["AtLeastAtRisk"]["expr"] == (
+        "((last_over_time(at_least_metric[7d])) < 100) >= 90"
     )
-    assert alerts["AtLeastAtRisk"]["expr"] == "((at_least_metric) < 100) >= 90"
-    assert alerts["InRangeMissed"]["expr"] == "((in_range_metric) < 25 or (in_range_metric) > 55)"
-    assert (
-        alerts["OddWarningMissed"]["expr"]
-        == "((odd_warning_metric) < 10) and ((odd_warning_metric) > 5)"
+    assert alerts["LatencyComplianceMissed"]["expr"] == (
+        "(100 * avg_over_time(sprint_convergence:goal_sample_met:latency_compliance"
+        '{sprint="Test Sprint"}[7d])) < 99'
+    )
+    assert alerts["InRangeMissed"]["expr"] == (
+        "((last_over_time(in_range_metric[7d])) < 25 or (last_over_time(in_range_metric[7d])) > 55)"
+    )
+    # without recording, a query that is not a bare selector is read as a subquery of the week
+    plain = _alerting_rules(rules_yaml(load_config(_config(tmp_path, record=False))))
+    assert plain["ThroughputMissed"]["expr"] == (
+        "(last_over_time((sum by (case) (throughput_bytes_total))[7d:1m])) < 900000"
     )
     # a runbook URL with braces reaches the annotation as text, not as a template
     assert alerts["AtLeastMissed"]["annotations"]["runbook_url"] == (
         'https://runbooks.example/{{ "{{" }} goal {{ "}}" }}'
     )
     assert alerts["AtLeastMissed"]["labels"]["team"] == "platform"
-    assert alerts["AtLeastMissed"]["labels"]["agent"] == "ops,qa"
-    assert alerts["LatencyComplianceAtRisk"]["labels"]["severity"] == "warning"
+    assert alerts["AtLeastMissed"]["labels"]["agent_ops"] == "true"
+    assert alerts["AtLeastMissed"]["labels"]["agent_qa"] == "true"
+    assert "agent_ops" not in alerts["ExactlyMissed"]["labels"]
+    assert alerts["AtLeastAtRisk"]["labels"]["severity"] == "warning"
     assert alerts["KeyGoalAtRisk"]["labels"]["severity"] == "critical"
+
+
+@pytest.mark.parametrize(
+    ("quantile", "function"),
+    [
+        ("mean", "avg_over_time(m[7d])"),
+        ("min", "min_over_time(m[7d])"),
+        ("max", "max_over_time(m[7d])"),
+        ("median", "quantile_over_time(0.5, m[7d])"),
+        ("p95", "quantile_over_time(0.95, m[7d])"),
+        ("p50", "quantile_over_time(0.5, m[7d])"),
+    ],
+)
+def test_each_aggregate_has_its_over_time_function(
+    tmp_path: Path, quantile: str, function: str
+) -> None:
+    doc = yaml.safe_load(_config(tmp_path).read_text())
+    doc["goals"] = [_goal("exactly") | {"query": "m", "aggregate": quantile}]
+    doc["agents"] = [{"id": "ops", "name": "Ops", "goals": ["exactly"]}]
+    config = write_config(tmp_path / "one.yaml", yaml.safe_dump(doc))
+    alerts = _alerting_rules(rules_yaml(load_config(config)))
+    assert alerts["ExactlyMissed"]["expr"] == f"({function}) != 1"
+
+
+def test_the_teams_own_rule_files_are_merged_and_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = {"groups": [{"name": "team", "rules": [{"alert": "QueueDeep", "expr": "queue > 10"}]}]}
+    (tmp_path / "team.yml").write_text(yaml.safe_dump(own))
+    config = shipped_config(tmp_path)
+    config.write_text(config.read_text() + "\nrules: {extra_files: [team.yml]}\n")
+    assert main(["rules", "--config", str(config), "--output", str(tmp_path / "all.yml")]) == 0
+    merged = yaml.safe_load((tmp_path / "all.yml").read_text())["groups"]
+    assert merged[-1] == own["groups"][0]
+    assert _promtool("check", "rules", "all.yml", cwd=tmp_path).returncode == 0
+    capsys.readouterr()
+    # each way a team's file can be wrong is a config error naming it
+    bad = {
+        "team.yml": "groups: [{name: sprint_convergence_run, rules: []}]",
+        "other.yml": "groups: [{name: team, rules: []}]",
+        "broken.yml": "groups: [",
+        "list.yml": "- not a rule file",
+    }
+    for name, text in bad.items():
+        (tmp_path / name).write_text(text)
+    files = "[team.yml, other.yml, broken.yml, list.yml, missing.yml]"
+    config.write_text(config.read_text().replace("[team.yml]", files))
+    assert main(["rules", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "rules.extra_files[0] (team.yml): group 'sprint_convergence_run' is also in the generated rules"
+        in err
+    )
+    assert (
+        "rules.extra_files[1] (other.yml): group 'team' is also in rules.extra_files[0]" not in err
+    )
+    assert "rules.extra_files[2] (broken.yml): not YAML" in err
+    assert "rules.extra_files[3] (list.yml): not a Prometheus rule file" in err
+    assert "rules.extra_files[4] (missing.yml): cannot read it" in err
 
 
 def test_the_operator_format_wraps_the_same_groups(tmp_path: Path) -> None:

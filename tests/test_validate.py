@@ -20,7 +20,7 @@ def test_a_good_config_and_good_queries(
     assert main(["validate", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert f"{config}: valid (10 goals, 4 agents)" in out
-    assert "generated rules: SUCCESS: 21 rules found\n" in out
+    assert "generated rules: SUCCESS: 55 rules found\n" in out
     # the demo data lies in November 2026: evaluated now, the queries parse but find nothing
     assert "│ event_throughput " in out and "invalid" not in out
 
@@ -34,7 +34,7 @@ def test_a_rejected_query_exits_2(
     out = capsys.readouterr().out
     assert "no: bad_data: " in out and "1 of 8 queries are invalid" in out
     # promtool finds it too
-    assert 'generated rules: FAILED: rules.yml: 113:11: group "sprint_convergence_customer"' in out
+    assert 'generated rules: FAILED: rules.yml: 11:11: group "sprint_convergence_record"' in out
 
 
 def test_an_unreachable_server_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

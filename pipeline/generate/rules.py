@@ -62,10 +62,8 @@ def _goal(loaded: Settings, spec: GoalSpec) -> Goal:
         )
     if spec.sample_target is None:
         met = values
-    elif loaded.rules.record:
+    else:  # always recorded: a share of samples needs a subquery of the whole week otherwise
         met = Samples(record_name(spec.id, SAMPLE_PREFIX) + mine, query, step)
-    else:
-        met = Samples(None, f"({promql.met_bool(query, spec.sample_target)})", step)
     labels = {"sprint": sprint.name, "goal": spec.id, "category": spec.category}
     labels |= {agent_label(a.id): ROUTE_VALUE for a in loaded.agents if spec.id in a.goals}
     labels |= loaded.rules.labels
@@ -74,15 +72,14 @@ def _goal(loaded: Settings, spec: GoalSpec) -> Goal:
 
 
 def _records(loaded: Settings, specs: list[GoalSpec]) -> list[RecordingRule]:
-    """Each goal's query at the sprint's step (bare selectors are read as they are), and a
-    compliance goal's samples as 1 (meets sample_target) or 0. No rule reads another's series,
-    so a backfill (`promtool tsdb create-blocks-from rules`) needs one pass."""
-    if not loaded.rules.record:
-        return []
+    """Each goal's query at the sprint's step (bare selectors are read as they are; none with
+    `rules.record: false`), and a compliance goal's samples as 1 (meets sample_target) or 0,
+    always. No rule reads another's series, so a backfill (`promtool tsdb create-blocks-from
+    rules`) needs one pass."""
     sprint = {"sprint": loaded.sprint.name}
     records = []
     for spec in specs:
-        if not promql.is_selector(spec.query):
+        if loaded.rules.record and not promql.is_selector(spec.query):
             records.append(RecordingRule(record_name(spec.id), spec.query, sprint))
         if spec.sample_target is not None:
             met = promql.met_bool(promql.group(spec.query), spec.sample_target)
