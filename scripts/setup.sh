@@ -11,8 +11,10 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || need+=(prometheus-pushgateway)
 # the query-path tests also run against a real VictoriaMetrics (tests/support/victoria.py)
 command -v victoria-metrics >/dev/null || need+=(victoria-metrics)
-# amtool checks the generated Alertmanager config and tests its routes (tests/test_alertmanager.py)
+# amtool checks the generated Alertmanager config and its routes, a real Alertmanager its
+# inhibit rule (tests/test_alertmanager.py)
 command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v openssl >/dev/null || need+=(openssl)  # the e-mail tests make a certificate
 command -v chromium >/dev/null || need+=(chromium)  # the report site's tests load it in a browser

@@ -18,6 +18,7 @@ PACKAGES = {
     "pdftoppm": "poppler-utils",
     "chromium": "chromium",
     "amtool": "prometheus-alertmanager",
+    "prometheus-alertmanager": "prometheus-alertmanager",
 }
 
 
