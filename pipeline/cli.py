@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         "'python -m pipeline backtest [--config C] [--weeks A-B] [--json FILE]' scores past "
         "forecasts, "
         "'python -m pipeline rules|dashboard [--config C] [--output F]' write alert rules or a "
-        "Grafana dashboard from the goals.",
+        "Grafana dashboard from the goals, 'python -m pipeline rules --alertmanager' an "
+        "Alertmanager config routing their alerts to each agent.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--week", type=_week, required=True, help="week number, or 'current'")

@@ -11,6 +11,10 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || need+=(prometheus-pushgateway)
 # the query-path tests also run against a real VictoriaMetrics (tests/support/victoria.py)
 command -v victoria-metrics >/dev/null || need+=(victoria-metrics)
+# amtool checks the generated Alertmanager config and its routes, a real Alertmanager its
+# inhibit rule (tests/test_alertmanager.py)
+command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v openssl >/dev/null || need+=(openssl)  # the e-mail tests make a certificate
 command -v chromium >/dev/null || need+=(chromium)  # the report site's tests load it in a browser
@@ -25,9 +29,10 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
-  # The Debian packages may start a system Prometheus (:9090), Pushgateway (:9091) and
-  # VictoriaMetrics (:8428); the demo and tests run their own.
-  for service in prometheus prometheus-pushgateway victoria-metrics; do
+  # The Debian packages may start a system Prometheus (:9090), Pushgateway (:9091),
+  # VictoriaMetrics (:8428) and Alertmanager (:9093); the demo and tests start their own
+  # servers, and no Alertmanager at all (amtool reads files).
+  for service in prometheus prometheus-pushgateway victoria-metrics prometheus-alertmanager; do
     if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then
       $sudo systemctl stop "$service" || true
     fi

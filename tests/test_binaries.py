@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.binaries import require_binary
+from tests.support import ROOT
+from tests.support.binaries import PACKAGES, require_binary
 
 
 def _on_path(monkeypatch: pytest.MonkeyPatch, folder: Path, *names: str) -> None:
@@ -39,3 +40,20 @@ def test_a_missing_binary_fails_under_ci(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match=r"apt-get install poppler-utils\): integ"):
         require_binary("pdftoppm", package="poppler-utils")
+
+
+def test_setup_installs_every_binary_the_tests_run() -> None:
+    """scripts/setup.sh installs each binary of PACKAGES from its package when it is missing:
+    under CI=true a binary it forgets would fail the suite."""
+    setup = (ROOT / "scripts" / "setup.sh").read_text()
+    for name, package in PACKAGES.items():
+        assert f"command -v {name} >/dev/null || need+=({package})" in setup, name
+
+
+def test_a_missing_binary_names_its_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _on_path(monkeypatch, tmp_path)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"apt-get install prometheus-alertmanager\)$"):
+        require_binary("amtool")

@@ -1,4 +1,5 @@
-"""`python -m pipeline rules|dashboard`: write a file generated from the goals (or print it).
+"""`python -m pipeline rules|dashboard`: write a file generated from the goals (or print it);
+`rules --alertmanager` writes the Alertmanager config that routes the rules' alerts.
 
 cli.py parses the arguments with generator_parser() and loads the config; this module sees only
 the settings."""
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 
 
 def _rules(loaded: Settings, args: argparse.Namespace) -> str:
+    if args.alertmanager:
+        from pipeline.generate.alertmanager import alertmanager_yaml
+
+        return alertmanager_yaml(loaded)
     from pipeline.generate.rules import rules_yaml
 
     return rules_yaml(loaded, operator=args.format == "operator")
@@ -44,11 +49,18 @@ def generator_parser(command: str) -> argparse.ArgumentParser:
     parser.add_argument("--config", default="config.yaml", type=Path)
     parser.add_argument("--output", type=Path, help="write it there [stdout]")
     if command == "rules":
-        parser.add_argument(
+        # --alertmanager writes another file from the same goals: no --format of the rules
+        what = parser.add_mutually_exclusive_group()
+        what.add_argument(
             "--format",
             choices=["rules", "operator"],
             default="rules",
             help="a rule file [rules], or a PrometheusRule for the Prometheus Operator",
+        )
+        what.add_argument(
+            "--alertmanager",
+            action="store_true",
+            help="instead of the rules, an Alertmanager config routing their alerts to each agent",
         )
     return parser
 

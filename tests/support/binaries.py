@@ -8,16 +8,29 @@ import shutil
 
 import pytest
 
+# The binaries tests run, and the Debian package scripts/setup.sh installs each from
+# (tests/test_binaries.py checks that it does): the package a missing one's message names.
+PACKAGES = {
+    "prometheus": "prometheus",
+    "promtool": "prometheus",
+    "prometheus-pushgateway": "prometheus-pushgateway",
+    "victoria-metrics": "victoria-metrics",
+    "pdftoppm": "poppler-utils",
+    "chromium": "chromium",
+    "amtool": "prometheus-alertmanager",
+    "prometheus-alertmanager": "prometheus-alertmanager",
+}
+
 
 def require_binary(name: str, *alternatives: str, package: str | None = None) -> str:
     """The path of `name`, or else of the first of `alternatives` found (other names of the
     same binary); a skip or, under CI=true, a failure when none is installed. `package` is the
-    Debian package that installs it, when not named `name`."""
+    Debian package that installs it [PACKAGES[name], else `name`]."""
     for candidate in (name, *alternatives):
         path = shutil.which(candidate)
         if path:
             return path
-    reason = f"{name} not installed (apt-get install {package or name})"
+    reason = f"{name} not installed (apt-get install {package or PACKAGES.get(name, name)})"
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true and {reason}: integration tests must run, not skip")
     pytest.skip(reason)
