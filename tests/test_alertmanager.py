@@ -26,6 +26,8 @@ from pipeline.core.routing import ROUTE_VALUE, agent_label
 from pipeline.core.settings import Settings
 from pipeline.demo.promserver import Daemon, free_port, start_daemon
 from pipeline.generate.alertmanager import DEFAULT_RECEIVER, matcher
+from pipeline.generate.rulemodel import AlertingRule
+from pipeline.generate.rules import build_groups
 from tests.support.binaries import require_binary
 from tests.support.configs import shipped_config, write_config
 
@@ -118,10 +120,24 @@ def test_the_demo_config_passes_amtool_and_routes_each_goal_to_its_agents(
     for spec in loaded.goals:
         owners = [a.id for a in loaded.agents if spec.id in a.goals]
         _verify(path, ",".join(owners) or DEFAULT_RECEIVER, goal_labels(loaded, spec.id))
+    _every_generated_alert_reaches_its_owners(loaded, path)
     # the label's name, spelled out once: go-code's alerts carry agent_go_code="true"
     assert _routes_to(path, {"sprint": loaded.sprint.name, "agent_go_code": "true"}) == "go-code"
     stale = {"sprint": loaded.sprint.name, "severity": "warning"}
     assert _routes_to(path, {"alertname": STALE, **stale}) == DEFAULT_RECEIVER
+
+
+def _every_generated_alert_reaches_its_owners(loaded: Settings, path: Path) -> None:
+    """Each alert the rules generate, with the labels they give it (not the contract's copy),
+    reaches the agents that list its goal, or the default receiver."""
+    alerts = [r for g in build_groups(loaded) for r in g.rules if isinstance(r, AlertingRule)]
+    assert len(alerts) > 3
+    for rule in alerts:
+        goal = rule.labels.get("goal")
+        owners = [a.id for a in loaded.agents if goal in a.goals]
+        _verify(
+            path, ",".join(owners) or DEFAULT_RECEIVER, {"alertname": rule.alert, **rule.labels}
+        )
 
 
 def test_a_shared_goal_reaches_every_agent_and_the_rest_the_default(tmp_path: Path) -> None:
@@ -134,6 +150,7 @@ def test_a_shared_goal_reaches_every_agent_and_the_rest_the_default(tmp_path: Pa
     _verify(path, "ops", goal_labels(loaded, "ops_only"))
     _verify(path, DEFAULT_RECEIVER, goal_labels(loaded, "unowned"))
     _verify(path, DEFAULT_RECEIVER, {"alertname": STALE, "sprint": SPRINT, "severity": "warning"})
+    _every_generated_alert_reaches_its_owners(loaded, path)
     # amtool does check: a wrong expectation fails, and another sprint's alert stays out of
     # this sprint's subtree (the root's receiver, not an agent's)
     wrong = [f"--config.file={path}", "--verify.receivers=ops", matcher("goal", "shared")]
