@@ -587,8 +587,8 @@ def test_the_teams_own_rule_files_are_merged_and_checked(
     assert main(["rules", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert (
-        "rules.extra_files[0] (team.yml): group 'sprint_convergence_run' is also in the generated rules"
-        in err
+        "rules.extra_files[0] (team.yml): group 'sprint_convergence_run' is also in the "
+        "generated rules" in err
     )
     assert (
         "rules.extra_files[1] (other.yml): group 'team' is also in rules.extra_files[0]" not in err
