@@ -575,8 +575,8 @@ def test_the_teams_own_rule_files_are_merged_and_checked(
     capsys.readouterr()
     # each way a team's file can be wrong is a config error naming it
     bad = {
-        "team.yml": "groups: [{name: sprint_convergence_run, rules: []}]",
-        "other.yml": "groups: [{name: team, rules: []}]",
+        "team.yml": "groups: [{name: sprint_convergence_run, rules: []}, {name: t, rules: []}]",
+        "other.yml": "groups: [{name: t, rules: []}]",
         "broken.yml": "groups: [",
         "list.yml": "- not a rule file",
     }
@@ -590,9 +590,7 @@ def test_the_teams_own_rule_files_are_merged_and_checked(
         "rules.extra_files[0] (team.yml): group 'sprint_convergence_run' is also in the "
         "generated rules" in err
     )
-    assert (
-        "rules.extra_files[1] (other.yml): group 'team' is also in rules.extra_files[0]" not in err
-    )
+    assert "(other.yml): group 't' is also in rules.extra_files[0] (team.yml)" in err
     assert "rules.extra_files[2] (broken.yml): not YAML" in err
     assert "rules.extra_files[3] (list.yml): not a Prometheus rule file" in err
     assert "rules.extra_files[4] (missing.yml): cannot read it" in err
