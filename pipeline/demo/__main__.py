@@ -24,6 +24,7 @@ from pipeline.errors import PipelineError
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "reports" / "rules.yml"
 DASHBOARD = ROOT / "reports" / "dashboard.json"
+ROUTES = ROOT / "reports" / "alertmanager.yml"
 METRICS = ROOT / "reports" / "sprint_convergence.prom"
 
 
@@ -75,16 +76,22 @@ def main() -> int:
     if code == 0:
         print(f"demo: reports are in {ROOT / 'reports'}")
         print(f"demo: the report site is {ROOT / 'reports' / 'index.html'}")
-        print(f"demo: alert rules in {RULES}, Grafana dashboard in {DASHBOARD}")
+        print(f"demo: alert rules in {RULES}, their routes in {ROUTES}")
+        print(f"demo: Grafana dashboard in {DASHBOARD}")
         print(f"demo: the last week's metrics (textfile format) in {METRICS}")
     return code
 
 
 def generate_files(config: Path) -> int:
-    """The alert rules and the dashboard of the demo's goals, written next to the reports."""
+    """The alert rules, their Alertmanager routes and the dashboard of the demo's goals,
+    written next to the reports."""
     code = 0
-    for command, path in (("rules", RULES), ("dashboard", DASHBOARD)):
-        cmd = [sys.executable, "-m", "pipeline", command, "--config", str(config)]
+    for command, path in (
+        ("rules", RULES),
+        ("rules --alertmanager", ROUTES),
+        ("dashboard", DASHBOARD),
+    ):
+        cmd = [sys.executable, "-m", "pipeline", *command.split(), "--config", str(config)]
         cmd += ["--output", str(path)]
         print("demo: $", " ".join(cmd[1:]))
         code = subprocess.run(cmd, cwd=ROOT, check=False).returncode or code
