@@ -155,6 +155,10 @@ def test_weeks_are_the_pipelines_and_the_report_tells_the_demos_story(shipped: S
     for alert in alerts:
         for week in (1, 2, 3):
             assert 0 <= shipped.result.firing_hours[alert, week] <= 7 * 24
+    rows = markdown_table(shipped.result, shipped.statuses).splitlines()
+    assert rows[0].startswith("| Alert | Episodes week 1 | Episodes week 2 | Episodes week 3 |")
+    assert [r.split(" | ")[0] for r in rows[2 : 2 + len(alerts)]] == [f"| {a}" for a in alerts]
+    assert rows[1 + len(alerts)].endswith("| – / – / – |")  # the stale-run alert: no goal
 
 
 def test_chained_recording_rules_are_backfilled_and_their_alert_replayed(

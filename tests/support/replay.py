@@ -173,7 +173,7 @@ def _pass_files(rules_text: str) -> list[str]:
         for group in _groups(rules_text):
             rules = [dict(r.rule) for r in records if r.group == group["name"] and r.level == level]
             if rules:
-                kept = {k: v for k, v in group.items() if k not in ("rules", "limit")}
+                kept = {k: v for k, v in group.items() if k != "rules"}
                 groups.append({**kept, "rules": rules})
         files.append(yaml.safe_dump({"groups": groups}, sort_keys=False, allow_unicode=True))
     return files
@@ -195,7 +195,7 @@ class Week:
         (the pipeline's grid: its week holds no sample at the end instant)."""
         first = math.ceil(self.start.timestamp() / step_s) * step_s
         count = max(0, math.ceil((self.end.timestamp() - first) / step_s))
-        return [first + i * step_s for i in range(count)]
+        return [round(first + i * step_s, 3) for i in range(count)]  # ms, as Prometheus
 
 
 def sprint_weeks(loaded: Settings, numbers: Iterable[int] | None = None) -> tuple[Week, ...]:
@@ -301,7 +301,7 @@ def _query_range(
             raise RuntimeError(f"query_range {expr!r}: a {data['resultType']}, not a matrix")
         for series in data["result"]:
             labels = frozenset((k, v) for k, v in series["metric"].items() if k != "__name__")
-            found.setdefault(labels, set()).update(float(t) for t, _ in series["values"])
+            found.setdefault(labels, set()).update(round(float(t), 3) for t, _ in series["values"])
     return found
 
 
@@ -356,7 +356,11 @@ class Replay:
 def evaluate(url: str, rules_text: str, weeks: Sequence[Week], step_s: float = 60.0) -> Replay:
     """Each alerting rule of `rules_text` over `weeks` against the Prometheus at `url`, its
     state carried from one week to the next (as a Prometheus running through them would;
-    reset when a week does not follow the one before)."""
+    reset when a week does not follow the one before).
+
+    `step_s` stands for the rule groups' evaluation interval and should be it: a coarser step
+    samples the expr and distorts `for` (the current rules' CustomerSatisfactionAtRisk fires
+    71 times in week 1 evaluated each minute, 252 times every 5 minutes, 94 every 15)."""
     alerts = alert_rules(rules_text)
     grids = [w.steps(step_s) for w in weeks]
     episodes: dict[tuple[str, int], int] = {}
