@@ -36,11 +36,6 @@ from tests.support.replay import (
 pytestmark = pytest.mark.prometheus
 STEP_S = 60.0  # the sprint's step and Prometheus's default evaluation interval
 MAX_EPISODES = 3
-CURRENT_RULES = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the current-value rules; fixed by the windowed rules",
-)
 
 
 # -- the harness's parts ---------------------------------------------------------------------
@@ -185,14 +180,12 @@ def test_chained_recording_rules_are_backfilled_and_their_alert_replayed(
     assert all(result.episodes["EventThroughputAtRisk", w.number] <= MAX_EPISODES for w in weeks)
 
 
-@CURRENT_RULES
 def test_no_alert_fires_more_than_three_times_a_week(shipped: Shipped) -> None:
     result = shipped.result
     flapping = {key: count for key, count in result.episodes.items() if count > MAX_EPISODES}
     assert flapping == {}
 
 
-@CURRENT_RULES
 def test_goal_alerts_at_each_weeks_end_are_the_goals_the_report_does_not_call_met(
     shipped: Shipped,
 ) -> None:

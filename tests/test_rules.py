@@ -447,7 +447,8 @@ def test_a_sustained_breach_is_one_guard_alert(tmp_path: Path) -> None:
     text = rules_yaml(load_config(_config(tmp_path, realtime=True, keep_firing_for="30m")))
     rules = _alerting_rules(text)
     assert rules["AtLeastRealtimeMissed"]["keep_firing_for"] == "30m"
-    assert "keep_firing_for" not in rules["AtLeastMissed"]
+    assert rules["AtLeastMissed"]["keep_firing_for"] == "30m"  # the weekly alerts too
+    assert "keep_firing_for" not in rules["AtLeastNoData"]
     # missed for 20m, fine for 10m, missed again: one alert throughout
     series = [{"series": _series("at_least", "dips"), "values": "50+0x19 150+0x9 50+0x30"}]
     firing = [_fires(rules, "AtLeastRealtimeMissed", case="dips")]
@@ -486,7 +487,7 @@ def test_the_demo_rules_pass_promtool_and_count_by_severity(tmp_path: Path) -> N
     }
     (tmp_path / "rules.yml").write_text(rules_yaml(loaded))
     done = _promtool("check", "rules", "rules.yml", cwd=tmp_path)
-    assert done.returncode == 0 and "SUCCESS: 55 rules found" in done.stdout
+    assert done.returncode == 0 and "SUCCESS: 65 rules found" in done.stdout
 
 
 def test_opt_out_record_labels_and_runbook(tmp_path: Path) -> None:
@@ -495,37 +496,51 @@ def test_opt_out_record_labels_and_runbook(tmp_path: Path) -> None:
     doc = yaml.safe_load(text)
     rules = [r for g in doc["groups"] for r in g["rules"]]
     assert not any(r.get("labels", {}).get("goal") == "quiet" for r in rules)  # alert: false
-    records = [r for r in rules if "record" in r]
-    sprint = {"sprint": SPRINT}
-    assert records == [
-        {
-            "record": "sprint_convergence:goal_sample_met:latency_compliance",
-            "expr": "(latency_compliance_metric) < bool 100",
-            "labels": sprint,
-        },
-        {
-            "record": "sprint_convergence:goal_value:throughput",
-            "expr": "sum by (case) (throughput_bytes_total)",
-            "labels": sprint,
-        },
+    records = {r["record"]: r["expr"] for r in rules if "record" in r}
+    assert all(r["labels"] == {"sprint": SPRINT} for r in rules if "record" in r)
+    # the queries first, then each goal's week, which reads them (one group, in order)
+    assert list(records)[:2] == [
+        "sprint_convergence:goal_sample_met:latency_compliance",
+        "sprint_convergence:goal_value:throughput",
     ]
+    assert records["sprint_convergence:goal_sample_met:latency_compliance"] == (
+        "(latency_compliance_metric) < bool 100"
+    )
+    assert records["sprint_convergence:goal_value:throughput"] == (
+        "sum by (case) (throughput_bytes_total)"
+    )
+    assert records["sprint_convergence:goal_week:throughput"] == (
+        'last_over_time(sprint_convergence:goal_value:throughput{sprint="Test Sprint"}[7d])'
+    )
+    assert records["sprint_convergence:goal_week:at_least"] == "last_over_time(at_least_metric[7d])"
+    assert records["sprint_convergence:goal_week:latency_compliance"] == (
+        "100 * avg_over_time(sprint_convergence:goal_sample_met:latency_compliance"
+        '{sprint="Test Sprint"}[7d])'
+    )
+    assert "sprint_convergence:goal_week:quiet" not in records  # alert: false
     alerts = _alerting_rules(text)
-    recorded = 'sprint_convergence:goal_value:throughput{sprint="Test Sprint"}[7d]'
-    assert alerts["ThroughputMissed"]["expr"] == f"(last_over_time({recorded})) < 900000"
-    assert alerts["AtLeastAtRisk"]["expr"] == (
-        "((last_over_time(at_least_metric[7d])) < 100) >= 90"
-    )
-    assert alerts["LatencyComplianceMissed"]["expr"] == (
-        "(100 * avg_over_time(sprint_convergence:goal_sample_met:latency_compliance"
-        '{sprint="Test Sprint"}[7d])) < 99'
-    )
+    week = 'sprint_convergence:goal_week:{}{{sprint="Test Sprint"}}'.format
+    assert alerts["ThroughputMissed"]["expr"] == f"{week('throughput')} < 900000"
+    assert alerts["AtLeastAtRisk"]["expr"] == f"({week('at_least')} < 100) >= 90"
     assert alerts["InRangeMissed"]["expr"] == (
-        "((last_over_time(in_range_metric[7d])) < 25 or (last_over_time(in_range_metric[7d])) > 55)"
+        f"({week('in_range')} < 25 or {week('in_range')} > 55)"
     )
-    # without recording, a query that is not a bare selector is read as a subquery of the week
+    assert alerts["AtLeastNoData"]["expr"] == f"absent({week('at_least')})"
+    assert alerts["AtLeastSlipping"]["expr"] == (
+        f"{week('at_least')} >= 100 and ({week('at_least')} - 100) < 0.5 * "
+        f"({week('at_least')} offset 7d - 100)"
+    )
+    # without recording, the alerts compute the week: a query that is not a bare selector
+    # as a subquery of the whole week
     plain = _alerting_rules(rules_yaml(load_config(_config(tmp_path, record=False))))
     assert plain["ThroughputMissed"]["expr"] == (
         "(last_over_time((sum by (case) (throughput_bytes_total))[7d:1m])) < 900000"
+    )
+    assert plain["AtLeastAtRisk"]["expr"] == ("((last_over_time(at_least_metric[7d])) < 100) >= 90")
+    assert plain["AtLeastNoData"]["expr"] == "absent_over_time(at_least_metric[7d])"
+    assert plain["LatencyComplianceMissed"]["expr"] == (
+        "(100 * avg_over_time(sprint_convergence:goal_sample_met:latency_compliance"
+        '{sprint="Test Sprint"}[7d])) < 99'
     )
     # a runbook URL with braces reaches the annotation as text, not as a template
     assert alerts["AtLeastMissed"]["annotations"]["runbook_url"] == (
@@ -558,7 +573,7 @@ def test_each_aggregate_has_its_over_time_function(
     doc["agents"] = [{"id": "ops", "name": "Ops", "goals": ["exactly"]}]
     config = write_config(tmp_path / "one.yaml", yaml.safe_dump(doc))
     alerts = _alerting_rules(rules_yaml(load_config(config)))
-    assert alerts["ExactlyMissed"]["expr"] == f"({function}) != 1"
+    assert alerts["ExactlyMissed"]["expr"] == f"({function}) != 1"  # record: false
 
 
 def test_the_teams_own_rule_files_are_merged_and_checked(

@@ -108,7 +108,7 @@ class RulesSettings(Strict):
     record: bool = True
     stale_after: str = "26h"  # the stale-run alert: no successful run pushed for this long
     realtime: bool = False  # also the guard alerts on each query's current value
-    keep_firing_for: str = "30m"  # the guard alerts keep firing this long after a recovery
+    keep_firing_for: str = "30m"  # Missed / AtRisk alerts keep firing this long after clearing
     extra_files: list[Annotated[str, Field(min_length=1)]] = []  # the team's own rule files
 
     _durations = field_validator("for_", "stale_after", "keep_firing_for")(check_duration)

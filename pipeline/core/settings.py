@@ -166,7 +166,7 @@ class Rules:
     stale_after: str  # the stale-run alert fires when no run succeeded for this long
     stale_after_s: float
     realtime: bool = False  # also guard alerts on each query's current value
-    keep_firing_for: str = "30m"  # the guard alerts' keep_firing_for
+    keep_firing_for: str = "30m"  # Missed / AtRisk alerts (weekly and guards) keep firing so long
     extra_files: tuple[Path, ...] = ()  # the team's own rule files (resolved), merged in
 
 

@@ -18,7 +18,7 @@ from pipeline.core.settings import GoalSpec, Rules
 from pipeline.generate import promql
 from pipeline.generate.rulemodel import VALUE, AlertingRule, Severity, alert_name, literal
 from pipeline.generate.rulemodel import with_unit as _with_unit
-from pipeline.generate.windows import Samples, described, weekly
+from pipeline.generate.windows import described
 
 LIKELY_BELOW = 0.5  # `<Goal>LikelyToMiss`: the forecast's chance of meeting it by the week's end
 P_MET = "sprint_convergence_goal_p_met"
@@ -33,9 +33,10 @@ class Goal:
     spec: GoalSpec
     labels: Mapping[str, str]
     settings: Rules
-    values: Samples  # the query's samples (the recorded series when recorded)
-    met: Samples  # each sample as 1 when it meets sample_target, else 0 (compliance)
     window: str  # the sprint's week as a Prometheus duration
+    week: str  # the goal's aggregate over the last week, atomic (recorded, or computed)
+    week_before: str  # the same, a week earlier
+    absent: str  # returns a series when the goal had no sample over the last week
 
     @property
     def for_(self) -> str:
@@ -101,7 +102,7 @@ def _bounds(spec: GoalSpec) -> str:
 def weekly_alerts(goal: Goal, no_data_fails: bool) -> list[AlertingRule]:
     """The alerts that judge what the report judges: the week's aggregate."""
     spec = goal.spec
-    value = f"({weekly(spec, goal.values, goal.met, goal.window)})"
+    value = goal.week
     shown = _with_unit(VALUE, literal(spec.unit))
     name, bounds = literal(spec.name), literal(_bounds(spec))
     judging = described(spec, goal.window)
@@ -115,15 +116,15 @@ def weekly_alerts(goal: Goal, no_data_fails: bool) -> list[AlertingRule]:
                 f"{goal.window}: {shown} ({bounds})",
                 f"The goal's value, {judging}, is {j.where}.",
             ),
+            goal.settings.keep_firing_for,
         )
         for j in judged(spec, value)
     ]
     if no_data_fails:
-        selector = goal.met if spec.aggregate == "compliance" else goal.values
         alerts.append(
             goal.alert(
                 "NoData",
-                f"absent_over_time({selector.over(goal.window)})",
+                goal.absent,
                 Severity.CRITICAL,
                 (
                     f"{name}: no data over the last {goal.window}",
@@ -142,7 +143,7 @@ def _slipping(goal: Goal, value: str) -> AlertingRule | None:
     target = spec.target
     if target.op not in _GROWS:
         return None
-    before = f"({weekly(spec, goal.values, goal.met, goal.window, offset=goal.window)})"
+    before = goal.week_before
     bound = promql.number(target.low)
     if _GROWS[target.op]:
         margin, margin_before = f"({value} - {bound})", f"({before} - {bound})"

@@ -10,6 +10,7 @@ from typing import Any
 
 RECORD_PREFIX = "sprint_convergence:goal_value:"
 SAMPLE_PREFIX = "sprint_convergence:goal_sample_met:"
+WEEK_PREFIX = "sprint_convergence:goal_week:"
 VALUE = '{{ printf "%.7g" $value }}'  # 1000000 stays 1000000 (plain $value prints 1e+06)
 _TEMPLATE_BRACES = re.compile(r"\{\{|\}\}")
 

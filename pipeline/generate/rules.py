@@ -2,8 +2,8 @@
 
 The rule groups are built as data first (frozen values), then dumped as a rule file or wrapped
 in a Prometheus Operator `PrometheusRule`. The groups, in order:
-- `sprint_convergence_record` (at the sprint's step): each goal's query, and for a compliance
-  goal each sample's verdict, so that the weekly alerts read cheap recorded series;
+- `sprint_convergence_record` (at the sprint's step): each goal's query, a compliance goal's
+  samples' verdicts, then each goal's aggregate over the last week, which the alerts compare;
 - one group per category: each goal's weekly and forecast alerts (pipeline/generate/goal_alerts);
 - `sprint_convergence_realtime` with `rules.realtime`: the guards on current values;
 - `sprint_convergence_run`: the stale-run alert; then the team's own files (`rules.extra_files`).
@@ -35,6 +35,7 @@ from pipeline.generate.goal_alerts import (
 )
 from pipeline.generate.rulemodel import (
     SAMPLE_PREFIX,
+    WEEK_PREFIX,
     AlertingRule,
     RecordingRule,
     RuleGroup,
@@ -42,14 +43,13 @@ from pipeline.generate.rulemodel import (
     literal,
     record_name,
 )
-from pipeline.generate.windows import Samples
+from pipeline.generate.windows import Samples, weekly
 
 STALE_ALERT = "SprintConvergenceRunStale"
 
 
-def _goal(loaded: Settings, spec: GoalSpec) -> Goal:
-    """Where the goal's alerts read it, and the labels they carry (one per agent that lists
-    it: an Alertmanager route on one agent then matches every goal it shares)."""
+def _samples(loaded: Settings, spec: GoalSpec) -> tuple[Samples, Samples]:
+    """Where the rules read the goal's samples, and (compliance) each sample's verdict."""
     sprint = loaded.sprint
     step = promql.duration(sprint.step_s)
     mine = f"{{sprint={promql.string(sprint.name)}}}"
@@ -57,34 +57,51 @@ def _goal(loaded: Settings, spec: GoalSpec) -> Goal:
     if loaded.rules.record and not promql.is_selector(spec.query):
         values = Samples(record_name(spec.id) + mine, query, step)
     else:
-        values = Samples(
-            spec.query.strip() if promql.is_selector(spec.query) else None, query, step
-        )
+        bare = spec.query.strip() if promql.is_selector(spec.query) else None
+        values = Samples(bare, query, step)
     if spec.sample_target is None:
-        met = values
-    else:  # always recorded: a share of samples needs a subquery of the whole week otherwise
-        met = Samples(record_name(spec.id, SAMPLE_PREFIX) + mine, query, step)
-    labels = {"sprint": sprint.name, "goal": spec.id, "category": spec.category}
+        return values, values
+    # always recorded: a share of samples needs a subquery of the whole week otherwise
+    return values, Samples(record_name(spec.id, SAMPLE_PREFIX) + mine, query, step)
+
+
+def _goal(loaded: Settings, spec: GoalSpec) -> Goal:
+    """Where the goal's alerts read its week, and the labels they carry (one per agent that
+    lists it: an Alertmanager route on one agent then matches every goal it shares)."""
+    window = promql.duration(loaded.sprint.week_days * 86_400)
+    if loaded.rules.record:
+        week = record_name(spec.id, WEEK_PREFIX) + f"{{sprint={promql.string(loaded.sprint.name)}}}"
+        before, absent = f"{week} offset {window}", f"absent({week})"
+    else:
+        values, met = _samples(loaded, spec)
+        week = f"({weekly(spec, values, met, window)})"
+        before = f"({weekly(spec, values, met, window, offset=window)})"
+        read = met if spec.sample_target is not None else values
+        absent = f"absent_over_time({read.over(window)})"
+    labels = {"sprint": loaded.sprint.name, "goal": spec.id, "category": spec.category}
     labels |= {agent_label(a.id): ROUTE_VALUE for a in loaded.agents if spec.id in a.goals}
     labels |= loaded.rules.labels
-    window = promql.duration(sprint.week_days * 86_400)
-    return Goal(spec, labels, loaded.rules, values, met, window)
+    return Goal(spec, labels, loaded.rules, window, week, before, absent)
 
 
 def _records(loaded: Settings, specs: list[GoalSpec]) -> list[RecordingRule]:
-    """Each goal's query at the sprint's step (bare selectors are read as they are; none with
-    `rules.record: false`), and a compliance goal's samples as 1 (meets sample_target) or 0,
-    always. No rule reads another's series, so a backfill (`promtool tsdb create-blocks-from
-    rules`) needs one pass."""
+    """At the sprint's step, in order: each goal's query (bare selectors are read as they are),
+    a compliance goal's samples as 1 (meets sample_target) or 0, then each goal's aggregate over
+    the last week, which reads the first two. With `rules.record: false` only the compliance
+    samples (the alerts then compute the week themselves)."""
     sprint = {"sprint": loaded.sprint.name}
-    records = []
+    window = promql.duration(loaded.sprint.week_days * 86_400)
+    records, weeks = [], []
     for spec in specs:
         if loaded.rules.record and not promql.is_selector(spec.query):
             records.append(RecordingRule(record_name(spec.id), spec.query, sprint))
         if spec.sample_target is not None:
             met = promql.met_bool(promql.group(spec.query), spec.sample_target)
             records.append(RecordingRule(record_name(spec.id, SAMPLE_PREFIX), met, sprint))
-    return records
+        if loaded.rules.record:
+            week = weekly(spec, *_samples(loaded, spec), window)
+            weeks.append(RecordingRule(record_name(spec.id, WEEK_PREFIX), week, sprint))
+    return records + weeks
 
 
 def build_groups(loaded: Settings) -> tuple[RuleGroup, ...]:
@@ -119,7 +136,7 @@ def build_groups(loaded: Settings) -> tuple[RuleGroup, ...]:
 
 def _current(loaded: Settings, spec: GoalSpec) -> str:
     """The query's current value, atomic: the recorded series when there is one."""
-    values = _goal(loaded, spec).values
+    values, _ = _samples(loaded, spec)
     return f"({values.selector})" if values.selector else values.query
 
 
