@@ -18,8 +18,16 @@ from prometheus_client.parser import text_string_to_metric_families
 from pipeline.cli import main
 from pipeline.core.model import Outlook, WeekResult
 from pipeline.core.settings import PushSettings
+from pipeline.core.targets import parse_target
 from pipeline.demo.promserver import PrometheusServer, free_port
-from pipeline.outputs.metrics import PREFIX, PushRejected, push, week_registry, write_textfile
+from pipeline.outputs.metrics import (
+    PREFIX,
+    PushRejected,
+    push,
+    target_bounds,
+    week_registry,
+    write_textfile,
+)
 from tests.support.chartweek import scored_week
 from tests.support.command import cli_args
 from tests.support.configs import shipped_config
@@ -99,6 +107,9 @@ def _expected(summary: dict[str, Any]) -> dict[Key, float]:
         put("goal_coverage", goal["coverage"], **labels)
         for status in ("met", "at_risk", "missed", "no_data", "error"):
             put("goal_status", goal["status"] == status, **labels, status=status)
+        warning = parse_target(goal["warning"]) if goal["warning"] else None
+        for bound, at in target_bounds(parse_target(goal["target"]), warning):
+            put("goal_target", at, goal=goal["id"], bound=bound)
     return want
 
 
@@ -299,6 +310,17 @@ def _forecast_want(sprint: str) -> dict[Key, float]:
     for horizon, met in (("week_end", (0.30, 0.72, 0.95)), ("sprint_end", (0.5, 0.81, 0.9))):
         for goal, p in zip(("up", "lat", "err"), met, strict=True):
             want[_key(PREFIX + "goal_p_met", {**base, "goal": goal, "horizon": horizon})] = p
+    for goal, horizon, values in (  # charts_outlook's p10, p50, p90
+        ("up", "week_end", (0, 0, 1)),
+        ("up", "sprint_end", (0, 1, 1)),
+        ("lat", "week_end", (91.2, 95, 98.1)),
+        ("lat", "sprint_end", (80, 90, 99)),
+        ("err", "week_end", (1, 2, 3.5)),
+        ("err", "sprint_end", (1, 2, 4)),
+    ):
+        for quantile, value in zip(("0.1", "0.5", "0.9"), values, strict=True):
+            labels = {**base, "goal": goal, "horizon": horizon, "quantile": quantile}
+            want[_key(PREFIX + "goal_forecast", labels)] = value
     sprint_end = {"horizon": "sprint_end"}
     week_end = {"horizon": "week_end"}
     for name, labels, value in (
@@ -318,7 +340,14 @@ def _forecast_want(sprint: str) -> dict[Key, float]:
 
 
 def _forecast_only(metrics: dict[Key, float]) -> dict[Key, float]:
-    names = ("goal_p_met", "p_achieved", "score_p50", "agent_p_achieved", "agent_score_p50")
+    names = (
+        "goal_p_met",
+        "goal_forecast",
+        "p_achieved",
+        "score_p50",
+        "agent_p_achieved",
+        "agent_score_p50",
+    )
     return {k: v for k, v in metrics.items() if k[0] in {PREFIX + n for n in names}}
 
 
@@ -331,7 +360,8 @@ def test_the_forecast_is_written_for_each_horizon_with_odds(tmp_path: Path) -> N
     # without a forecast, none of these metrics at all (not even their HELP lines)
     plain = dataclasses.replace(result, outlook=Outlook())
     assert write_textfile(week_registry(plain, 1.0, 2.0), path) is None
-    assert "p_met" not in path.read_text() and "p_achieved" not in path.read_text()
+    text = path.read_text()
+    assert "p_met" not in text and "p_achieved" not in text and "goal_forecast" not in text
     assert _forecast_only(_textfile(path)) == {}
 
 
@@ -347,3 +377,43 @@ def test_the_forecast_reads_back_from_prometheus(tmp_path: Path, gateways: Gatew
     assert write_textfile(registry, path) is None
     scraped = _scraped(gateways, sprint, want=len(_textfile(path)))
     assert _forecast_only(scraped) == _forecast_want(sprint)
+
+
+@pytest.mark.parametrize(
+    ("target", "warning", "bounds"),
+    [
+        (">= 1000000", ">= 900000", [("target_min", 1e6), ("warning_min", 9e5)]),
+        ("> 99.9", None, [("target_min", 99.9)]),
+        ("< 100", "< 120", [("target_max", 100.0), ("warning_max", 120.0)]),
+        ("<= 0.5", "<= 1", [("target_max", 0.5), ("warning_max", 1.0)]),
+        (
+            "30..50",
+            "25..55",
+            [("target_min", 30), ("target_max", 50), ("warning_min", 25), ("warning_max", 55)],
+        ),
+        ("== 1", ">= 0", [("target_min", 1), ("target_max", 1), ("warning_min", 0)]),
+        ("< 1e999", "-1e999..5", [("warning_max", 5)]),  # only the finite bounds
+    ],
+)
+def test_a_targets_finite_bounds_are_its_metric(
+    target: str, warning: str | None, bounds: list[tuple[str, float]]
+) -> None:
+    parsed = parse_target(warning) if warning else None
+    assert target_bounds(parse_target(target), parsed) == bounds
+
+
+def test_every_goals_target_is_written(tmp_path: Path) -> None:
+    result, _, _ = scored_week(tmp_path)
+    path = tmp_path / "sprint.prom"
+    assert write_textfile(week_registry(result, 1.0, 2.0), path) is None
+    targets = {k: v for k, v in _textfile(path).items() if k[0] == PREFIX + "goal_target"}
+    base = {"sprint": "Charts", "week": "1"}
+    assert targets == {
+        _key(PREFIX + "goal_target", {**base, "goal": goal, "bound": bound}): value
+        for goal, bound, value in (
+            ("up", "target_min", 1.0),
+            ("lat", "target_max", 100.0),
+            ("lat", "warning_max", 150.0),
+            ("err", "target_max", 5.0),
+        )
+    }

@@ -1,248 +1,229 @@
-"""`python -m pipeline dashboard`: a Grafana dashboard (classic JSON model, Grafana 10+).
+"""`python -m pipeline dashboard`: a Grafana dashboard, built with Grafana's own typed models
+(grafana-foundation-sdk, its Grafana 11.6 build: `schemaVersion` 41) and its JSON encoder.
 
-One row for the sprint and one per agent: a stat panel with the score and verdict of the week
-(from the pushed metrics, see pipeline/outputs/metrics.py), then one time-series panel per goal with
-its query, and its target and warning drawn as thresholds.
+Top to bottom: the sprint (its score and verdict of the week, the forecast's expected verdict,
+the score by week, a table of every goal), then a row per agent (its score and verdict, its goals,
+links to its goals shown under an earlier agent), then the goals no agent lists. Each goal has
+exactly one panel, under the first agent (config order) that lists it. The stats and the table
+read the pushed metrics (pipeline/outputs/metrics.py) of the `week` variable's week.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
-from typing import Any
+from itertools import count
+from typing import Protocol, Self
 
-from pipeline.core.outcomes import Status
-from pipeline.core.settings import GoalSpec, Settings
-from pipeline.core.targets import Target
+from grafana_foundation_sdk.builders import dashboard as builders
+from grafana_foundation_sdk.builders import text
+from grafana_foundation_sdk.cog.builder import Builder
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import dashboard as model
+
+from pipeline.core.settings import AgentSpec, GoalSpec, Settings
 from pipeline.generate import promql
+from pipeline.generate.panels import (
+    DATASOURCE,
+    Metrics,
+    goal_panel,
+    goals_table,
+    link,
+    links_panel,
+    outlook_panel,
+    score_panel,
+    weeks_panel,
+)
 from pipeline.outputs.metrics import PREFIX
-from pipeline.scoring.score import judge
 
-SCHEMA_VERSION = 39  # Grafana 10.4; later versions migrate it on load
-DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
-COLORS = {Status.MET: "green", Status.AT_RISK: "orange", Status.MISSED: "red"}
-_UNITS = {"%": "percent", "ms": "ms", "s": "s", "seconds": "s", "days": "d", "bytes": "bytes"}
-STAT_WIDTH, GOAL_WIDTH, HEIGHT = 6, 9, 8
+UNOWNED = "Not in any agent's report"
+WIDTH, HEIGHT = 24, 8  # the grid's columns; a panel's height in rows
+STAT_WIDTH, GOAL_WIDTH = 6, 9  # an agent's row: its stat, then two goals to a line
 
 
-def threshold_steps(target: Target, warning: Target | None) -> list[dict[str, Any]]:
-    """Grafana threshold steps (each colours values >= its own) that match the statuses exactly:
-    the colour of each step is the status scoring's `judge` gives a value there.
+@dataclass(frozen=True)
+class Section:
+    """A row after the sprint's: an agent (None: the goals no agent lists), the goals whose panel
+    it holds, and its goals whose panel is under an earlier agent."""
 
-    Each bound b is a step at b and at the next float above it, so strict and inclusive bounds
-    both come out right; then neighbours of the same colour are merged.
-    """
-    bounds = [b for t in (target, warning) if t for b in {t.low, t.high}]
-    points = sorted({p for b in bounds for p in (b, math.nextafter(b, math.inf))})
-    steps: list[dict[str, Any]] = [
-        {"color": COLORS[judge(-math.inf, target, warning)], "value": None}
-    ]
-    for point in points:
-        color = COLORS[judge(point, target, warning)]
-        if color != steps[-1]["color"]:
-            steps.append({"color": color, "value": point})
-    return steps
+    agent: AgentSpec | None
+    goals: tuple[GoalSpec, ...]
+    elsewhere: tuple[GoalSpec, ...] = ()
 
 
-def grafana_unit(unit: str) -> str:
-    """A Grafana unit id for the goal's unit; any other unit is shown as a suffix."""
-    return _UNITS.get(unit, f"suffix: {unit}" if unit else "none")
-
-
-def _selector(sprint: str, **labels: str) -> str:
-    pairs = [("sprint", sprint), *labels.items()]
-    return "{" + ",".join(f"{k}={promql.string(v)}" for k, v in pairs) + ',week="$week"}'
-
-
-def _instant(ref: str, expr: str, legend: str) -> dict[str, Any]:
-    """A query of a stat panel, evaluated once at the dashboard's time."""
-    return {
-        "refId": ref,
-        "datasource": DATASOURCE,
-        "expr": expr,
-        "legendFormat": legend,
-        "instant": True,
-    }
-
-
-def score_panel(
-    title: str, score: str, verdict: str, pass_score: float, warning_score: float
-) -> dict[str, Any]:
-    """A stat panel: the week's score (coloured by the verdict's thresholds) and its verdict."""
-    steps = [
-        {"color": "red", "value": None},
-        {"color": "orange", "value": warning_score},
-        {"color": "green", "value": pass_score},
-    ]
-    verdict_shown = {"type": "value", "options": {"1": {"text": "verdict", "index": 0}}}
-    return {
-        "type": "stat",
-        "title": title,
-        "datasource": DATASOURCE,
-        "targets": [
-            _instant("A", score, "score"),
-            _instant("B", f"{verdict} == 1", "{{verdict}}"),
-        ],
-        "options": {
-            "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
-            "textMode": "value_and_name",
-            "colorMode": "background",
-            "graphMode": "none",
-        },
-        "fieldConfig": {
-            "defaults": {
-                "min": 0,
-                "max": 100,
-                "decimals": 1,
-                "thresholds": {"mode": "absolute", "steps": steps},
-            },
-            "overrides": [
-                {
-                    "matcher": {"id": "byFrameRefID", "options": "B"},
-                    "properties": [
-                        {"id": "mappings", "value": [verdict_shown]},
-                        {"id": "color", "value": {"mode": "fixed", "fixedColor": "text"}},
-                    ],
-                }
-            ],
-        },
-    }
-
-
-def goal_panel(spec: GoalSpec) -> dict[str, Any]:
-    """A time-series panel of the goal's query, its target and warning as thresholds."""
-    if spec.sample_target is not None:  # the panel shows samples: colour by the samples' target
-        steps = threshold_steps(spec.sample_target, None)
-        bounds = f"each sample {spec.sample_target}; target {spec.target} of the samples"
-    else:
-        steps = threshold_steps(spec.target, spec.warning)
-        bounds = f"target {spec.target}" + (f", warning {spec.warning}" if spec.warning else "")
-    return {
-        "type": "timeseries",
-        "title": spec.name,
-        "description": f"{bounds}. The report scores the week's {spec.aggregate}.",
-        "datasource": DATASOURCE,
-        "targets": [
-            {"refId": "A", "datasource": DATASOURCE, "expr": spec.query, "legendFormat": "__auto"}
-        ],
-        "fieldConfig": {
-            "defaults": {
-                "unit": grafana_unit(spec.unit),
-                "color": {"mode": "palette-classic"},
-                "custom": {"thresholdsStyle": {"mode": "line+area"}},
-                "thresholds": {"mode": "absolute", "steps": steps},
-            },
-            "overrides": [],
-        },
-        "options": {"legend": {"displayMode": "list", "placement": "bottom", "showLegend": True}},
-    }
-
-
-def _row(title: str, y: int) -> dict[str, Any]:
-    return {
-        "type": "row",
-        "title": title,
-        "collapsed": False,
-        "panels": [],
-        "gridPos": {"h": 1, "w": 24, "x": 0, "y": y},
-    }
-
-
-def _layout(panels: list[dict[str, Any]], y: int) -> int:
-    """Place a stat panel and its goal panels on the grid from row `y`; return the next row."""
-    panels[0]["gridPos"] = {"h": HEIGHT, "w": STAT_WIDTH, "x": 0, "y": y}
-    per_line = (24 - STAT_WIDTH) // GOAL_WIDTH
-    for i, panel in enumerate(panels[1:]):
-        line, column = divmod(i, per_line)
-        x = STAT_WIDTH + column * GOAL_WIDTH
-        panel["gridPos"] = {"h": HEIGHT, "w": GOAL_WIDTH, "x": x, "y": y + line * HEIGHT}
-    lines = max(1, math.ceil((len(panels) - 1) / per_line))
-    return y + lines * HEIGHT
-
-
-def build_dashboard(loaded: Settings) -> dict[str, Any]:
-    """The dashboard as Grafana's JSON model."""
-    sprint = loaded.sprint.name
-    specs = {s.id: s for s in loaded.goals}
-    scoring = loaded.scoring
-    sections: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = [
-        (
-            "Sprint",
-            score_panel(
-                f"{sprint}: score and verdict",
-                f"{PREFIX}score{_selector(sprint, scope='overall')}",
-                f"{PREFIX}verdict{_selector(sprint, scope='overall')}",
-                scoring.pass_score,
-                scoring.warning_score,
-            ),
-            [],
-        )
-    ]
+def sections(loaded: Settings) -> list[Section]:
+    """Every goal exactly once: under the first agent that lists it, else in the last row."""
+    specs = {g.id: g for g in loaded.goals}
+    owner: dict[str, str] = {}
     for agent in loaded.agents:
-        stat = score_panel(
-            f"{agent.name}: score and verdict",
-            f"{PREFIX}agent_score{_selector(sprint, agent=agent.id)}",
-            f"{PREFIX}agent_verdict{_selector(sprint, agent=agent.id)}",
-            scoring.pass_score,
-            scoring.warning_score,
+        for goal in agent.goals:
+            owner.setdefault(goal, agent.id)
+    rows = [
+        Section(
+            agent,
+            tuple(specs[g] for g in agent.goals if owner[g] == agent.id),
+            tuple(specs[g] for g in agent.goals if owner[g] != agent.id),
         )
-        sections.append((agent.name, stat, [goal_panel(specs[g]) for g in agent.goals]))
-    panels: list[dict[str, Any]] = []
-    y = 0
-    for title, stat, goals in sections:
-        panels.append(_row(title, y))
-        y = _layout([stat, *goals], y + 1)
-        panels.extend([stat, *goals])
-    for number, panel in enumerate(panels, start=1):
-        panel["id"] = number
+        for agent in loaded.agents
+    ]
+    unowned = tuple(g for g in loaded.goals if g.id not in owner)
+    return [*rows, Section(None, unowned)] if unowned else rows
+
+
+class _Panel(Protocol):
+    """What the grid needs of a panel builder of the SDK (each kind is its own class)."""
+
+    def id(self, id_val: int) -> Self: ...
+    def grid_pos(self, grid_pos: model.GridPos) -> Self: ...
+    def build(self) -> model.Panel: ...
+
+
+@dataclass(frozen=True)
+class _Placed(Builder[model.Panel]):
+    """A placed panel, as the dashboard builder takes it."""
+
+    panel: _Panel
+
+    def build(self) -> model.Panel:
+        return self.panel.build()
+
+
+@dataclass
+class _Grid:
+    """Rows and panels placed top to bottom, each given the next id."""
+
+    ids: count[int] = field(default_factory=lambda: count(1))
+    y: int = 0
+    items: list[builders.Row | _Placed] = field(default_factory=list)
+
+    def row(self, title: str) -> None:
+        pos = model.GridPos(h=1, w=WIDTH, x=0, y=self.y)
+        self.items.append(builders.Row(title).id(next(self.ids)).grid_pos(pos))
+        self.y += 1
+
+    def put(self, panel: _Panel, x: int, y: int, w: int, h: int) -> int:
+        """Place `panel` and return its id."""
+        number = next(self.ids)
+        self.items.append(_Placed(panel.id(number).grid_pos(model.GridPos(h=h, w=w, x=x, y=y))))
+        return number
+
+    def goals(
+        self, goals: tuple[GoalSpec, ...], metrics: Metrics, left: int
+    ) -> tuple[dict[str, int], int]:
+        """The goals' panels from row y, right of column `left`, as many to a line as fit:
+        their ids, and the row below the last."""
+        width = GOAL_WIDTH if left else WIDTH // 3
+        per_line = (WIDTH - left) // width
+        ids = {}
+        for i, spec in enumerate(goals):
+            line, column = divmod(i, per_line)
+            x, y = left + column * width, self.y + line * HEIGHT
+            ids[spec.id] = self.put(goal_panel(spec, metrics), x, y, width, HEIGHT)
+        return ids, self.y + -(-len(goals) // per_line) * HEIGHT
+
+
+def build_dashboard(loaded: Settings) -> model.Dashboard:
+    """The dashboard as Grafana's typed model."""
+    sprint, scoring = loaded.sprint.name, loaded.scoring
+    metrics = Metrics(sprint)
+    verdict = (scoring.pass_score, scoring.warning_score)
+    grid = _Grid()
+    grid.row("Sprint")
+    overall = score_panel(
+        f"{sprint}: score and verdict",
+        metrics.of("score", scope="overall"),
+        metrics.of("verdict", scope="overall"),
+        *verdict,
+    )
+    grid.put(overall, 0, grid.y, STAT_WIDTH, HEIGHT)
+    grid.put(outlook_panel(metrics, *verdict), STAT_WIDTH, grid.y, STAT_WIDTH, HEIGHT)
+    grid.put(weeks_panel(metrics, *verdict), 2 * STAT_WIDTH, grid.y, WIDTH - 2 * STAT_WIDTH, HEIGHT)
+    grid.y += HEIGHT
+    table_height = min(4 + len(loaded.goals) + len(loaded.goals) // 4, 24)
+    grid.put(goals_table(metrics, loaded.goals), 0, grid.y, WIDTH, table_height)
+    grid.y += table_height
+    panel_ids: dict[str, int] = {}
+    where: dict[str, str] = {}
+    pending: list[tuple[text.Panel, tuple[GoalSpec, ...]]] = []
+    for section in sections(loaded):
+        agent = section.agent
+        title = agent.name if agent else UNOWNED
+        grid.row(title)
+        bottom = grid.y
+        if agent:
+            stat = score_panel(
+                f"{agent.name}: score and verdict",
+                metrics.of("agent_score", agent=agent.id),
+                metrics.of("agent_verdict", agent=agent.id),
+                *verdict,
+            )
+            grid.put(stat, 0, bottom, STAT_WIDTH, HEIGHT)
+            bottom += HEIGHT
+            if section.elsewhere:
+                links = links_panel()
+                height = max(4, len(section.elsewhere) + 3)
+                grid.put(links, 0, bottom, STAT_WIDTH, height)
+                pending.append((links, section.elsewhere))
+                bottom += height
+        ids, below = grid.goals(section.goals, metrics, STAT_WIDTH if agent else 0)
+        panel_ids.update(ids)
+        where.update(dict.fromkeys(ids, title))
+        grid.y = max(below, bottom)
+    for links, goals in pending:
+        items = [link(g.name, panel_ids[g.id], where[g.id]) for g in goals]
+        links.content("Shown under another agent:\n\n" + "\n".join(items))
+    board = (
+        builders.Dashboard(f"Sprint convergence: {sprint}")
+        .uid("sprint-" + hashlib.sha256(sprint.encode()).hexdigest()[:12])
+        .tags(["sprint-convergence"])
+        .timezone(loaded.sprint.timezone)
+        .editable()
+        .tooltip(model.DashboardCursorSync.CROSSHAIR)
+        .time(_start(loaded), "now")
+        .refresh("5m")
+        .with_variable(_datasource_variable())
+        .with_variable(_week_variable(sprint))
+    )
+    for item in grid.items:
+        board = board.with_row(item) if isinstance(item, builders.Row) else board.with_panel(item)
+    return board.build()
+
+
+def _start(loaded: Settings) -> str:
     start = datetime.combine(loaded.sprint.start, time(), loaded.sprint.zone)
-    return {
-        "uid": "sprint-" + hashlib.sha256(sprint.encode()).hexdigest()[:12],
-        "title": f"Sprint convergence: {sprint}",
-        "tags": ["sprint-convergence"],
-        "timezone": loaded.sprint.timezone,
-        "editable": True,
-        "graphTooltip": 1,
-        "schemaVersion": SCHEMA_VERSION,
-        "time": {"from": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"), "to": "now"},
-        "refresh": "5m",
-        "templating": {"list": [_datasource_variable(), _week_variable(sprint)]},
-        "annotations": {"list": []},
-        "panels": panels,
-    }
+    return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _datasource_variable() -> dict[str, Any]:
-    return {
-        "type": "datasource",
-        "name": "datasource",
-        "label": "Prometheus",
-        "query": "prometheus",
-        "refresh": 1,
-        "hide": 0,
-        "current": {},
-    }
+def _datasource_variable() -> builders.DatasourceVariable:
+    """Any Prometheus data source; `prometheus` until another is picked."""
+    current = model.VariableOption(selected=True, text="prometheus", value="prometheus")
+    return (
+        builders.DatasourceVariable("datasource")
+        .label("Prometheus")
+        .type("prometheus")
+        .current(current)
+        .hide(model.VariableHide.DONT_HIDE)
+    )
 
 
-def _week_variable(sprint: str) -> dict[str, Any]:
-    """The week shown by the stat panels: the latest pushed, or any other."""
-    query = f"label_values({PREFIX}score{{sprint={promql.string(sprint)}}}, week)"
-    return {
-        "type": "query",
-        "name": "week",
-        "label": "Week",
-        "datasource": DATASOURCE,
-        "query": {"query": query, "refId": "week"},
-        "definition": query,
-        "refresh": 2,
-        "sort": 4,  # numerical, descending: the latest week is the default
-        "current": {},
-        "hide": 0,
-    }
+def _week_variable(sprint: str) -> builders.QueryVariable:
+    """The week the stats and the table show: the latest pushed unless another is picked (no
+    `current`: Grafana selects the first option, and the options sort the latest first)."""
+    expr = f"label_values({PREFIX}score{{sprint={promql.string(sprint)}}}, week)"
+    return (
+        builders.QueryVariable("week")
+        .label("Week")
+        .datasource(DATASOURCE)
+        .query({"query": expr, "refId": "week"})
+        .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(model.VariableSort.NUMERICAL_DESC)
+        .hide(model.VariableHide.DONT_HIDE)
+    )
 
 
 def dashboard_json(loaded: Settings) -> str:
-    """The dashboard's JSON text."""
-    return json.dumps(build_dashboard(loaded), indent=2, ensure_ascii=False) + "\n"
+    """The dashboard's JSON text, serialised by the SDK's encoder."""
+    board = build_dashboard(loaded)
+    return json.dumps(board, cls=JSONEncoder, indent=2, ensure_ascii=False) + "\n"

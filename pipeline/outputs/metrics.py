@@ -7,6 +7,7 @@ textfile (node_exporter's textfile collector) both serialise that same registry.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -21,6 +22,7 @@ from prometheus_client.registry import Collector
 from pipeline.core.model import GoalOdds, Horizons, Scorecard, VerdictOdds, WeekResult
 from pipeline.core.outcomes import Status, Verdict
 from pipeline.core.settings import PushSettings
+from pipeline.core.targets import Target
 from pipeline.core.text import cap, mask_url, one_line
 from pipeline.query.api_errors import status_text
 from pipeline.query.auth import NoAuth, credentials
@@ -88,13 +90,37 @@ def week_families(result: WeekResult, duration_s: float, finished_at: float) -> 
         coverage.add_metric(key, goal.coverage)
         for s in Status:
             status.add_metric([*key, s.value], 1.0 if goal.status is s else 0.0)
+    target = _gauge(
+        "goal_target", "A finite bound of the goal's target or warning (bound)", ["goal", "bound"]
+    )
+    for goal in result.goals:
+        for bound, at in target_bounds(goal.spec.target, goal.spec.warning):
+            target.add_metric([*base, goal.spec.id, bound], at)
     forecast = _forecast_families(result, base)
     duration = _gauge("run_duration_seconds", "How long the run took", [])
     duration.add_metric(list(base), duration_s)
     success = _gauge("last_success_timestamp_seconds", "When a run last scored and wrote", [])
     success.add_metric(list(base), finished_at)
     families = [score, verdict, agent_score, agent_verdict, goal_score, value, coverage, status]
+    families.append(target)
     return [*families, *forecast, duration, success]
+
+
+def _bounds(target: Target) -> Iterator[tuple[str, float]]:
+    """The finite ends of the values that meet `target`: ("min", x), ("max", y) or both."""
+    low = target.low if target.op in (">=", ">", "==", "..") else -math.inf
+    high = target.high if target.op in ("<=", "<", "==", "..") else math.inf
+    for end, at in (("min", low), ("max", high)):
+        if math.isfinite(at):
+            yield end, at
+
+
+def target_bounds(target: Target, warning: Target | None) -> list[tuple[str, float]]:
+    """The `bound` label values and values of goal_target: `>= X` has target_min X only, `< X`
+    target_max X only, `A..B` and `== X` both; the same for the warning (warning_min/max).
+    Whether a bound is strict is not carried: the goal's status says if a value met it."""
+    pairs = [("target", target), ("warning", warning)]
+    return [(f"{kind}_{end}", at) for kind, t in pairs if t for end, at in _bounds(t)]
 
 
 def _horizons(odds: Horizons[T]) -> Iterator[tuple[str, T]]:
@@ -106,7 +132,8 @@ def _horizons(odds: Horizons[T]) -> Iterator[tuple[str, T]]:
 
 def _forecast_families(result: WeekResult, base: tuple[str, str]) -> list[Metric]:
     """The forecast (`horizon` = week_end, sprint_end; only the horizons with odds): each goal's
-    chance of being met, the sprint's and each agent's chance of ACHIEVED and median score."""
+    chance of being met and its value's p10, p50 and p90, the sprint's and each agent's chance
+    of ACHIEVED and median score."""
     outlook = result.outlook
     doc = "Chance (0-1) that the {} is ACHIEVED at the horizon's end (forecast)"
     p_achieved = _gauge("p_achieved", doc.format("sprint"), ["scope", "horizon"])
@@ -128,10 +155,14 @@ def _forecast_families(result: WeekResult, base: tuple[str, str]) -> list[Metric
     goal_p_met = _gauge(
         "goal_p_met", "Chance (0-1) that the goal is met at the horizon's end", ["goal", "horizon"]
     )
+    doc_q = "The goal's forecast value at the horizon: its quantile 0.1, 0.5 or 0.9 over the draws"
+    goal_q = _gauge("goal_forecast", doc_q, ["goal", "horizon", "quantile"])
     for goal in result.goals:
         for horizon, odds in _horizons(outlook.goal(goal.spec.id)):
             goal_p_met.add_metric([*base, goal.spec.id, horizon], odds.p_met)
-    families = [p_achieved, score_p50, agent_p, agent_p50, goal_p_met]
+            for quantile, at in (("0.1", odds.p10), ("0.5", odds.p50), ("0.9", odds.p90)):
+                goal_q.add_metric([*base, goal.spec.id, horizon, quantile], at)
+    families = [p_achieved, score_p50, agent_p, agent_p50, goal_p_met, goal_q]
     return [f for f in families if f.samples]  # none at all without a forecast
 
 
