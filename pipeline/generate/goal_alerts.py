@@ -71,7 +71,10 @@ class Judged:
 
 
 def judged(spec: GoalSpec, value: str) -> list[Judged]:
-    """`value` (atomic) outside the target: at risk while within the warning, else missed.
+    """`value` (atomic) outside the target: `AtRisk` (the goal is not met, missed included),
+    and `Missed` when it is outside the warning too. AtRisk holds through a missed spell, so a
+    value that wavers between at risk and missed does not make it flap; Alertmanager's inhibit
+    rule (`rules --alertmanager`) silences it while the goal's Missed fires.
 
     A comparison with NaN is false, so a NaN value raises no alert (the report ignores NaN)."""
     target, warning = spec.target, spec.warning
@@ -84,8 +87,9 @@ def judged(spec: GoalSpec, value: str) -> list[Judged]:
     return [
         Judged(
             "AtRisk",
-            promql.inside(f"({promql.outside(value, target)})", warning),
-            f"outside the target {target} but within the warning {warning}",
+            promql.outside(value, target),
+            f"outside the target {target} (at risk, or missed when also outside the warning "
+            f"{warning})",
         ),
         Judged("Missed", missed, f"outside both the target {target} and the warning {warning}"),
     ]
@@ -112,7 +116,7 @@ def weekly_alerts(goal: Goal, no_data_fails: bool) -> list[AlertingRule]:
             j.expr,
             _severity(spec, j.state),
             (
-                f"{name} {'missed' if j.state == 'Missed' else 'at risk'} over the last "
+                f"{name} {'missed' if j.state == 'Missed' else 'not met'} over the last "
                 f"{goal.window}: {shown} ({bounds})",
                 f"The goal's value, {judging}, is {j.where}.",
             ),
