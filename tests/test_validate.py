@@ -20,7 +20,7 @@ def test_a_good_config_and_good_queries(
     assert main(["validate", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert f"{config}: valid (10 goals, 4 agents)" in out
-    assert "generated rules: SUCCESS: 55 rules found\n" in out
+    assert "generated rules: SUCCESS: 65 rules found\n" in out
     # the demo data lies in November 2026: evaluated now, the queries parse but find nothing
     assert "│ event_throughput " in out and "invalid" not in out
 
