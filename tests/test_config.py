@@ -85,6 +85,24 @@ BAD = [
         "55..25",
         "goals[1].warning: range '55..25' has its low end above its high end",
     ),
+    (
+        "goals.1.warning",
+        "35..55",
+        "goals[1].warning: '35..55' does not contain the target '30..50' (the warning must hold "
+        "every value that meets the target)",
+    ),
+    (  # a band on the wrong side of the target
+        "goals.0.warning",
+        "<= 0",
+        "goals[0].warning: '<= 0' does not contain the target '>= 1' (the warning must hold "
+        "every value that meets the target)",
+    ),
+    (  # stricter than the target: never at risk
+        "goals.0.warning",
+        "> 1",
+        "goals[0].warning: '> 1' does not contain the target '>= 1' (the warning must hold "
+        "every value that meets the target)",
+    ),
     ("goals.0.colour", "red", "goals[0].colour: unknown key"),
     ("colour", "red", "colour: unknown key"),
     (

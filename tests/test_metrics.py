@@ -392,7 +392,7 @@ def test_the_forecast_reads_back_from_prometheus(tmp_path: Path, gateways: Gatew
             [("target_min", 30), ("target_max", 50), ("warning_min", 25), ("warning_max", 55)],
         ),
         ("== 1", ">= 0", [("target_min", 1), ("target_max", 1), ("warning_min", 0)]),
-        ("< 1e999", "-1e999..5", [("warning_max", 5)]),  # only the finite bounds
+        ("-1e999..5", "-1e999..10", [("target_max", 5), ("warning_max", 10)]),  # the finite ones
     ],
 )
 def test_a_targets_finite_bounds_are_its_metric(

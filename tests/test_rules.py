@@ -53,9 +53,9 @@ KINDS: dict[str, dict[str, Any]] = {
         "goal": {"target": "== 1"},
         "cases": {"met": (1, None), "missed": (0, "Missed")},
     },
-    "odd_warning": {  # a warning that does not contain the target: missed is outside both
-        "goal": {"target": ">= 10", "warning": "<= 5"},
-        "cases": {"met": (12, None), "at_risk": (4, "AtRisk"), "missed": (7, "Missed")},
+    "at_most": {  # a strict warning: its bound is missed
+        "goal": {"target": "<= 10", "warning": "< 15"},
+        "cases": {"met": (10, None), "at_risk": (14.5, "AtRisk"), "missed": (15, "Missed")},
     },
     "key_goal": {  # a key goal's AtRisk is critical too
         "goal": {"target": ">= 5", "warning": ">= 4", "key": True},
@@ -683,7 +683,7 @@ def test_every_query_shape_gives_rules_promtool_accepts(
     goals = [
         {"id": "plain", "target": ">= 100", "warning": ">= 90"},
         {"id": "range", "target": "30..50", "warning": "25..55"},
-        {"id": "odd", "target": ">= 10", "warning": "<= 5"},
+        {"id": "below", "target": "< 10", "warning": "<= 20"},
         {"id": "exact", "target": "== 1"},
         {"id": "share", "aggregate": "compliance", "sample_target": "< 100", "target": ">= 99"},
     ]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.core.targets import parse_duration, parse_target
+from pipeline.core.targets import contains, parse_duration, parse_target
 
 
 @pytest.mark.parametrize(
@@ -75,6 +75,29 @@ def test_target_errors(text: str, message: str) -> None:
 )
 def test_margin_is_signed_room_to_the_target(target: str, value: float, margin: float) -> None:
     assert parse_target(target).margin(value) == margin
+
+
+@pytest.mark.parametrize(
+    ("outer", "inner", "held"),
+    [
+        (">= 90", ">= 100", True),
+        (">= 100", ">= 100", True),
+        ("> 100", ">= 100", False),  # 100 meets the inner one only
+        (">= 110", ">= 100", False),
+        ("<= 5", ">= 10", False),
+        ("<= 20", "< 10", True),
+        ("< 10", "<= 10", False),
+        ("25..55", "30..50", True),
+        ("35..55", "30..50", False),
+        (">= 0", "== 1", True),
+        ("== 1", ">= 1", False),
+        ("-1e999..5", "< 5", True),  # an infinite end is open either way
+    ],
+)
+def test_contains_says_whether_every_value_inside_one_is_inside_the_other(
+    outer: str, inner: str, held: bool
+) -> None:
+    assert contains(parse_target(outer), parse_target(inner)) is held
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -42,7 +43,7 @@ from pipeline.core.addresses import header_text, mail_address
 from pipeline.core.formats import Format
 from pipeline.core.headers import header_name, header_value
 from pipeline.core.outcomes import NoDataPolicy
-from pipeline.core.targets import parse_duration
+from pipeline.core.targets import contains, parse_duration, parse_target
 
 Aggregate = Literal[
     "last", "min", "max", "mean", "median", "p50", "p90", "p95", "p99", "compliance"
@@ -162,6 +163,22 @@ class GoalSettings(Strict):
 
     _targets = field_validator("sample_target", "target", "warning")(check_target)
     _rules_for = field_validator("rules_for")(check_duration)
+
+    @field_validator("warning")
+    @classmethod
+    def _holds_the_target(cls, warning: str | None, info: ValidationInfo) -> str | None:
+        """The warning widens the target into an at-risk margin: one that leaves part of the
+        target out never applies (`>= 100`, warning `>= 110`) or judges a value far from the
+        target at risk and a nearer one missed (`>= 10`, warning `<= 5`)."""
+        target = info.data.get("target")  # absent when the target itself is invalid
+        if warning is None or target is None:
+            return warning
+        if not contains(parse_target(warning), parse_target(target)):
+            raise ValueError(
+                f"'{warning}' does not contain the target '{target}' (the warning must hold "
+                "every value that meets the target)"
+            )
+        return warning
 
     @model_validator(mode="after")
     def _compliance_needs_sample_target(self) -> GoalSettings:

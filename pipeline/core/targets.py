@@ -86,6 +86,33 @@ def parse_target(text: str) -> Target:
     )
 
 
+@dataclass(frozen=True)
+class _Interval:
+    low: float
+    low_closed: bool
+    high: float
+    high_closed: bool
+
+
+def _interval(target: Target) -> _Interval:
+    op, x = target.op, target.low
+    if op == "..":
+        return _Interval(target.low, True, target.high, True)
+    if op == "==":
+        return _Interval(x, True, x, True)
+    if op in (">", ">="):
+        return _Interval(x, op == ">=", math.inf, False)
+    return _Interval(-math.inf, False, x, op == "<=")
+
+
+def contains(outer: Target, inner: Target) -> bool:
+    """Whether every value that meets `inner` also meets `outer`."""
+    o, i = _interval(outer), _interval(inner)
+    low_ok = o.low < i.low or (o.low == i.low and (o.low_closed or not i.low_closed))
+    high_ok = i.high < o.high or (o.high == i.high and (o.high_closed or not i.high_closed))
+    return low_ok and high_ok
+
+
 _DURATION = re.compile(
     r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$"
 )

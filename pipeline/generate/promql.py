@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 from pipeline.core.targets import Target
+from pipeline.core.targets import contains as contains  # goal_alerts: promql.contains
 
 _NEGATION = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!="}
 _SELECTOR = re.compile(r"^\s*[a-zA-Z_:][a-zA-Z0-9_:]*\s*(\{[^{}]*\})?\s*$")
@@ -57,33 +57,6 @@ def outside(expr: str, target: Target) -> str:
     if target.op == "..":
         return f"({expr} < {number(target.low)} or {expr} > {number(target.high)})"
     return f"{expr} {_NEGATION[target.op]} {number(target.low)}"
-
-
-@dataclass(frozen=True)
-class _Interval:
-    low: float
-    low_closed: bool
-    high: float
-    high_closed: bool
-
-
-def _interval(target: Target) -> _Interval:
-    op, x = target.op, target.low
-    if op == "..":
-        return _Interval(target.low, True, target.high, True)
-    if op == "==":
-        return _Interval(x, True, x, True)
-    if op in (">", ">="):
-        return _Interval(x, op == ">=", math.inf, False)
-    return _Interval(-math.inf, False, x, op == "<=")
-
-
-def contains(outer: Target, inner: Target) -> bool:
-    """Whether every value that meets `inner` also meets `outer`."""
-    o, i = _interval(outer), _interval(inner)
-    low_ok = o.low < i.low or (o.low == i.low and (o.low_closed or not i.low_closed))
-    high_ok = i.high < o.high or (o.high == i.high and (o.high_closed or not i.high_closed))
-    return low_ok and high_ok
 
 
 def met_bool(expr: str, target: Target) -> str:
