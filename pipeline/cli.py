@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import __version__
 from pipeline.core.formats import Format, parse_formats
 from pipeline.core.text import cap, one_line, strip_controls
 from pipeline.errors import PipelineError, UsageError, UsageParser
@@ -95,7 +94,6 @@ def build_parser() -> argparse.ArgumentParser:
         "Grafana dashboard from the goals, 'python -m pipeline rules --alertmanager' an "
         "Alertmanager config routing their alerts to each agent.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--week", type=_week, required=True, help="week number, or 'current'")
     parser.add_argument("--config", default="config.yaml", type=Path)
     parser.add_argument(
@@ -167,7 +165,7 @@ def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
             return run_backtest(args, now)
         if args_list and args_list[0] in GENERATORS:
             command = args_list[0]
-            args = generator_parser(command).parse_args(args_list[1:])
+            args = generator_parser(command, program()).parse_args(args_list[1:])
             from pipeline.config import load_config
 
             return generate(command, load_config(args.config), args)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
+
+from pipeline import __version__
 
 
 class PipelineError(Exception):
@@ -59,7 +62,12 @@ class OutputError(PipelineError):
 
 
 class UsageParser(argparse.ArgumentParser):
-    """An argument parser whose errors are UsageError (exit 2, one line), not argparse's exit."""
+    """An argument parser whose errors are UsageError (exit 2, one line), not argparse's exit;
+    every command's has `--version`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see --help)")

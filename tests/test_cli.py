@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import __version__
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer, free_port
 from tests.support.command import pipeline_command
@@ -286,3 +287,26 @@ def test_help_imports_no_heavy_module() -> None:
 def test_validate_imports_no_report_module() -> None:
     loaded = _imported_after("import pipeline.validate")
     assert loaded & {"matplotlib", "weasyprint", "jinja2", "pandas", "apprise"} == set()
+
+
+def test_python_m_pipeline_says_its_version_and_needs_no_week(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        f"python -m pipeline {__version__}\n",
+        "",
+    )
+
+
+@pytest.mark.parametrize("command", ["validate", "schedule", "backtest", "rules", "dashboard"])
+def test_every_command_says_its_version(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:  # argparse's version action exits
+        main([command, "--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"python -m pipeline {command} {__version__}\n"

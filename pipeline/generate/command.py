@@ -43,9 +43,9 @@ GENERATORS: dict[str, Callable[[Settings, argparse.Namespace], str]] = {
 }
 
 
-def generator_parser(command: str) -> argparse.ArgumentParser:
+def generator_parser(command: str, program: str = "python -m pipeline") -> argparse.ArgumentParser:
     """The parser of `python -m pipeline rules|dashboard ...` (after the command)."""
-    parser = UsageParser(prog=f"python -m pipeline {command}")
+    parser = UsageParser(prog=f"{program} {command}")
     parser.add_argument("--config", default="config.yaml", type=Path)
     parser.add_argument("--output", type=Path, help="write it there [stdout]")
     if command == "rules":
