@@ -156,7 +156,7 @@ def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
             from pipeline.validate import validate
 
             args = _command_parser("validate").parse_args(args_list[1:])
-            return validate(args.config, _console())
+            return validate(args.config, _console(), now)
         if args_list and args_list[0] == "backtest":
             from pipeline.backtest.command import backtest_parser, run_backtest
 

@@ -37,6 +37,12 @@ class SourceUnavailable(PipelineError):
     exit_code = 3
 
 
+class NoDataInWindow(PipelineError):
+    """`validate`: every query parses, but some goals have no data in the window checked."""
+
+    exit_code = 6
+
+
 class DeliveryError(PipelineError):
     """Reports were written but e-mail delivery failed for at least one agent."""
 

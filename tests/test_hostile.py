@@ -414,9 +414,10 @@ def test_validate_lists_every_rejected_query_instead_of_stopping(
     answer = api_error(400, "bad_data", "parse error")
     with fault_proxy(prometheus.url, Faults(answer=answer)) as url:
         assert main(["validate", "--config", str(_config(tmp_path, url))]) == 2
-    out = capsys.readouterr().out
-    assert "8 of 8 queries are invalid" in out
-    assert out.count("no: bad_data: parse error") == 8
+    captured = capsys.readouterr()
+    assert captured.out.count("no: bad_data: parse error") == 8
+    rejected = [line for line in captured.err.splitlines() if "the server rejects" in line]
+    assert len(rejected) == 8 and rejected[0].endswith("'ramp_mean': bad_data: parse error")
 
 
 def test_a_password_in_the_url_is_masked(

@@ -66,3 +66,18 @@ def week_window(sprint: Sprint, week: int, now: datetime, as_of: bool = False) -
         first_ts=first,
         expected=expected,
     )
+
+
+def data_window(sprint: Sprint, now: datetime) -> Window | None:
+    """The window `validate` looks for data in: the week that contains `now`, so far; the
+    sprint's last week once it is over (`sprint.weeks`); the week before while the current one
+    has no step yet. None before the sprint has a step."""
+    if now < _week_start(sprint, 1):
+        return None
+    week = current_week(sprint, now)
+    if sprint.weeks is not None and week > sprint.weeks:
+        week = sprint.weeks
+    window = week_window(sprint, week, now)
+    if window.expected == 0:
+        return week_window(sprint, week - 1, now) if week > 1 else None
+    return window
