@@ -155,7 +155,11 @@ def test_why_explains_the_agents_verdict_and_its_weights(week2: RunOutcome) -> N
     ) in md
     assert "- 80.0 is below the pass score of 90: AT RISK.\n" in md
     pm = _md(week2, agent=1)
-    assert "### Why PM Agent is ACHIEVED\n- All of this agent's convergence points are met" in pm
+    why = pm.split("### Why PM Agent is ACHIEVED\n")[1].split("\n\n")[0]
+    assert why == (
+        "- Held up by: **Satisfaction** (met, 100.0 points).\n"
+        "- All of this agent's convergence points are met: keep them there and watch the trend."
+    )
 
 
 def test_a_key_goal_veto_is_said_once(tmp_path: Path) -> None:

@@ -7,9 +7,11 @@ each template renders the sentences for its output (`spans.to_markdown`, `spans.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pipeline.core.model import (
     AgentResult,
+    GoalOdds,
     GoalResult,
     Horizons,
     Scorecard,
@@ -27,6 +29,7 @@ ALL_MET = sentence(
     "All of this agent's convergence points are met: keep them there and watch the trend."
 )
 LARGEST_MOVES = 3
+HELD_UP_NAMED = 3  # the goals named in "Held up by"; the others are counted
 
 
 def summary(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...]:
@@ -60,7 +63,7 @@ def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...
     own = agent.scorecard
     goals = [result.goal(g) for g in agent.goal_ids]
     lost = points_lost(goals, own)
-    lines = []
+    lines: list[Sentence] = []
     for goal in sorted(goals, key=lambda g: (g.spec.id not in own.vetoed_by, -lost[g.spec.id])):
         vetoes = goal.spec.id in own.vetoed_by
         if goal.score is None:
@@ -76,11 +79,13 @@ def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...
             line += f"; as a key goal it makes this agent's verdict{both} MISSED whatever the score"
         own_line = sentence(_goal_state(goal), f"{line}.")
         lines.append(join([own_line, _weight_share(goal, goals, own)]))
+    held = _held_up_line(held_up(goals, own))
+    if all(g.status == Status.MET for g in goals):
+        return (*held, ALL_MET)
+    lines[len(own.vetoed_by) : len(own.vetoed_by)] = held  # after the vetoes, before the costs
     rule = _verdict_rule(own, result.pass_score, result.warning_score)
     if rule:
         lines.append(rule)
-    if all(g.status == Status.MET for g in goals):
-        return (ALL_MET,)
     return tuple(lines)
 
 
@@ -104,6 +109,7 @@ def reasons(result: WeekResult, agent: AgentResult | None = None) -> tuple[Sente
                     "sprint's verdict MISSED whatever the score.",
                 )
             )
+    lines += _held_up_line(held_up(list(result.goals), card))
     costly = [gid for gid, p in sorted(lost.items(), key=lambda kv: -kv[1]) if p > 0]
     for gid in [g for g in costly if g not in card.vetoed_by or g in told][:3]:
         lines.append(sentence(_goal_state(result.goal(gid)), f" costs {lost[gid]:.1f} points."))
@@ -111,6 +117,30 @@ def reasons(result: WeekResult, agent: AgentResult | None = None) -> tuple[Sente
     if rule:
         lines.append(rule)
     return tuple(lines)
+
+
+def held_up(goals: Sequence[GoalResult], card: Scorecard) -> tuple[tuple[GoalResult, float], ...]:
+    """The goals that earned points of `card`'s score, with how many (share x score), most
+    first; a missed or skipped goal earns none."""
+    share = shares(list(goals), card)
+    earned = [(g, share[g.spec.id] * g.score) for g in goals if g.score]
+    return tuple(sorted(earned, key=lambda e: -e[1]))
+
+
+def _held_up_line(earned: Sequence[tuple[GoalResult, float]]) -> tuple[Sentence, ...]:
+    """`Held up by: **Event Throughput** (met, 10.0 points), ... and 6 more goals (49.0
+    points).`; nothing when no goal earned a point."""
+    if not earned:
+        return ()
+    parts: list[str | Span | Sentence] = ["Held up by: "]
+    for i, (goal, points) in enumerate(earned[:HELD_UP_NAMED]):
+        parts += [", " if i else "", strong(goal.spec.name)]
+        parts.append(f" ({goal.status.text.lower()}, {points:.1f} points)")
+    rest = earned[HELD_UP_NAMED:]
+    if rest:
+        more = sum(points for _, points in rest)
+        parts.append(f" and {_count(len(rest), 'more goal')} ({more:.1f} points)")
+    return (sentence(*parts, "."),)
 
 
 def _goal_state(goal: GoalResult) -> Sentence:
@@ -260,11 +290,13 @@ def points_lost(goals: list[GoalResult], card: Scorecard) -> dict[str, float]:
 
 
 def next_steps(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...]:
-    """The agent's goals not met, costliest first."""
-    goals = [result.goal(g) for g in agent.goal_ids]
-    lost = points_lost(goals, agent.scorecard)
-    pending = sorted((g for g in goals if g.status != Status.MET), key=lambda g: -lost[g.spec.id])
-    lines = [_next_step(g) for g in pending]
+    """The agent's goals to act on, in the order of `at_stake`, those that veto the verdict
+    first: its goals not met, and key goals met so far but likely missed."""
+    pending = [
+        s for s in at_stake(result, agent) if s.goal.status != Status.MET or _likely_missed(s)
+    ]
+    pending.sort(key=lambda s: not vetoes(s, agent))  # stable: by points at stake within each
+    lines = [_next_step(s, vetoes(s, agent), result) for s in pending]
     if not lines:
         lines.append(ALL_MET)
     if not result.window.complete:
@@ -272,9 +304,55 @@ def next_steps(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...]:
     return tuple(lines)
 
 
-def _next_step(goal: GoalResult) -> Sentence:
+@dataclass(frozen=True)
+class Stake:
+    """A goal and the points of an agent's score it is likely to cost."""
+
+    goal: GoalResult
+    points: float  # its share of the score x (100 - its expected score)
+    odds: GoalOdds | None  # the forecast shown, if any
+
+
+def at_stake(result: WeekResult, agent: AgentResult) -> tuple[Stake, ...]:
+    """The agent's goals by the points each is likely to cost, most first: its share of the
+    agent's score times (100 - its expected score): the forecast's (`outlook.shown`), or its
+    score so far when it has none."""
+    goals = [result.goal(g) for g in agent.goal_ids]
+    share = shares(goals, agent.scorecard)
+    found = []
+    for goal in goals:
+        odds = outlook.shown(result, result.outlook.goal(goal.spec.id))
+        score = goal.score if odds is None else outlook.expected_score(odds)
+        points = 0.0 if score is None else share[goal.spec.id] * (100.0 - score)
+        found.append(Stake(goal, points, odds))
+    return tuple(sorted(found, key=lambda s: -s.points))
+
+
+def vetoes(stake: Stake, agent: AgentResult) -> bool:
+    """Whether the goal makes (or is likely to make) the agent's verdict MISSED: a key goal
+    that vetoes it now, or whose forecast says likely missed."""
+    return stake.goal.spec.id in agent.scorecard.vetoed_by or _likely_missed(stake)
+
+
+def _likely_missed(stake: Stake) -> bool:
+    """A key goal whose forecast's most likely status is missed."""
+    odds = stake.odds
+    return stake.goal.spec.key and odds is not None and outlook.likely_status(odds) is Status.MISSED
+
+
+def _next_step(stake: Stake, veto: bool, result: WeekResult) -> Sentence:
+    goal = stake.goal
     spec = goal.spec
     name = strong(spec.name)
+    key = "; as a key goal, missed it makes the verdict MISSED" if veto else ""
+    if goal.status == Status.MET:  # a key goal met so far, but likely missed
+        return sentence(
+            "Keep ",
+            name,
+            f" at {fmt.target(spec.target, spec.unit)}: met so far "
+            f"({fmt.goal_quantity(goal.value, spec)}), but likely missed "
+            f"{outlook.shown_horizon(result)}{key}.",
+        )
     if goal.status == Status.ERROR:
         return sentence("Fix the query of ", name, ": ", message(goal.message), ".")
     if goal.status == Status.NO_DATA:
@@ -290,7 +368,7 @@ def _next_step(goal: GoalResult) -> Sentence:
         f"{verb} ",
         name,
         f" from {fmt.goal_quantity(goal.value, spec)} "
-        f"to {fmt.target(spec.target, spec.unit)}{where}.",
+        f"to {fmt.target(spec.target, spec.unit)}{where}{key}.",
     )
 
 
@@ -321,23 +399,16 @@ def goal_forecast(result: WeekResult, goal: GoalResult) -> Sentence | None:
 
 
 def watch(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...]:
-    """The agent's goals with a forecast, by the points they are likely to cost, costliest
-    first: the goal's share of the agent's score times (100 - its expected score)."""
-    goals = [result.goal(g) for g in agent.goal_ids]
-    share = shares(goals, agent.scorecard)
-    costs = []
-    for goal in goals:
-        odds = outlook.shown(result, result.outlook.goal(goal.spec.id))
-        if odds is not None:
-            costs.append((share[goal.spec.id] * (100.0 - outlook.expected_score(odds)), goal, odds))
-    costs.sort(key=lambda c: -c[0])
+    """The agent's goals with a forecast, in the order of `at_stake`: by the points they are
+    likely to cost, costliest first."""
     return tuple(
         sentence(
-            strong(goal.spec.name),
-            f" may cost {cost:.1f} of this agent's points: {outlook.chance(odds.p_met)} likely "
-            f"met, its value likely {outlook.goal_range(goal, odds)}.",
+            strong(s.goal.spec.name),
+            f" may cost {s.points:.1f} of this agent's points: {outlook.chance(s.odds.p_met)} "
+            f"likely met, its value likely {outlook.goal_range(s.goal, s.odds)}.",
         )
-        for cost, goal, odds in costs
+        for s in at_stake(result, agent)
+        if s.odds is not None
     )
 
 

@@ -46,6 +46,16 @@ def likely(odds: VerdictOdds) -> tuple[Verdict, float]:
     return max(options, key=lambda o: o[1])  # max keeps the first of equals: the worse
 
 
+def likely_status(odds: GoalOdds) -> Status:
+    """A goal's most likely status at the horizon; of two as likely, the worse."""
+    options = (
+        (Status.MISSED, odds.p_missed),
+        (Status.AT_RISK, odds.p_at_risk),
+        (Status.MET, odds.p_met),
+    )
+    return max(options, key=lambda o: o[1])[0]  # max keeps the first of equals: the worse
+
+
 def week_end_text() -> str:
     return "at the week's end"
 
