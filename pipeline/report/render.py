@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -13,6 +14,9 @@ from pipeline.report import spans
 from pipeline.report.view import ReportView
 
 TEMPLATES = "pipeline.report_templates"
+# `, ` between two `name="value"` pairs of a label set (a value holding `", x="` only adds a
+# break opportunity: the text is the same)
+BETWEEN_PAIRS = re.compile(r'(?<="), (?=[a-zA-Z_][a-zA-Z0-9_]*=")')
 
 
 @cache
@@ -30,6 +34,7 @@ def environment() -> Environment:
     env.filters["md"] = spans.to_markdown  # a value or a sentence as inert Markdown
     env.filters["code"] = spans.md_code
     env.filters["html"] = spans.to_html  # a sentence as HTML (other values are autoescaped)
+    env.filters["labels"] = label_pairs
     return env
 
 
@@ -38,6 +43,16 @@ def _no_controls(value: object) -> object:
     if isinstance(value, Markup):
         return Markup(strip_controls(str(value)))
     return strip_controls(value) if isinstance(value, str) else value
+
+
+def label_pairs(text: str) -> Markup:
+    """A series' labels, `a="x", b="y"`, as HTML that wraps between pairs, not inside one:
+    each pair with its comma is a `span.label` (report.css keeps it whole)."""
+    pairs = BETWEEN_PAIRS.split(text)
+    return Markup(" ").join(
+        Markup('<span class="label">{}</span>').format(pair + ("," if i < len(pairs) - 1 else ""))
+        for i, pair in enumerate(pairs)
+    )
 
 
 def render_markdown(view: ReportView) -> str:
