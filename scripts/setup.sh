@@ -18,6 +18,7 @@ command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v openssl >/dev/null || need+=(openssl)  # the e-mail tests make a certificate
 command -v chromium >/dev/null || need+=(chromium)  # the report site's tests load it in a browser
+command -v npm >/dev/null || need+=(npm)  # axe-core for the browser tests, below
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 # WeasyPrint draws text with Pango.
 ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
@@ -43,3 +44,9 @@ python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[dev]'
+# axe-core (npm), the accessibility rules tests/test_responsive.py runs in Chromium; the
+# browser is Debian's chromium, driven by Playwright's Python package (no browser download).
+AXE_CORE=4.14.1
+[ -f .venv/node/node_modules/axe-core/axe.min.js ] &&
+  grep -q "\"version\": \"$AXE_CORE\"" .venv/node/node_modules/axe-core/package.json ||
+  npm install -q --prefix .venv/node --no-save --no-audit --no-fund "axe-core@$AXE_CORE"

@@ -58,6 +58,7 @@ class WeekRow:
     week: int
     folder: str
     window: str
+    window_dates: tuple[str, str]  # the first and the last day, each shown unbroken
     complete: bool
     verdict: Badge
     score: float | None
@@ -79,11 +80,30 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """The verdict's thresholds: at or above `pass_score` met, below `warning_score` missed."""
+
+    pass_score: float
+    warning_score: float
+
+
+@dataclass(frozen=True)
+class ScoreBand:
+    """A verdict's band of scores on the trend's canvas, as the PDF's trend chart shades it."""
+
+    code: str  # met, at_risk, missed: the CSS class that colours it
+    label: str
+    y: float
+    height: float
+
+
+@dataclass(frozen=True)
 class SiteView:
     sprint: str
     agents: tuple[str, ...]  # agent names, the table's columns
     weeks: tuple[WeekRow, ...]  # newest first
     trend: tuple[TrendPoint, ...]  # oldest first, on a 100 x 40 canvas (score 100 at y=4)
+    bands: tuple[ScoreBand, ...] = ()  # top to bottom; none when the thresholds are not known
 
     @property
     def polyline(self) -> str:
@@ -103,8 +123,11 @@ def read_summaries(output_dir: Path) -> list[Summary]:
     return sorted(found, key=lambda d: d.week)
 
 
-def site_view(summaries: Sequence[Summary], prefix_weeks: bool = True) -> SiteView:
-    """The index's data; `prefix_weeks`: links start with the week folder (the top index)."""
+def site_view(
+    summaries: Sequence[Summary], prefix_weeks: bool = True, thresholds: Thresholds | None = None
+) -> SiteView:
+    """The index's data; `prefix_weeks`: links start with the week folder (the top index);
+    `thresholds`: the score chart's verdict bands."""
     agents: dict[str, str] = {}
     for doc in summaries:
         for agent in doc.agents:
@@ -115,6 +138,7 @@ def site_view(summaries: Sequence[Summary], prefix_weeks: bool = True) -> SiteVi
         agents=tuple(agents.values()),
         weeks=rows,
         trend=_trend(rows),
+        bands=_bands(thresholds) if thresholds else (),
     )
 
 
@@ -128,6 +152,7 @@ def _week_row(doc: Summary, agent_ids: list[str], prefix: bool) -> WeekRow:
         week=doc.week,
         folder=folder,
         window=f"{doc.window.start[:10]} to {doc.window.end[:10]}",
+        window_dates=(doc.window.start[:10], doc.window.end[:10]),
         complete=doc.window.complete,
         verdict=Badge.of(doc.overall.verdict),
         score=doc.overall.score,
@@ -166,6 +191,30 @@ def _href(base: str, name: str) -> str:
     return quote(f"{base}{name}")
 
 
+def _y(score: float) -> float:
+    """A score's height on the trend's canvas: 100 at y=4, 0 at y=34."""
+    return 34 - 30 * score / 100
+
+
+def _bands(t: Thresholds) -> tuple[ScoreBand, ...]:
+    """Passed, at risk and missed, as draw_trend_chart shades the PDF's chart."""
+    edges = (
+        ("met", f"passed: {t.pass_score:g} and above", 100.0, t.pass_score),
+        (
+            "at_risk",
+            f"at risk: {t.warning_score:g} to {t.pass_score:g}",
+            t.pass_score,
+            t.warning_score,
+        ),
+        ("missed", f"missed: below {t.warning_score:g}", t.warning_score, 0.0),
+    )
+    return tuple(
+        ScoreBand(code, label, round(_y(high), 2), round(_y(low) - _y(high), 2))
+        for code, label, high, low in edges
+        if high > low
+    )
+
+
 def _trend(rows: Sequence[WeekRow]) -> tuple[TrendPoint, ...]:
     scored = [r for r in reversed(rows) if r.score is not None]
     if not scored:
@@ -174,7 +223,7 @@ def _trend(rows: Sequence[WeekRow]) -> tuple[TrendPoint, ...]:
     return tuple(
         TrendPoint(
             x=5 + 90 * i / span if len(scored) > 1 else 50,
-            y=34 - 30 * (r.score or 0) / 100,
+            y=_y(r.score or 0),
             week=r.week,
             label=f"week {r.week}: {r.score_text}",
         )
@@ -197,9 +246,11 @@ def render_week_index(doc: Summary, generated: str) -> str:
     )
 
 
-def write_index(output_dir: Path, generated: str) -> Path:
-    """(Re)write `output_dir/index.html` atomically from the week folders there."""
+def write_index(output_dir: Path, generated: str, thresholds: Thresholds | None = None) -> Path:
+    """(Re)write `output_dir/index.html` atomically from the week folders there; the score
+    chart's bands from `thresholds` (this run's, as the PDF's trend chart has them)."""
     path = output_dir / INDEX
     with site_lock(output_dir):  # runs of two weeks: the later read sees both week folders
-        replace_text(path, render_index(site_view(read_summaries(output_dir)), generated))
+        view = site_view(read_summaries(output_dir), thresholds=thresholds)
+        replace_text(path, render_index(view, generated))
     return path

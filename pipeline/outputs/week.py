@@ -28,7 +28,7 @@ from pipeline.outputs.layout import (
     WEEK_FILES,
     week_dir_name,
 )
-from pipeline.outputs.site import render_week_index, write_index
+from pipeline.outputs.site import Thresholds, render_week_index, write_index
 from pipeline.outputs.summary import summary, summary_text
 from pipeline.outputs.summary_model import Summary
 from pipeline.report.charts.cache import CACHE_DIR, ChartCache
@@ -123,7 +123,7 @@ def write_week(
         document = summary(result, trend, files)  # one document: the JSON, CSV and page
         write_text(staging / SUMMARY_JSON, summary_text(document))
         write_tables(document, staging, _stamp(result))
-    _update_site(output_dir, _stamp(result))
+    _update_site(output_dir, _stamp(result), Thresholds(result.pass_score, result.warning_score))
     return Written(week, output_dir / week_dir_name(week.number), files, document)
 
 
@@ -142,11 +142,11 @@ def write_tables(document: Summary, folder: Path, generated: str) -> None:
         write_text(folder / name, TABLES[name](document, generated))
 
 
-def _update_site(output_dir: Path, generated: str) -> None:
+def _update_site(output_dir: Path, generated: str, thresholds: Thresholds) -> None:
     """Rewrite the site's index.html; the week is in place already, so a failure here is a
     warning, not the run's error."""
     try:
-        path = write_index(output_dir, generated)
+        path = write_index(output_dir, generated, thresholds)
     except OutputError as exc:
         log.warning("the site's index was not updated: %s", exc)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +32,17 @@ def require_binary(name: str, *alternatives: str, package: str | None = None) ->
         if path:
             return path
     reason = f"{name} not installed (apt-get install {package or PACKAGES.get(name, name)})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and {reason}: integration tests must run, not skip")
+    pytest.skip(reason)
+
+
+def require_file(path: Path, installed_by: str) -> Path:
+    """`path`, a file a set-up step installs (axe-core from npm); a skip or, under CI=true, a
+    failure when it is absent. `installed_by` says what puts it there."""
+    if path.is_file():
+        return path
+    reason = f"{path} is missing ({installed_by})"
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true and {reason}: integration tests must run, not skip")
     pytest.skip(reason)
