@@ -151,7 +151,7 @@ def _draw_series(
             color=palette.SPREAD,
             alpha=0.45,
             linewidth=0,
-            label=f"all {len(ordered):,} series (min to max)",
+            label=f"all {fmt.count(len(ordered))} series (min to max)",
         )
     else:
         shown = ordered
