@@ -182,7 +182,7 @@ def test_infinities_and_a_counter_reset(tmp_path: Path, prometheus: PrometheusSe
     assert goals["reset_max"]["value"] == pytest.approx(1.0)
     assert goals["reset_min"]["status"] == "met" and 0 < goals["reset_min"]["value"] < 1
     md = (tmp_path / "out" / "week-01" / "one.md").read_text()
-    assert "| ★ Inf max | &lt; 10 | +Inf | ❌ Missed |" in md
+    assert "| ★ Inf max | &lt; 10 | +Inf | ✖ Missed |" in md
 
 
 def _special(tmp_path: Path, url: str, query: str, aggregate: str, sprint: str) -> Path:

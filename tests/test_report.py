@@ -72,11 +72,11 @@ def test_report_carries_the_seed_sections(tmp_path: Path) -> None:
     ):
         assert heading in md
     # 0.4 * 100 + 0.6 * 50 = 70 -> MISSED (< 75)
-    assert "**Agent One:** ❌ **MISSED** 70.0/100 (its own convergence points)" in md
-    assert "**Sprint:** ❌ **MISSED** 70.0/100 (Sprint &lt;b&gt;X&lt;/b&gt;)" in md
-    assert "| ★ Label \\| test | &gt;= 10 ms | 12 ms | ✅ Met | 100.0 | 100.0% |" in md
-    assert "| ★ Many | &lt;= 100 | 120 | ⚠️ At risk | 50.0 | 100.0% |" in md
-    assert "| **Agent One** | ✅ Label \\| test, ⚠️ Many | 70.0 | ❌ MISSED |" in md
+    assert "**Agent One:** ✖ **MISSED** 70.0/100 (its own convergence points)" in md
+    assert "**Sprint:** ✖ **MISSED** 70.0/100 (Sprint &lt;b&gt;X&lt;/b&gt;)" in md
+    assert "| ★ Label \\| test | &gt;= 10 ms | 12 ms | ✔ Met | 100.0 | 100.0% |" in md
+    assert "| ★ Many | &lt;= 100 | 120 | ⚠ At risk | 50.0 | 100.0% |" in md
+    assert "| **Agent One** | ✔ Label \\| test, ⚠ Many | 70.0 | ✖ MISSED |" in md
     assert "1. Bring down **Many** from 120 to &lt;= 100." in md
     assert "- **Many** (max, target `<= 100`): `q_many`" in md
 
@@ -85,7 +85,7 @@ def test_thousands_of_series_list_the_worst_and_summarise_the_rest(tmp_path: Pat
     series = [({"c": f"{i:04d}"}, float(i % 200)) for i in range(5000)]
     md = _report(tmp_path, {"q_labels": [({}, 12.0)], "q_many": series})
     assert md.count('| c="') == 10
-    assert '| c="0199" | 199 | ❌ Missed |' in md  # the worst comes first
+    assert '| c="0199" | 199 | ✖ Missed |' in md  # the worst comes first
     # values 0..199, 25 series each: met 0..100 (2,525), at risk 101..150 (1,250), missed
     # 151..199 (1,225), of which the 10 shown (all 199)
     assert "4,990 more series not listed: 2,525 met, 1,250 at risk, 1,215 missed." in md
@@ -93,8 +93,8 @@ def test_thousands_of_series_list_the_worst_and_summarise_the_rest(tmp_path: Pat
 
 def test_a_badge_names_every_outcome_with_a_style_of_the_html_report() -> None:
     css = (ROOT / "report_templates/assets/report.css").read_text()
-    assert Badge.of(Verdict.AT_RISK) == Badge("at_risk", "AT RISK", "⚠️")
-    assert Badge.of(Status.NO_DATA) == Badge("no_data", "No data", "❔")
+    assert Badge.of(Verdict.AT_RISK) == Badge("at_risk", "AT RISK", "⚠")
+    assert Badge.of(Status.NO_DATA) == Badge("no_data", "No data", "○")
     for outcome in (*Status, *Verdict):
         assert f".pill.{Badge.of(outcome).code}" in css, outcome
     for verdict in Verdict:
@@ -112,13 +112,17 @@ def test_the_html_matrix_is_a_coloured_cell_per_goal_and_agent(tmp_path: Path) -
     view = build_report(result, result.agents[1], {}, outcome.trend)
     (block,) = view.grid.blocks
     assert block.numbers == (1, 2)
-    assert [(r.name, r.cells, r.current) for r in block.rows] == [
-        ("Agent One", ("met", "at_risk"), False),
-        ("Agent Two", ("", "at_risk"), True),  # blank: not its goal
+    assert [(r.name, [c and c.code for c in r.cells], r.current) for r in block.rows] == [
+        ("Agent One", ["met", "at_risk"], False),
+        ("Agent Two", [None, "at_risk"], True),  # blank: not its goal
     ]
     assert view.grid.goals == ((1, "Label | test"), (2, "Many"))
     html = render_html(view)
     assert html.count('<td class="cell ') == 4
+    # each status cell carries its icon, and the key says each icon's word
+    assert html.count('<td class="cell met">✔</td>') == 1
+    assert html.count('<td class="cell at_risk">⚠</td>') == 2
+    assert '<span class="cell missed">✖</span> Missed' in html
     assert "1 Label | test · 2 Many" in html
 
 
@@ -137,12 +141,12 @@ def _forecast_md(tmp_path: Path, agent: int = 0, complete: bool = False) -> str:
 def test_a_week_in_progress_says_so_far_and_what_is_expected(tmp_path: Path) -> None:
     md = _forecast_md(tmp_path)
     assert (
-        "**Agent One:** ❌ **MISSED** 25.0/100 so far (its own convergence points); "
+        "**Agent One:** ✖ **MISSED** 25.0/100 so far (its own convergence points); "
         "expected at the week's end: **MISSED** (60 %), "
         "at the sprint's end (week 4): **MISSED** (50 %)\n"
     ) in md
     assert (
-        "**Sprint:** ❌ **MISSED** 50.0/100 so far (Charts); expected at the week's end: "
+        "**Sprint:** ✖ **MISSED** 50.0/100 so far (Charts); expected at the week's end: "
         "**ACHIEVED** (72 %), at the sprint's end (week 4): **AT RISK** (50 %)\n"
     ) in md
     # of two verdicts as likely, the worse
@@ -153,9 +157,9 @@ def test_a_week_in_progress_says_so_far_and_what_is_expected(tmp_path: Path) -> 
 def test_each_goal_row_carries_its_chance_and_likely_range(tmp_path: Path) -> None:
     md = _forecast_md(tmp_path)
     assert "| Metric | Target | Actual | Status | Score | Coverage | Forecast |" in md
-    latency = '| ★ Latency | &lt;= 100 ms | 120 ms, c="x" | ⚠️ At risk | 50.0 | 100.0% |'
+    latency = '| ★ Latency | &lt;= 100 ms | 120 ms, c="x" | ⚠ At risk | 50.0 | 100.0% |'
     assert f"{latency} 72 % (91.2 to 98.1 ms) |" in md
-    assert "| Errors | &lt; 5 | 2 | ✅ Met | 100.0 | 100.0% | 95 % (1 to 3.5) |" in md
+    assert "| Errors | &lt; 5 | 2 | ✔ Met | 100.0 | 100.0% | 95 % (1 to 3.5) |" in md
     assert (
         "Forecast: the chance each goal is met at the week's end, and where its value likely "
         "ends (10th to 90th percentile)."
@@ -183,7 +187,7 @@ def test_a_complete_week_shows_the_sprint_end_forecast_only(tmp_path: Path) -> N
     md = _forecast_md(tmp_path, complete=True)
     assert "so far" not in md and "week's end" not in md
     assert (
-        "**Agent One:** ❌ **MISSED** 25.0/100 (its own convergence points); "
+        "**Agent One:** ✖ **MISSED** 25.0/100 (its own convergence points); "
         "expected at the sprint's end (week 4): **MISSED** (50 %)\n"
     ) in md
     assert "| 50.0 | 100.0% | 81 % (80 to 99 ms) |" in md
@@ -191,7 +195,7 @@ def test_a_complete_week_shows_the_sprint_end_forecast_only(tmp_path: Path) -> N
     assert "- **Up** may cost 20.0 of this agent's points: 50 % likely met" in md
     # agent two has no sprint-end odds: its header says nothing of a forecast
     two = _forecast_md(tmp_path, agent=1, complete=True)
-    assert "**Agent Two:** ⚠️ **AT RISK** 75.0/100 (its own convergence points)\n" in two
+    assert "**Agent Two:** ⚠ **AT RISK** 75.0/100 (its own convergence points)\n" in two
 
 
 def test_without_a_forecast_nothing_of_it_shows(tmp_path: Path) -> None:

@@ -98,12 +98,12 @@ def _md(outcome: RunOutcome, agent: int = 0) -> str:
 def test_header_gives_the_agents_verdict_then_the_sprints(week2: RunOutcome) -> None:
     md = _md(week2)
     # ops: uptime met, latency missed -> technical 50; satisfaction met -> 100; 0.4*50 + 0.6*100
-    assert "**Ops Agent:** ⚠️ **AT RISK** 80.0/100 (its own convergence points)\n" in md
-    assert "**Sprint:** ⚠️ **AT RISK** 80.0/100 (Sprint S)\n" in md
+    assert "**Ops Agent:** ⚠ **AT RISK** 80.0/100 (its own convergence points)\n" in md
+    assert "**Sprint:** ⚠ **AT RISK** 80.0/100 (Sprint S)\n" in md
     assert "**Week:** 2, 2026-11-03 00:00 to 2026-11-04 00:00 UTC\n" in md
     pm = _md(week2, agent=1)
-    assert "**PM Agent:** ✅ **ACHIEVED** 100.0/100 (its own convergence points)\n" in pm
-    assert "**Sprint:** ⚠️ **AT RISK** 80.0/100" in pm
+    assert "**PM Agent:** ✔ **ACHIEVED** 100.0/100 (its own convergence points)\n" in pm
+    assert "**Sprint:** ⚠ **AT RISK** 80.0/100" in pm
 
 
 def test_goal_value_names_the_series_it_came_from_both_weeks(week2: RunOutcome) -> None:
@@ -111,21 +111,21 @@ def test_goal_value_names_the_series_it_came_from_both_weeks(week2: RunOutcome) 
     # met series are ranked by margin: initech (0.99 above 90) is the goal's value, not acme
     row = (
         '| ★ 🔑 Satisfaction | &gt; 90 % | 90.99 %, customer="initech" | '
-        '87.4 %, customer="initech" | ▲ 3.59 | ✅ Met |'
+        '87.4 %, customer="initech" | ▲ 3.59 | ✔ Met |'
     )
     assert row in md
 
 
 def test_series_tables_compare_each_series_with_itself(week2: RunOutcome) -> None:
     md = _md(week2)
-    assert '| customer="initech" | 90.99 % | 87.4 % | ▲ 3.59 | ✅ Met |' in md
-    assert '| customer="acme" | 93.86 % | 92 % | ▲ 1.86 | ✅ Met |' in md
-    assert '| customer="hooli" | 95 % | — | new | ✅ Met |' in md
+    assert '| customer="initech" | 90.99 % | 87.4 % | ▲ 3.59 | ✔ Met |' in md
+    assert '| customer="acme" | 93.86 % | 92 % | ▲ 1.86 | ✔ Met |' in md
+    assert '| customer="hooli" | 95 % | — | new | ✔ Met |' in md
 
 
 def test_a_change_finer_than_its_value_shows_as_zero(week2: RunOutcome) -> None:
     md = _md(week2)
-    assert "| ★ Uptime | &gt; 99 % | 99.4 % | 99.4 % | = 0 | ✅ Met |" in md
+    assert "| ★ Uptime | &gt; 99 % | 99.4 % | 99.4 % | = 0 | ✔ Met |" in md
     assert "0.000111" not in md
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.backtest.predict import Horizon, Prediction
 from pipeline.backtest.summary import Backtest, Group, Score, Subjects
+from pipeline.report import formatting as fmt
 
 
 def markdown(backtest: Backtest) -> str:
@@ -49,7 +50,9 @@ def _title(group: Group, sprint_week: int | None) -> str:
 
 
 def _brier_table(group: Group) -> list[str]:
-    rows = [f"| {s.method} | {s.brier:.3f} | {s.count} |" for s in group.scores]
+    rows = [
+        f"| {s.method} | {fmt.fixed(s.brier, 3)} | {fmt.count(s.count)} |" for s in group.scores
+    ]
     return ["| Method | Brier | predictions |", "|---|---:|---:|", *rows]
 
 
@@ -62,14 +65,15 @@ def _reliability_table(group: Group) -> list[str]:
     ]
     for mine, old in zip(forecast.bins, projection.bins, strict=True):
         lines.append(
-            f"| {mine.low:.1f}–{mine.high:.1f} | {mine.count} | {_share(mine.predicted)} "
-            f"| {_share(mine.observed)} | {old.count} | {_share(old.observed)} |"
+            f"| {fmt.fixed(mine.low, 1)}–{fmt.fixed(mine.high, 1)} | {fmt.count(mine.count)} "
+            f"| {_share(mine.predicted)} | {_share(mine.observed)} | {fmt.count(old.count)} "
+            f"| {_share(old.observed)} |"
         )
     return lines
 
 
 def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return fmt.fixed(value, 2)
 
 
 def json_text(backtest: Backtest) -> str:

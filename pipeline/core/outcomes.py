@@ -21,6 +21,7 @@ class Status(StrEnum):
 
     @property
     def icon(self) -> str:
+        """`⚠`: the status's shape, shown beside its word."""
         return _STATUS_ICON[self]
 
     @property
@@ -61,16 +62,18 @@ _STATUS_TEXT = {
     Status.NO_DATA: "No data",
     Status.ERROR: "Error",
 }
+# Text glyphs, not emoji: DejaVu Sans (the PDF's font) has each of them, Markdown shows them as
+# they are, and each has its own shape, so a status never rests on its colour alone.
 _STATUS_ICON = {
-    Status.MET: "✅",
-    Status.AT_RISK: "⚠️",
-    Status.MISSED: "❌",
-    Status.NO_DATA: "❔",
-    Status.ERROR: "⛔",
+    Status.MET: "✔",
+    Status.AT_RISK: "⚠",
+    Status.MISSED: "✖",
+    Status.NO_DATA: "○",
+    Status.ERROR: "⊘",
 }
 _VERDICT_ICON = {
-    Verdict.ACHIEVED: "✅",
-    Verdict.AT_RISK: "⚠️",
-    Verdict.MISSED: "❌",
-    Verdict.NO_DATA: "❔",
+    Verdict.ACHIEVED: "✔",
+    Verdict.AT_RISK: "⚠",
+    Verdict.MISSED: "✖",
+    Verdict.NO_DATA: "○",
 }

@@ -19,6 +19,7 @@ from pipeline.delivery.compose import Link, compose
 from pipeline.delivery.dispatch import Dispatch
 from pipeline.errors import ConfigError
 from pipeline.outputs.layout import GOALS_CSV, INDEX, SERIES_CSV
+from pipeline.report import formatting as fmt
 
 log = logging.getLogger("pipeline")
 ATTACHED = ("pdf", "md")  # the HTML page needs its charts folder: it is not attached
@@ -103,7 +104,8 @@ def _package(
         return reports, Link(url)
     log.warning("%s: the attachments are over email.max_attachment_mb: linked instead", agent_id)
     note = (
-        f"The report files ({size / 2**20:.1f} MB) are over the {settings.max_attachment_mb:g} MB "
+        f"The report files ({fmt.fixed(size / 2**20, 1)} MB) are over the "
+        f"{fmt.number(settings.max_attachment_mb)} MB "
         "attachment limit (email.max_attachment_mb): open them online instead."
     )
     return [], Link(url, note)

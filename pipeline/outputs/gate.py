@@ -47,7 +47,7 @@ def judge_gate(result: WeekResult, fail_under: float | None) -> GateResult:
         return GateResult(False, f"{shown}{vetoed}", failing_goals(result))
     if fail_under is not None and (card.score is None or card.score < fail_under):
         return GateResult(
-            False, f"{shown}, below --fail-under {fail_under:g}", failing_goals(result)
+            False, f"{shown}, below --fail-under {fmt.number(fail_under)}", failing_goals(result)
         )
     return GateResult(True, shown, ())
 

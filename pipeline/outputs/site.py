@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
+from pipeline.core.targets import parse_target
 from pipeline.outputs.folder import replace_text, site_lock
 from pipeline.outputs.layout import INDEX, SUMMARY_JSON, WEEK_GLOB, week_dir_name
 from pipeline.outputs.summary_model import AgentSummary, GoalSummary, Summary, upgraded
@@ -182,9 +183,18 @@ def _goal_line(goal: GoalSummary) -> GoalLine:
         name=goal.name,
         status=Badge.of(goal.status),
         value=shown,
-        target=f"{goal.target} {unit}".strip(),
+        target=_target(goal.target, unit),
         score=fmt.score(goal.score),
     )
+
+
+def _target(text: str, unit: str) -> str:
+    """A goal's target as the reports write it (`>= 1,000,000 events/s`); as summary.json
+    holds it if it does not parse (a file written by another version)."""
+    try:
+        return fmt.target(parse_target(text), unit)
+    except ValueError:
+        return f"{text} {unit}".strip()
 
 
 def _href(base: str, name: str) -> str:

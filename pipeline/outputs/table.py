@@ -27,7 +27,7 @@ def scores_table(result: WeekResult) -> Table:
         table.add_row(
             cell(spec.name),
             cell(spec.category),
-            str(spec.target),
+            fmt.target(spec.target),
             cell(fmt.goal_quantity(goal.value, spec)),
             goal.status.text,
             fmt.score(goal.score),
@@ -35,7 +35,7 @@ def scores_table(result: WeekResult) -> Table:
         )
     table.add_section()
     for cat in result.scorecard.categories:
-        name = cell(f"{cat.name} ({cat.weight:g})")
+        name = cell(f"{cat.name} ({fmt.weight(cat.weight)})")
         table.add_row(name, "", "", "", "", fmt.score(cat.score), "")
     card = result.scorecard
     table.add_row("OVERALL", "", "", "", card.verdict.text, fmt.score(card.score), "")

@@ -9,11 +9,16 @@ from pipeline.core.outcomes import Status, Verdict
 
 @dataclass(frozen=True)
 class Badge:
-    """An outcome as the report shows it: `at_risk` (its CSS class), `At risk`, `⚠️`."""
+    """An outcome as the report shows it: `at_risk` (its CSS class), `At risk`, `⚠`."""
 
     code: str  # the outcome's value in lower case: a CSS class of the HTML report
     text: str
     icon: str
+
+    @property
+    def label(self) -> str:
+        """`⚠ At risk`: the icon and the word, never the colour alone."""
+        return f"{self.icon} {self.text}"
 
     @classmethod
     def of(cls, outcome: Status | Verdict) -> Badge:

@@ -1,4 +1,14 @@
-"""How numbers, statuses and labels are shown to people; shared by every renderer."""
+"""How numbers, statuses and labels are shown to people; shared by every renderer.
+
+Every number a reader sees (Markdown, HTML, PDF, e-mail, chat, the site, the terminal, the
+charts' axes) is written by a function here; CSV files and summary.json keep the raw numbers.
+The rules: thousands separated by commas (1,000,000); at most 2 decimals from 1 to 1,000, none
+from 1,000 up, 3 significant digits below 1, trailing zeros dropped; a unit after a space
+(`99.95 %`, `1,050,000 events/s`) and only after a number; scores with one decimal (`94.0`).
+No float noise: those rules leave it no digit to show in, and the extra digits that tell a value
+from its target's bound are those of the value read at 12 significant digits (`denoised`), so
+94.00000000000001 against `> 94` reads 94, never 94.00000000000001.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +26,25 @@ def number(value: float | None, near: Sequence[float] = ()) -> str:
     A value that would read the same as one of the bounds `near` it (99.904 against > 99.9)
     gets the few more decimals that tell them apart.
     """
-    text = _number(value)
+    text = _number(value)  # at most 2 decimals or 3 significant digits: no room for noise
     if value is None or not math.isfinite(value):
         return text
+    clean = denoised(value)  # the digits that tell it from a bound are real ones, never noise
     for bound in near:
-        if value != bound and text == _number(bound):
-            return _apart(value, bound)
+        if clean != bound and text == _number(bound):
+            return _apart(clean, bound)
     return text
+
+
+def denoised(value: float) -> float:
+    """`value` read at 12 significant digits: 94.00000000000001 is 94, 0.1 + 0.2 is 0.3.
+
+    A float carries about 16; the last few are the noise of the arithmetic that made it, and
+    no metric is measured to more than 12.
+    """
+    if not math.isfinite(value):
+        return value
+    return float(f"{value:.12g}") + 0.0  # + 0.0: never -0
 
 
 def _apart(value: float, bound: float) -> str:
@@ -50,9 +72,10 @@ def _number(value: float | None) -> str:
 
 
 def quantity(value: float | None, unit: str, near: Sequence[float] = ()) -> str:
-    """A number with its unit: `1,050,000 events/s`, `99.95 %`."""
+    """A number with its unit: `1,050,000 events/s`, `99.95 %`; no unit after `n/a`, `NaN`,
+    `+Inf` or `-Inf`."""
     text = number(value, near)
-    return f"{text} {unit}" if unit and value is not None else text
+    return f"{text} {unit}" if unit and value is not None and math.isfinite(value) else text
 
 
 def goal_bounds(spec: GoalSpec) -> tuple[float, ...]:
@@ -106,8 +129,44 @@ def change(delta: float | None, like: float | None = None, near: Sequence[float]
 
 
 def score(value: float | None) -> str:
-    """A 0-100 score with one decimal, or an em dash when not scored."""
-    return "—" if value is None else f"{value:.1f}"
+    """A 0-100 score with one decimal, or an em dash when not scored; points of a score too."""
+    return fixed(value, 1)
+
+
+def fixed(value: float | None, places: int) -> str:
+    """`value` with exactly `places` decimals and thousands separated (`0.077`, `1,234.5`),
+    an em dash when unknown: for numbers shown at a fixed precision (scores, Brier scores)."""
+    if value is None:
+        return "—"
+    if not math.isfinite(value):
+        return _number(value)
+    text = f"{value:,.{places}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text  # never `-0.0`
+
+
+def count(n: int) -> str:
+    """A count of things: `1,225`."""
+    return f"{n:,}"
+
+
+def share(fraction: float) -> str:
+    """A share in whole percent: 0.6 -> `60%`."""
+    return f"{fraction:.0%}"
+
+
+def weight(fraction: float) -> str:
+    """A weight as a percentage: 0.4 -> `40%`, 1/3 -> `33.33%`."""
+    return f"{number(100 * fraction)}%"
+
+
+def chance(p: float) -> str:
+    """0.72 -> `72 %`; a chance that is not quite 0 or 1 never reads as `0 %` or `100 %`."""
+    shown = round(100 * p)
+    if shown == 0 and p > 0:
+        return "<1 %"
+    if shown == 100 and p < 1:
+        return ">99 %"
+    return f"{shown} %"
 
 
 def percent(fraction: float) -> str:

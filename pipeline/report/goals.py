@@ -153,8 +153,8 @@ def _hidden_summary(goal: GoalResult) -> str | None:
     if not hidden:
         return None
     counts = {s: sum(1 for x in hidden if x.status == s) for s in Status}
-    parts = ", ".join(f"{n:,} {s.text.lower()}" for s, n in counts.items() if n)
-    return f"{len(hidden):,} more series not listed: {parts}"
+    parts = ", ".join(f"{fmt.count(n)} {s.text.lower()}" for s, n in counts.items() if n)
+    return f"{fmt.count(len(hidden))} more series not listed: {parts}"
 
 
 def graph_link(ui_url: str | None, query: str, window: Window) -> str | None:

@@ -1,14 +1,16 @@
 """The agent integration matrix: every agent and the status of each of its goals.
 
 Markdown lists each agent's goals by name (MatrixRow). The HTML and PDF reports show a compact
-grid (MatrixGrid): a row per agent, a coloured cell per goal, numbered columns with the goal
-names once below, so laying it out costs a plain table cell per goal instead of a badge."""
+grid (MatrixGrid): a row per agent, a coloured cell per goal with the status's icon, numbered
+columns with the goal names and the icons' words once below, so laying it out costs a plain table
+cell per goal instead of a badge."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from pipeline.core.model import AgentResult, WeekResult
+from pipeline.core.outcomes import Status
 from pipeline.report import formatting as fmt
 from pipeline.report.badge import Badge
 
@@ -28,10 +30,10 @@ class MatrixRow:
 
 @dataclass(frozen=True)
 class GridRow:
-    """One agent in one table of the grid: a status class per goal column ('': not its goal)."""
+    """One agent in one table of the grid: a status per goal column (None: not its goal)."""
 
     name: str
-    cells: tuple[str, ...]
+    cells: tuple[Badge | None, ...]
     score: str
     verdict: Badge
     current: bool
@@ -52,6 +54,7 @@ class MatrixGrid:
 
     goals: tuple[tuple[int, str], ...]  # (column number, goal name), the key below the grid
     blocks: tuple[GridBlock, ...]
+    key: tuple[Badge, ...] = tuple(Badge.of(s) for s in Status)  # each icon and its word
 
 
 def matrix_rows(result: WeekResult, agent: AgentResult) -> tuple[MatrixRow, ...]:
@@ -73,7 +76,7 @@ def matrix_rows(result: WeekResult, agent: AgentResult) -> tuple[MatrixRow, ...]
 def matrix_grid(result: WeekResult, agent: AgentResult) -> MatrixGrid:
     """The grid of every agent against every goal of the week, in the goal tables' order."""
     ids = [g.spec.id for g in result.goals]
-    codes = {g.spec.id: Badge.of(g.status).code for g in result.goals}
+    badges = {g.spec.id: Badge.of(g.status) for g in result.goals}
     blocks = []
     for start in range(0, len(ids), GRID_COLUMNS):
         chunk = ids[start : start + GRID_COLUMNS]
@@ -82,7 +85,7 @@ def matrix_grid(result: WeekResult, agent: AgentResult) -> MatrixGrid:
                 numbers=tuple(range(start + 1, start + len(chunk) + 1)),
                 cell_width=f"{58 / max(len(chunk), 10):.3f}%",
                 rows=tuple(
-                    _grid_row(result, a, chunk, codes, a.id == agent.id) for a in result.agents
+                    _grid_row(result, a, chunk, badges, a.id == agent.id) for a in result.agents
                 ),
             )
         )
@@ -93,12 +96,16 @@ def matrix_grid(result: WeekResult, agent: AgentResult) -> MatrixGrid:
 
 
 def _grid_row(
-    result: WeekResult, agent: AgentResult, ids: list[str], codes: dict[str, str], current: bool
+    result: WeekResult,
+    agent: AgentResult,
+    ids: list[str],
+    badges: dict[str, Badge],
+    current: bool,
 ) -> GridRow:
     mine = set(agent.goal_ids)
     return GridRow(
         name=agent.name,
-        cells=tuple(codes[g] if g in mine else "" for g in ids),
+        cells=tuple(badges[g] if g in mine else None for g in ids),
         score=fmt.score(agent.scorecard.score),
         verdict=Badge.of(agent.scorecard.verdict),
         current=current,

@@ -73,7 +73,7 @@ def agent_reasons(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...
             continue
         if lost[goal.spec.id] <= 0 and not vetoes:
             continue
-        line = f" costs {lost[goal.spec.id]:.1f} of this agent's points"
+        line = f" costs {fmt.score(lost[goal.spec.id])} of this agent's points"
         if vetoes:
             both = " (and the sprint's)" if goal.spec.id in result.scorecard.vetoed_by else ""
             line += f"; as a key goal it makes this agent's verdict{both} MISSED whatever the score"
@@ -105,14 +105,16 @@ def reasons(result: WeekResult, agent: AgentResult | None = None) -> tuple[Sente
                 sentence(
                     "Key goal ",
                     _goal_state(goal),
-                    f" costs {lost[gid]:.1f} points and makes the "
+                    f" costs {fmt.score(lost[gid])} points and makes the "
                     "sprint's verdict MISSED whatever the score.",
                 )
             )
     lines += _held_up_line(held_up(list(result.goals), card))
     costly = [gid for gid, p in sorted(lost.items(), key=lambda kv: -kv[1]) if p > 0]
     for gid in [g for g in costly if g not in card.vetoed_by or g in told][:3]:
-        lines.append(sentence(_goal_state(result.goal(gid)), f" costs {lost[gid]:.1f} points."))
+        lines.append(
+            sentence(_goal_state(result.goal(gid)), f" costs {fmt.score(lost[gid])} points.")
+        )
     rule = _verdict_rule(card, result.pass_score, result.warning_score)
     if rule:
         lines.append(rule)
@@ -164,10 +166,10 @@ def _weight_share(goal: GoalResult, goals: Sequence[GoalResult], card: Scorecard
     cat_share = scored[cat] / sum(scored.values())
     share = cat_share * goal.spec.weight / sum(g.spec.weight for g in peers)
     if len(peers) == 1:
-        return f"It is this agent's only {cat} goal, so it carries {share:.0%} of its score."
+        return f"It is this agent's only {cat} goal, so it carries {fmt.share(share)} of its score."
     return (
-        f"It carries {share:.0%} of this agent's score (one of its {len(peers)} {cat} goals, "
-        f"which share {cat_share:.0%})."
+        f"It carries {fmt.share(share)} of this agent's score (one of its {len(peers)} {cat} "
+        f"goals, which share {fmt.share(cat_share)})."
     )
 
 
@@ -177,9 +179,11 @@ def _verdict_rule(card: Scorecard, pass_score: float, warning_score: float) -> S
         return None
     score = fmt.score(card.score)
     if card.verdict == Verdict.MISSED:
-        return sentence(f"{score} is below the at-risk threshold of {warning_score:g}: MISSED.")
+        return sentence(
+            f"{score} is below the at-risk threshold of {fmt.number(warning_score)}: MISSED."
+        )
     if card.verdict == Verdict.AT_RISK:
-        return sentence(f"{score} is below the pass score of {pass_score:g}: AT RISK.")
+        return sentence(f"{score} is below the pass score of {fmt.number(pass_score)}: AT RISK.")
     return None
 
 
@@ -404,8 +408,9 @@ def watch(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...]:
     return tuple(
         sentence(
             strong(s.goal.spec.name),
-            f" may cost {s.points:.1f} of this agent's points: {outlook.chance(s.odds.p_met)} "
-            f"likely met, its value likely {outlook.goal_range(s.goal, s.odds)}.",
+            f" may cost {fmt.score(s.points)} of this agent's points: "
+            f"{outlook.chance(s.odds.p_met)} likely met, its value likely "
+            f"{outlook.goal_range(s.goal, s.odds)}.",
         )
         for s in at_stake(result, agent)
         if s.odds is not None
@@ -421,4 +426,4 @@ def period(window: Window) -> str:
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+    return f"{fmt.count(n)} {noun}" if n == 1 else f"{fmt.count(n)} {noun}s"

@@ -27,13 +27,8 @@ class Expected:
 
 
 def chance(p: float) -> str:
-    """0.72 -> `72 %`; a chance that is not quite 0 or 1 never reads as `0 %` or `100 %`."""
-    shown = round(100 * p)
-    if shown == 0 and p > 0:
-        return "<1 %"
-    if shown == 100 and p < 1:
-        return ">99 %"
-    return f"{shown} %"
+    """0.72 -> `72 %` (formatting.chance)."""
+    return fmt.chance(p)
 
 
 def likely(odds: VerdictOdds) -> tuple[Verdict, float]:

@@ -86,7 +86,7 @@ def _gap_notes(result: WeekResult) -> list[Sentence]:
     rest = ranked[MAX_GAP_NOTES:]
     if rest:
         count = sum(len(g) for _, g in rest)
-        lines.append(sentence(f"{count:,} more series lack samples for other reasons."))
+        lines.append(sentence(f"{fmt.count(count)} more series lack samples for other reasons."))
     return lines
 
 
@@ -111,8 +111,10 @@ def _gap_reason(series: SeriesScore, window: Window) -> str:
 
 def _gap_counts(gaps: list[_Gap], window: Window, per_goal: bool = True) -> str:
     counts = sorted({g.missing for g in gaps})
-    missing = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,} to {counts[-1]:,}"
-    text = f"{missing} of {window.expected:,} samples missing"
+    missing = fmt.count(counts[0])
+    if len(counts) > 1:
+        missing += f" to {fmt.count(counts[-1])}"
+    text = f"{missing} of {fmt.count(window.expected)} samples missing"
     if len(gaps) == 1:
         return text
     return f"{len(gaps)} goals, {text} each" if per_goal else f"{text} each"

@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from pipeline.core.text import strip_controls
+from pipeline.report import formatting as fmt
 from pipeline.report import spans
 from pipeline.report.view import ReportView
 
@@ -35,6 +36,10 @@ def environment() -> Environment:
     env.filters["code"] = spans.md_code
     env.filters["html"] = spans.to_html  # a sentence as HTML (other values are autoescaped)
     env.filters["labels"] = label_pairs
+    # numbers a template prints itself go through the one formatter, as the views' do
+    env.filters["number"] = fmt.number
+    env.filters["score"] = fmt.score
+    env.filters["count"] = fmt.count
     return env
 
 

@@ -124,7 +124,7 @@ def build_report(
         verdict=Badge.of(card.verdict),
         overall=fmt.score(card.score),
         categories=tuple(
-            (_category_name(c), f"{c.weight * 100:g}%", fmt.score(c.score)) for c in card.categories
+            (_category_name(c), fmt.weight(c.weight), fmt.score(c.score)) for c in card.categories
         ),
         agent_verdict=Badge.of(agent.scorecard.verdict),
         agent_score=fmt.score(agent.scorecard.score),
@@ -161,7 +161,7 @@ def _tables(result: WeekResult, agent: AgentResult, trend: Trend) -> tuple[Categ
     mine = set(agent.goal_ids)
     return tuple(
         CategoryTable(
-            title=f"{_category_name(cat)} Goals ({cat.weight * 100:g}% weight)",
+            title=f"{_category_name(cat)} Goals ({fmt.weight(cat.weight)} weight)",
             score=fmt.score(cat.score),
             rows=tuple(
                 goal_row(
@@ -210,7 +210,7 @@ def _provenance(result: WeekResult) -> Provenance:
     return Provenance(
         window_start_utc=_utc(window.first_ts),
         window_end_utc=_utc(window.last_ts),
-        step=f"{window.step_s:g}s",
+        step=f"{fmt.number(window.step_s)}s",
         generated_at=result.generated_at.isoformat(timespec="seconds"),
         config_digest=result.config_digest,
         version=__version__,

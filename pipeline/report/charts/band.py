@@ -14,9 +14,10 @@ from matplotlib.axes import Axes
 from numpy.typing import NDArray
 
 from pipeline.core.model import ForecastBand, Series, Window
+from pipeline.report import palette
 from pipeline.report.charts.data import ChartBand
 
-BAND_COLOR = "#2e86c1"  # apart from the grey min-to-max band, the target, at risk and off target
+BAND_COLOR = palette.FORECAST  # apart from the min-to-max band, the target, at risk, off target
 BAND_LABEL = "forecast p10–p90"
 
 Points = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]

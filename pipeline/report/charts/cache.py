@@ -5,9 +5,9 @@ its figure is made of: for a goal, the goal's spec, status and message, the wind
 labels, timestamps and values of the series it draws, and its forecast band if it has one
 (labels, timestamps, low, high and the week's end); for the trend chart, the weeks' points and
 the thresholds. Into every key also go the source of the modules that draw (draw.py, band.py,
-png.py, data.py, this file, report/formatting.py, core/text.py, core/targets.py), the versions of
-matplotlib, Pillow and numpy, and any matplotlibrc matplotlib would read, so new drawing code, a
-new library or new settings never reuse an old picture.
+png.py, data.py, this file, report/formatting.py, report/palette.py, core/text.py,
+core/targets.py), the versions of matplotlib, Pillow and numpy, and any matplotlibrc matplotlib
+would read, so new drawing code, a new library or new settings never reuse an old picture.
 
 Entries live in `<output>/.cache/charts/<key>.png`, written atomically (a temporary file, then
 renamed). An entry is used only if it is a whole PNG whose every chunk checks against its CRC,
@@ -51,6 +51,7 @@ _DRAWING_CODE = (
     "report/charts/data.py",
     "report/charts/cache.py",
     "report/formatting.py",
+    "report/palette.py",
     "core/text.py",
     "core/targets.py",
 )

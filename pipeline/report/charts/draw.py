@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -26,6 +27,7 @@ from pipeline.core.outcomes import Status
 from pipeline.core.targets import Target
 from pipeline.core.text import one_line
 from pipeline.report import formatting as fmt
+from pipeline.report import palette
 from pipeline.report.charts.band import draw_band
 from pipeline.report.charts.data import ChartBand, ordered_series
 from pipeline.report.charts.png import save_png
@@ -34,10 +36,12 @@ DPI = 150
 SIZE_IN = (7.2, 2.8)
 MAX_LINES = 6  # more series than this: the worst few as lines, all of them as a band
 WORST_SHOWN = 3
-COLORS = ("#1f4e79", "#c0392b", "#7d3c98", "#16a085", "#b9770e", "#2e4053")
-TARGET_COLOR = "#1e8449"
-WARNING_COLOR = "#f5b041"
-VIOLATION_COLOR = "#e74c3c"
+COLORS = palette.SERIES  # Okabe-Ito: the palette module says why
+TARGET_COLOR = palette.TARGET
+WARNING_COLOR = palette.AT_RISK
+VIOLATION_COLOR = palette.MISSED
+# the fills' opacity: pale, yet apart for a deuteranope too (tests/test_colour_vision.py)
+MET_ALPHA, AT_RISK_ALPHA, MISSED_ALPHA = 0.25, 0.45, 0.2
 
 
 def draw_goal_chart(
@@ -144,10 +148,10 @@ def _draw_series(
             times,
             low,
             high,
-            color="#aab7c4",
+            color=palette.SPREAD,
             alpha=0.45,
             linewidth=0,
-            label=f"all {len(ordered):,} series (min to max)",
+            label=f"all {fmt.count(len(ordered))} series (min to max)",
         )
     else:
         shown = ordered
@@ -180,7 +184,7 @@ def _shade_off_target(
             where=violating,
             transform=ax.get_xaxis_transform(),
             color=VIOLATION_COLOR,
-            alpha=0.12,
+            alpha=MISSED_ALPHA,
             linewidth=0,
             label="worst series off target",
         )
@@ -228,7 +232,7 @@ def _draw_target(ax: Axes, target: Target, warning: Target | None) -> None:
         ax.axhline(
             bound,
             color=TARGET_COLOR,
-            linewidth=1,
+            linewidth=1.1,
             linestyle="--",
             label=f"target {fmt.target(target)}" if i == 0 else None,
         )
@@ -240,14 +244,39 @@ def _draw_target(ax: Axes, target: Target, warning: Target | None) -> None:
         spans = [(min(warning.low, target.low), max(warning.low, target.low))]
     for i, (a, b) in enumerate(spans):
         if a < b:
-            ax.axhspan(
-                a,
-                b,
-                color=WARNING_COLOR,
-                alpha=0.18,
-                linewidth=0,
-                label=f"at risk {fmt.target(warning)}" if i == 0 else None,
-            )
+            _at_risk_band(ax, a, b, f"at risk {fmt.target(warning)}" if i == 0 else None)
+            _name_band(ax, a, b, "at risk")
+
+
+def _at_risk_band(ax: Axes, low: float, high: float, label: str | None) -> None:
+    """The at-risk band between `low` and `high`: hatched, not told by its colour alone."""
+    ax.axhspan(
+        low,
+        high,
+        facecolor=(*to_rgb(WARNING_COLOR), AT_RISK_ALPHA),
+        edgecolor="none",
+        hatch="///",
+        hatchcolor=palette.AT_RISK_HATCH,
+        hatch_linewidth=0.6,
+        linewidth=0,
+        label=label,
+    )
+
+
+def _name_band(ax: Axes, low: float, high: float, name: str, outside: bool = False) -> None:
+    """`name` written at the right of the band from `low` to `high`, inside or past the axes."""
+    ax.text(
+        1.01 if outside else 0.995,
+        (low + high) / 2,
+        name,
+        transform=ax.get_yaxis_transform(),
+        ha="left" if outside else "right",
+        va="center",
+        fontsize=5.5 if outside else 6,
+        color="#333333",
+        bbox=None if outside else {"facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+        clip_on=not outside,
+    )
 
 
 def _fit_y(ax: Axes, values: NDArray[np.float64], target: Target, warning: Target | None) -> None:
@@ -267,9 +296,13 @@ def draw_trend_chart(
     fig = Figure(figsize=(3.6, 1.9), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    ax.axhspan(pass_score, 100, color=TARGET_COLOR, alpha=0.12, linewidth=0)
-    ax.axhspan(warning_score, pass_score, color=WARNING_COLOR, alpha=0.18, linewidth=0)
-    ax.axhspan(0, warning_score, color=VIOLATION_COLOR, alpha=0.08, linewidth=0)
+    ax.axhspan(pass_score, 100, color=palette.MET, alpha=MET_ALPHA, linewidth=0)
+    _at_risk_band(ax, warning_score, pass_score, None)
+    ax.axhspan(0, warning_score, color=VIOLATION_COLOR, alpha=MISSED_ALPHA, linewidth=0)
+    bands = ((pass_score, 100), (warning_score, pass_score), (0, warning_score))
+    for (low, high), name in zip(bands, ("achieved", "at risk", "missed"), strict=True):
+        if low < high:
+            _name_band(ax, low, high, name, outside=True)
     scored = [(w.week, float(w.score)) for w in weeks if w.score is not None]
     ax.plot(
         [week for week, _ in scored],
@@ -281,7 +314,7 @@ def draw_trend_chart(
     )
     for week, score in scored:
         ax.annotate(
-            f"{score:.0f}",
+            fmt.score(score),
             (week, score),
             textcoords="offset points",
             xytext=(0, 5),
