@@ -114,10 +114,11 @@ def build_groups(loaded: Settings) -> tuple[RuleGroup, ...]:
         step = promql.duration(loaded.sprint.step_s)
         groups.append(RuleGroup("sprint_convergence_record", tuple(records), step))
     fails = loaded.scoring.no_data is NoDataPolicy.FAIL
+    goals = {s.id: _goal(loaded, s) for s in specs}
     for category in dict.fromkeys(s.category for s in specs):
         rules: list[RecordingRule | AlertingRule] = []
         for spec in (s for s in specs if s.category == category):
-            goal = _goal(loaded, spec)
+            goal = goals[spec.id]
             rules.extend(weekly_alerts(goal, fails))
             rules.append(likely_to_miss(goal, loaded.sprint.name))
         groups.append(RuleGroup(f"sprint_convergence_{category}", tuple(rules)))
@@ -125,7 +126,7 @@ def build_groups(loaded: Settings) -> tuple[RuleGroup, ...]:
         guards = [
             alert
             for spec in specs
-            for alert in realtime_alerts(_goal(loaded, spec), _current(loaded, spec))
+            for alert in realtime_alerts(goals[spec.id], _current(loaded, spec))
         ]
         groups.append(RuleGroup("sprint_convergence_realtime", tuple(guards)))
     groups.append(
