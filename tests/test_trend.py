@@ -85,7 +85,7 @@ def test_history_of_weeks_1_to_3_drives_changes_and_projections(
     # time to launch stays at 15 days: not converging
     assert projected(3, "time_to_launch") == (0.0, None)
     md = (out / "week-03" / "devops.md").read_text()
-    assert "### Sprint so far" in md and "| **3** | 94.0 | ACHIEVED |" in md
+    assert "### Sprint so far" in md and "| **3** | 94.0 | ✔ ACHIEVED |" in md
     # the projection is kept for the backtest, but no report shows it (issue 22)
     assert "rate of change" not in md and "converging" not in md
 

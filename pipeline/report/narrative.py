@@ -137,11 +137,11 @@ def _held_up_line(earned: Sequence[tuple[GoalResult, float]]) -> tuple[Sentence,
     parts: list[str | Span | Sentence] = ["Held up by: "]
     for i, (goal, points) in enumerate(earned[:HELD_UP_NAMED]):
         parts += [", " if i else "", strong(goal.spec.name)]
-        parts.append(f" ({goal.status.text.lower()}, {points:.1f} points)")
+        parts.append(f" ({goal.status.text.lower()}, {fmt.score(points)} points)")
     rest = earned[HELD_UP_NAMED:]
     if rest:
         more = sum(points for _, points in rest)
-        parts.append(f" and {_count(len(rest), 'more goal')} ({more:.1f} points)")
+        parts.append(f" and {_count(len(rest), 'more goal')} ({fmt.score(more)} points)")
     return (sentence(*parts, "."),)
 
 
