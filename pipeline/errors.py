@@ -67,6 +67,13 @@ class OutputError(PipelineError):
     exit_code = 1
 
 
+class CheckinsError(PipelineError):
+    """The check-ins file (report.checkins_file) cannot be read, or is not a list of check-ins;
+    it is never written over then."""
+
+    exit_code = 2
+
+
 class UsageParser(argparse.ArgumentParser):
     """An argument parser whose errors are UsageError (exit 2, one line), not argparse's exit;
     every command's has `--version`."""

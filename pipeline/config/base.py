@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from pipeline.core.addresses import mail_address
-from pipeline.core.headers import header_value_problem
+from pipeline.core.headers import control_problem, header_value_problem
 from pipeline.core.targets import parse_duration, parse_target
 
 ID_PATTERN = r"^[a-z0-9_-]+$"
@@ -37,6 +37,18 @@ class BasicAuth(Strict):
 
 def one_address(value: str) -> str:
     mail_address(value)
+    return value
+
+
+def one_line_name(value: str | None) -> str | None:
+    """A name shown in reports and chat (a goal's owner): one line, not empty."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise ValueError("must not be empty (leave the key out for none)")
+    problem = control_problem(value)
+    if problem:
+        raise ValueError(f"{value!r} contains {problem}")
     return value
 
 

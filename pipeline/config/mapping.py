@@ -125,6 +125,7 @@ def goal_spec(goal: spec.GoalSettings) -> GoalSpec:
         key=goal.key,
         rules_for=goal.rules_for,
         alert=goal.alert,
+        owner=goal.owner,
     )
 
 
@@ -136,11 +137,13 @@ def agent_spec(agent: spec.AgentSettings) -> AgentSpec:
 
 
 def report_settings(settings: spec.ReportSettings, folder: Path) -> Reports:
-    """The output folder (relative to the config's folder) and default formats."""
+    """The output folder and the check-ins file (relative to the config's folder) and default
+    formats."""
     return Reports(
         output_dir=folder / settings.output_dir,
         formats=tuple(Format(f) for f in settings.formats),
         base_url=settings.base_url,
+        checkins_file=folder / settings.checkins_file,
     )
 
 

@@ -31,6 +31,7 @@ from pipeline.config.base import (
     check_duration,
     check_target,
     one_address,
+    one_line_name,
 )
 from pipeline.config.outputs import (
     EmailSettings,
@@ -160,9 +161,11 @@ class GoalSettings(Strict):
     # `python -m pipeline rules`: this goal's `for:` [rules.for], or no alerts at all
     rules_for: str | None = None
     alert: bool = True
+    owner: str | None = None  # free text; `Name <address>` is shown as Name
 
     _targets = field_validator("sample_target", "target", "warning")(check_target)
     _rules_for = field_validator("rules_for")(check_duration)
+    _owner = field_validator("owner")(one_line_name)
 
     @field_validator("warning")
     @classmethod
@@ -211,6 +214,7 @@ class ReportSettings(Strict):
     output_dir: str = "reports"
     formats: list[Format] = Field([Format.MD, Format.HTML, Format.PDF], min_length=1)
     base_url: str | None = None  # where the output folder is served: links in e-mail and chat
+    checkins_file: str = Field("checkins.yaml", min_length=1)  # relative to the config's folder
 
     @field_validator("base_url")
     @classmethod

@@ -36,6 +36,7 @@ class GoalSpec:
     key: bool
     rules_for: str | None = None  # its alerts' `for:` (a Prometheus duration); None: rules.for
     alert: bool = True  # False: `python -m pipeline rules` makes no alert for it
+    owner: str | None = None  # who answers for it, as written (`Dana <dana@example.com>`)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class Reports:
     output_dir: Path  # resolved against the config file's folder
     formats: tuple[Format, ...]
     base_url: str | None = None  # where output_dir is served, ending in "/"
+    checkins_file: Path | None = None  # the team's check-ins (resolved); None: none are read
 
 
 @dataclass(frozen=True)
