@@ -1,6 +1,6 @@
-"""The one place that knows the order of the stages: config -> window -> query -> score -> write
--> deliver (e-mail, chat) -> publish (the week's metrics). Each stage lives in its own module;
-this one only hands results from one to the next."""
+"""The one place that knows the order of the stages: config -> window -> query -> score (the
+forecast, the week's check-ins) -> write -> deliver (e-mail, chat) -> publish (the week's
+metrics). Each stage lives in its own module; this one only hands results from one to the next."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from pipeline.outputs.metrics import publish_week
 from pipeline.outputs.week import AgentFiles, Written, write_week
 from pipeline.query.ask import query_all, require_usable
 from pipeline.query.source import MetricsSource, PrometheusSource
+from pipeline.scoring.checkins import with_checkins
 from pipeline.scoring.outlook import build_outlook
 from pipeline.scoring.score import score_week
 from pipeline.scoring.trend import Trend, build_trend
@@ -106,6 +107,7 @@ def run_week(
     history = History(request.output_dir / HISTORY_FILE)
     past = history.before(number)
     result = replace(result, outlook=build_outlook(loaded, result, results, earlier_of(past)))
+    result = with_checkins(result, loaded.report.checkins_file)  # beside the forecast
     chosen = tuple(a for a in result.agents if not request.agents or a.id in request.agents)
     week = Week(result, results, build_trend(result, past), chosen)
     written, problems = _write_and_deliver(loaded, request, secrets, week, history)

@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from pipeline.core.checkins import WeekCheckins
 from pipeline.core.outcomes import NoDataPolicy, Status, Verdict
 from pipeline.core.settings import GoalSpec
 
@@ -201,6 +202,7 @@ class WeekResult:
     ui_url: str | None = None  # the Prometheus UI, for links to each query
     sprint_weeks: int | None = None  # sprint.weeks: the week the sprint-end forecast is for
     outlook: Outlook = field(default_factory=Outlook)  # the forecast (scoring/outlook.py)
+    checkins: WeekCheckins = field(default_factory=WeekCheckins)  # scoring/checkins.py
 
     def goal(self, goal_id: str) -> GoalResult:
         """The result of the goal with this id."""
