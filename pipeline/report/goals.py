@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import quote, urlencode
 
+from pipeline.core.checkins import GoalCheckin
 from pipeline.core.model import GoalOdds, GoalResult, WeekResult, Window
 from pipeline.core.outcomes import Status
 from pipeline.core.text import cap
@@ -13,6 +14,8 @@ from pipeline.report import formatting as fmt
 from pipeline.report import narrative
 from pipeline.report import odds as outlook
 from pipeline.report.badge import Badge
+from pipeline.report.checkins import CheckinCell, checkin_cell, checkin_sentence
+from pipeline.report.owners import owner_name
 from pipeline.report.spans import Sentence
 from pipeline.scoring.trend import GoalTrend
 
@@ -37,6 +40,8 @@ class GoalRow:
     change: str
     chance: str | None = None  # the forecast shown (report.odds.shown): p_met, `72 %`
     likely: str | None = None  # and where the value likely ends, p10 to p90: `91.2 to 98.1 ms`
+    owner: str | None = None  # who answers for it, as shown (`Dana`)
+    checkin: CheckinCell | None = None  # its check-in of the week: `7/10`, flags
 
 
 @dataclass(frozen=True)
@@ -67,13 +72,18 @@ class GoalDetail:
     hidden_summary: str | None
     chart: str | None
     forecast: Sentence | None
+    checkin: Sentence | None = None  # its check-in of the week, note and all
 
 
 def goal_row(
-    goal: GoalResult, mine: bool, trend: GoalTrend, odds: GoalOdds | None = None
+    goal: GoalResult,
+    mine: bool,
+    trend: GoalTrend,
+    odds: GoalOdds | None = None,
+    checkin: GoalCheckin | None = None,
 ) -> GoalRow:
     """`goal`'s line in its category's table; `mine` when it is one of the agent's; `odds`:
-    the forecast it shows, if any."""
+    the forecast it shows, if any; `checkin`: its check-in of the week, if any."""
     spec = goal.spec
     previous = trend.previous
     return GoalRow(
@@ -95,6 +105,8 @@ def goal_row(
         change=fmt.goal_change(trend.change, goal.value, spec),
         chance=outlook.chance(odds.p_met) if odds else None,
         likely=outlook.goal_range(goal, odds) if odds else None,
+        owner=owner_name(spec),
+        checkin=checkin_cell(checkin),
     )
 
 
@@ -131,8 +143,10 @@ def goal_detail(
 ) -> GoalDetail:
     """One of the agent's goals in detail: its facts, forecast, series and chart."""
     spec = goal.spec
+    checkin = result.checkins.goals.get(spec.id)
+    odds = outlook.shown(result, result.outlook.goal(spec.id))
     return GoalDetail(
-        row=goal_row(goal, True, trend, outlook.shown(result, result.outlook.goal(spec.id))),
+        row=goal_row(goal, True, trend, odds, checkin),
         query=spec.query,
         link=graph_link(result.ui_url, spec.query, result.window),
         aggregate=spec.aggregate,
@@ -144,6 +158,7 @@ def goal_detail(
         hidden_summary=_hidden_summary(goal),
         chart=charts.get(spec.id),
         forecast=narrative.goal_forecast(result, goal),
+        checkin=checkin_sentence(checkin, result.window.timezone) if checkin else None,
     )
 
 

@@ -22,12 +22,14 @@ from pipeline.core.model import (
 from pipeline.core.outcomes import Status, Verdict
 from pipeline.report import formatting as fmt
 from pipeline.report import odds as outlook
+from pipeline.report.checkins import checkin_brief
 from pipeline.report.spans import Sentence, Span, join, message, sentence, strong
 from pipeline.scoring.trend import GoalTrend, Trend
 
 ALL_MET = sentence(
     "All of this agent's convergence points are met: keep them there and watch the trend."
 )
+RERUN = sentence("Rerun after the week ends for the final figures.")
 LARGEST_MOVES = 3
 HELD_UP_NAMED = 3  # the goals named in "Held up by"; the others are counted
 
@@ -294,18 +296,25 @@ def points_lost(goals: list[GoalResult], card: Scorecard) -> dict[str, float]:
 
 
 def next_steps(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...]:
-    """The agent's goals to act on, in the order of `at_stake`, those that veto the verdict
-    first: its goals not met, and key goals met so far but likely missed."""
+    """The agent's goals to act on (`pending_steps`), then, for a week in progress, RERUN."""
+    lines = [line for _, line in pending_steps(result, agent)]
+    if not lines:
+        lines.append(ALL_MET)
+    if not result.window.complete:
+        lines.append(RERUN)
+    return tuple(lines)
+
+
+def pending_steps(
+    result: WeekResult, agent: AgentResult
+) -> tuple[tuple[GoalResult, Sentence], ...]:
+    """The agent's goals to act on, each with its step, in the order of `at_stake`, those that
+    veto the verdict first: its goals not met, and key goals met so far but likely missed."""
     pending = [
         s for s in at_stake(result, agent) if s.goal.status != Status.MET or _likely_missed(s)
     ]
     pending.sort(key=lambda s: not vetoes(s, agent))  # stable: by points at stake within each
-    lines = [_next_step(s, vetoes(s, agent), result) for s in pending]
-    if not lines:
-        lines.append(ALL_MET)
-    if not result.window.complete:
-        lines.append(sentence("Rerun after the week ends for the final figures."))
-    return tuple(lines)
+    return tuple((s.goal, _next_step(s, vetoes(s, agent), result)) for s in pending)
 
 
 @dataclass(frozen=True)
@@ -404,17 +413,28 @@ def goal_forecast(result: WeekResult, goal: GoalResult) -> Sentence | None:
 
 def watch(result: WeekResult, agent: AgentResult) -> tuple[Sentence, ...]:
     """The agent's goals with a forecast, in the order of `at_stake`: by the points they are
-    likely to cost, costliest first."""
+    likely to cost, costliest first; each with its check-in of the week, if any."""
     return tuple(
-        sentence(
-            strong(s.goal.spec.name),
-            f" may cost {fmt.score(s.points)} of this agent's points: "
-            f"{outlook.chance(s.odds.p_met)} likely met, its value likely "
-            f"{outlook.goal_range(s.goal, s.odds)}.",
+        join(
+            [
+                sentence(
+                    strong(s.goal.spec.name),
+                    f" may cost {fmt.score(s.points)} of this agent's points: "
+                    f"{outlook.chance(s.odds.p_met)} likely met, its value likely "
+                    f"{outlook.goal_range(s.goal, s.odds)}.",
+                ),
+                _checkin(result, s.goal),
+            ]
         )
         for s in at_stake(result, agent)
         if s.odds is not None
     )
+
+
+def _checkin(result: WeekResult, goal: GoalResult) -> Sentence | None:
+    """`Check-in: 8/10 by Dana, disagrees.`, when the goal has one this week."""
+    found = result.checkins.goals.get(goal.spec.id)
+    return checkin_brief(found) if found else None
 
 
 def period(window: Window) -> str:

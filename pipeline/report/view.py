@@ -12,8 +12,11 @@ from pipeline.report import narrative
 from pipeline.report import odds as outlook
 from pipeline.report.badge import Badge
 from pipeline.report.charts.data import TREND_CHART
+from pipeline.report.checkins import LEGEND as CHECKINS_LEGEND
+from pipeline.report.checkins import checkin_notes
 from pipeline.report.goals import GoalDetail, GoalRow, goal_detail, goal_row
 from pipeline.report.matrix import MatrixGrid, MatrixRow, matrix_grid, matrix_rows
+from pipeline.report.owners import StepGroup, step_groups
 from pipeline.report.quality import quality_notes
 from pipeline.report.spans import Sentence
 from pipeline.scoring.trend import Trend
@@ -95,6 +98,11 @@ class ReportView:
     weeks: tuple[WeekLine, ...]
     trend_chart: str | None
     run: Provenance
+    owners: bool = False  # some goal has an owner: the Markdown goal tables' Owner column
+    checkins: bool = False  # some goal has a check-in this week: the goal tables' column
+    checkins_legend: str = CHECKINS_LEGEND
+    step_groups: tuple[StepGroup, ...] = ()  # the next steps by owner, when some have one
+    steps_after: tuple[Sentence, ...] = ()  # with step_groups: what follows them (rerun)
 
     @property
     def headline(self) -> str:
@@ -114,6 +122,7 @@ def build_report(
     agent_goals = [result.goal(g) for g in agent.goal_ids]
     mine_first = _mine_first(result, agent)
     note, unrecorded = narrative.changes_note(trend, mine_first, window.week)
+    groups = step_groups(result, agent)
     return ReportView(
         sprint=result.sprint,
         week=window.week,
@@ -141,13 +150,17 @@ def build_report(
         details=tuple(goal_detail(g, charts, trend.goals[g.spec.id], result) for g in agent_goals),
         matrix=matrix_rows(result, agent),
         grid=matrix_grid(result, agent),
-        quality=quality_notes(result),
+        quality=(*quality_notes(result), *checkin_notes(result)),
         next_steps=narrative.next_steps(result, agent),
         queries=_queries(result),
         has_history=trend.has_history,
         weeks=_weeks(trend, window.week),
         trend_chart=TREND_CHART if trend.has_history else None,
         run=_provenance(result),
+        owners=any(g.spec.owner for g in result.goals),
+        checkins=bool(result.checkins.goals),
+        step_groups=groups,
+        steps_after=(narrative.RERUN,) if groups and not window.complete else (),
     )
 
 
@@ -169,6 +182,7 @@ def _tables(result: WeekResult, agent: AgentResult, trend: Trend) -> tuple[Categ
                     g.spec.id in mine,
                     trend.goals[g.spec.id],
                     outlook.shown(result, result.outlook.goal(g.spec.id)),
+                    result.checkins.goals.get(g.spec.id),
                 )
                 for g in result.goals
                 if g.spec.category == cat.name
