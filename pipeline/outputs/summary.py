@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Literal
 
+from pipeline.core.checkins import GoalCheckin
 from pipeline.core.model import (
     AgentResult,
     GoalOdds,
@@ -22,6 +23,7 @@ from pipeline.outputs.summary_model import (
     Card,
     CardForecast,
     CategorySummary,
+    CheckinSummary,
     GoalForecast,
     GoalOddsSummary,
     GoalSummary,
@@ -77,7 +79,25 @@ def _card_forecast(odds: Horizons[VerdictOdds]) -> CardForecast:
     return CardForecast(week_end=_card_odds(odds.week_end), sprint_end=_card_odds(odds.sprint_end))
 
 
-def _goal(goal: GoalResult, trend: GoalTrend, odds: Horizons[GoalOdds]) -> GoalSummary:
+def _checkin(checkin: GoalCheckin | None) -> CheckinSummary | None:
+    if checkin is None:
+        return None
+    return CheckinSummary(
+        author=checkin.author,
+        confidence=checkin.confidence,
+        note=checkin.note,
+        at=checkin.at.isoformat(),
+        stale=checkin.stale,
+        disagrees=checkin.disagrees,
+    )
+
+
+def _goal(
+    goal: GoalResult,
+    trend: GoalTrend,
+    odds: Horizons[GoalOdds],
+    checkin: GoalCheckin | None = None,
+) -> GoalSummary:
     spec, previous = goal.spec, trend.previous
     return GoalSummary(
         id=spec.id,
@@ -107,6 +127,8 @@ def _goal(goal: GoalResult, trend: GoalTrend, odds: Horizons[GoalOdds]) -> GoalS
         forecast=GoalForecast(
             week_end=_goal_odds(odds.week_end), sprint_end=_goal_odds(odds.sprint_end)
         ),
+        owner=spec.owner,
+        checkin=_checkin(checkin),
         series=[
             SeriesSummary(
                 labels=dict(s.labels),
@@ -164,7 +186,15 @@ def summary(result: WeekResult, trend: Trend, files: Mapping[str, Mapping[str, s
             TrendWeek(week=w.week, score=w.score, verdict=w.verdict, complete=w.complete)
             for w in trend.weeks
         ],
-        goals=[_goal(g, trend.goals[g.spec.id], outlook.goal(g.spec.id)) for g in result.goals],
+        goals=[
+            _goal(
+                g,
+                trend.goals[g.spec.id],
+                outlook.goal(g.spec.id),
+                result.checkins.goals.get(g.spec.id),
+            )
+            for g in result.goals
+        ],
         agents=[_agent(a, dict(files.get(a.id, {})), outlook.agent(a.id)) for a in result.agents],
     )
 

@@ -96,6 +96,19 @@ class SeriesSummary(_Part):
     coverage: float
 
 
+class CheckinSummary(_Part):
+    """The goal's latest check-in of the week (report.checkins_file): a person's confidence
+    and note; `stale`: older than 7 days at the report's end; `disagrees`: confidence >= 8
+    while the forecast's p_met < 0.3, or <= 3 while it is > 0.7."""
+
+    author: str | None
+    confidence: int
+    note: str
+    at: str
+    stale: bool
+    disagrees: bool
+
+
 class GoalSummary(_Part):
     id: str
     name: str
@@ -118,6 +131,8 @@ class GoalSummary(_Part):
     previous: PreviousWeek | None
     change: Number | None
     forecast: GoalForecast = Field(default_factory=GoalForecast)
+    owner: str | None = Field(None, description="as configured (`Dana <dana@example.com>`)")
+    checkin: CheckinSummary | None = Field(None, description="null: none this week")
     series: list[SeriesSummary]
 
 
