@@ -1,5 +1,6 @@
-"""`python -m pipeline validate`: the config, the rules it generates, then each query asked of
-the server over the current week's window: does it parse, and does it find data?"""
+"""`python -m pipeline validate`: the config (and the goals without an owner, the check-ins
+file), the rules it generates, then each query asked of the server over the current week's
+window: does it parse, and does it find data?"""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.config import load_config
+from pipeline.core.checkins import read_checkins
 from pipeline.core.model import QueryResult, Window
 from pipeline.core.settings import GoalSpec
 from pipeline.core.text import cap, mask_url
-from pipeline.errors import ConfigError, NoDataInWindow, SourceUnavailable
+from pipeline.errors import CheckinsError, ConfigError, NoDataInWindow, SourceUnavailable
 from pipeline.generate.rules import promtool_check, rules_yaml
 from pipeline.outputs.table import cell
 from pipeline.query.ask import query_all, require_usable
@@ -49,6 +51,9 @@ def validate(config_path: Path, console: Console, now: datetime | None = None) -
     goals = loaded.goals
     counts = f"{len(goals)} goals, {len(loaded.agents)} agents"
     console.print(cell(f"{loaded.path}: loaded ({counts})"))
+    for line in (_without_owner(goals), _checkins(loaded.report.checkins_file, goals)):
+        if line:
+            console.print(cell(line), soft_wrap=True)  # a note, not a problem: exit code kept
     rules_ok, rules_said = promtool_check(rules_yaml(loaded))
     console.print(cell(f"generated rules: {rules_said}"), soft_wrap=True)
     window = data_window(loaded.sprint, now or datetime.now(UTC))
@@ -72,6 +77,33 @@ def validate(config_path: Path, console: Console, now: datetime | None = None) -
         _require_data(checks, window, loaded.source.url, str(loaded.path))
     console.print(cell(f"{loaded.path}: valid ({counts})"))
     return 0
+
+
+def _without_owner(goals: Sequence[GoalSpec]) -> str | None:
+    """`goals without an owner (2 of 10): a, b`, or None when every goal has one."""
+    missing = [g.id for g in goals if not g.owner]
+    if not missing:
+        return None
+    return f"goals without an owner ({len(missing)} of {len(goals)}): {', '.join(missing)}"
+
+
+def _checkins(path: Path | None, goals: Sequence[GoalSpec]) -> str | None:
+    """What a run will make of the check-ins file: how many it holds, the goals it names that
+    the config lacks, or why it cannot be read (a run then shows none)."""
+    if path is None:
+        return None
+    if not path.exists():
+        return f"check-ins: none yet ({path} does not exist)"
+    try:
+        entries = read_checkins(path)
+    except CheckinsError as exc:
+        return f"check-ins: not shown by a run, {cap(str(exc))}"
+    known = {g.id for g in goals}
+    unknown = sorted({e.goal for e in entries if e.goal not in known})
+    line = f"check-ins: {len(entries)} in {path}"
+    if unknown:
+        line += f"; for goals the config does not have (not shown): {', '.join(unknown)}"
+    return line
 
 
 def _ask(

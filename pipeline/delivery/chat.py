@@ -79,7 +79,7 @@ def chat_message(
     moved = moved_lines(trend, goals, series=False)  # labels are data: no mentions in chat
     if moved:
         lines += ["", "What changed since last week:", *(f"- {m}" for m in moved)]
-    open_goals = open_goal_lines(goals, why=False)
+    open_goals = open_goal_lines(goals, why=False, owners=True)  # `Dana: P95 Latency at risk`
     if open_goals:
         lines += ["", "Goals not met:", *(f"- {g}" for g in open_goals)]
     if link:
