@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         "'python -m pipeline validate [--config C]' checks the config and its queries, "
         "'python -m pipeline backtest [--config C] [--weeks A-B] [--json FILE]' scores past "
         "forecasts, "
+        "'python -m pipeline checkin [--config C] --goal ID [--week N] --confidence 1-10 "
+        "--note TEXT [--author NAME]' adds a check-in to report.checkins_file, "
         "'python -m pipeline rules|dashboard [--config C] [--output F]' write alert rules or a "
         "Grafana dashboard from the goals, 'python -m pipeline rules --alertmanager' an "
         "Alertmanager config routing their alerts to each agent.",
@@ -163,6 +165,12 @@ def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
             args = backtest_parser(program()).parse_args(args_list[1:])
             setup_logging(quiet=args.quiet)
             return run_backtest(args, now)
+        if args_list and args_list[0] == "checkin":
+            from pipeline.checkin import checkin_parser, run_checkin
+
+            args = checkin_parser(program()).parse_args(args_list[1:])
+            setup_logging(quiet=False)  # a wait for another's lock is said on stderr
+            return run_checkin(args, now)
         if args_list and args_list[0] in GENERATORS:
             command = args_list[0]
             args = generator_parser(command, program()).parse_args(args_list[1:])
