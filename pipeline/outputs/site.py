@@ -15,10 +15,19 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
+from pipeline.core.checkins import MAX_NOTE_CHARS
+from pipeline.core.people import display_name
 from pipeline.core.targets import parse_target
+from pipeline.core.text import cap, one_line
 from pipeline.outputs.folder import replace_text, site_lock
 from pipeline.outputs.layout import INDEX, SUMMARY_JSON, WEEK_GLOB, week_dir_name
-from pipeline.outputs.summary_model import AgentSummary, GoalSummary, Summary, upgraded
+from pipeline.outputs.summary_model import (
+    AgentSummary,
+    CheckinSummary,
+    GoalSummary,
+    Summary,
+    upgraded,
+)
 from pipeline.report import formatting as fmt
 from pipeline.report.badge import Badge
 from pipeline.report.render import environment
@@ -50,6 +59,10 @@ class GoalLine:
     value: str
     target: str
     score: str
+    id: str = ""
+    owner: str | None = None  # as shown: `Dana`
+    checkin: str | None = None  # its check-in of the week: `7/10`, `7/10, stale`
+    note: str | None = None  # and its note, one line
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,21 @@ class WeekRow:
     @property
     def score_text(self) -> str:
         return fmt.score(self.score)
+
+    @property
+    def owners(self) -> bool:
+        """Some goal has an owner: the goals table shows the column."""
+        return any(g.owner for g in self.goals)
+
+    @property
+    def checkins(self) -> bool:
+        """Some goal has a check-in this week: the goals table shows the column."""
+        return any(g.checkin for g in self.goals)
+
+    @property
+    def example_goal(self) -> str:
+        """A goal id for the page's `checkin` command line."""
+        return self.goals[0].id if self.goals and self.goals[0].id else "GOAL_ID"
 
 
 @dataclass(frozen=True)
@@ -185,7 +213,21 @@ def _goal_line(goal: GoalSummary) -> GoalLine:
         value=shown,
         target=_target(goal.target, unit),
         score=fmt.score(goal.score),
+        id=goal.id,
+        owner=display_name(one_line(goal.owner)) if goal.owner else None,
+        checkin=_checkin(goal.checkin),
+        note=cap(one_line(goal.checkin.note).strip(), MAX_NOTE_CHARS) if goal.checkin else None,
     )
+
+
+def _checkin(checkin: CheckinSummary | None) -> str | None:
+    """`7/10`, with its flags: `7/10, stale, disagrees`."""
+    if checkin is None:
+        return None
+    shown = [
+        name for name, on in (("stale", checkin.stale), ("disagrees", checkin.disagrees)) if on
+    ]
+    return ", ".join([f"{checkin.confidence}/10", *shown])
 
 
 def _target(text: str, unit: str) -> str:
