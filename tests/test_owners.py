@@ -97,7 +97,7 @@ def test_next_steps_are_grouped_by_owner_in_the_order_of_their_first_step(
         "\n### Sam\n\n1. Raise **Alpha** from 0 to &gt;= 10.\n\n"
         "### Dana\n\n1. Raise **Beta** from 0 to &gt;= 10.\n"
         "2. Raise **Delta** from 0 to &gt;= 10.\n\n"
-        "### No owner\n\n1. Raise **Gamma** from 0 to &gt;= 10.\n\n"
+        "### No owner\n\n1. Raise **Gamma** from 0 to &gt;= 10.\n"
     )
 
 
