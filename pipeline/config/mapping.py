@@ -9,10 +9,12 @@ from urllib.parse import urlsplit
 
 from pipeline.config import outputs, spec
 from pipeline.config.base import BasicAuth
+from pipeline.config.exclusions import ExclusionSettings
 from pipeline.core.formats import Format
 from pipeline.core.settings import (
     AgentSpec,
     ChatChannel,
+    Exclusion,
     GoalSpec,
     MailSettings,
     PushSettings,
@@ -45,6 +47,7 @@ def to_model(config: spec.Config, path: Path, digest: str, notes: tuple[str, ...
         mail=mail_settings(config.email) if config.email else None,
         notify=tuple(chat_channel(c) for c in config.notify),
         notes=notes,
+        exclusions=tuple(exclusion(x) for x in config.exclusions),
     )
 
 
@@ -125,6 +128,25 @@ def goal_spec(goal: spec.GoalSettings) -> GoalSpec:
         key=goal.key,
         rules_for=goal.rules_for,
         alert=goal.alert,
+    )
+
+
+def exclusion(settings: ExclusionSettings) -> Exclusion:
+    """An exclusion: its one-off window, or its recurrence with each window's length in seconds;
+    `RRULE:` before a rule is dropped."""
+    rule = settings.rrule.strip() if settings.rrule else None
+    if rule and rule[:6].upper() == "RRULE:":
+        rule = rule[6:].strip()
+    return Exclusion(
+        id=settings.id,
+        reason=settings.reason,
+        author=settings.author,
+        goals=tuple(settings.goals or ()),
+        start=settings.start,
+        end=settings.end,
+        rrule=rule,
+        duration=settings.duration,
+        duration_s=parse_duration(settings.duration) if settings.duration else 0.0,
     )
 
 

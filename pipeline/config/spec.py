@@ -32,6 +32,7 @@ from pipeline.config.base import (
     check_target,
     one_address,
 )
+from pipeline.config.exclusions import ExclusionSettings
 from pipeline.config.outputs import (
     EmailSettings,
     MetricsSettings,
@@ -239,3 +240,4 @@ class Config(Strict):
     notify: list[NotifySettings] = []
     rules: RulesSettings = RulesSettings()
     metrics: MetricsSettings = MetricsSettings()
+    exclusions: list[ExclusionSettings] = []

@@ -26,6 +26,7 @@ from pipeline.outputs.summary_model import (
     GoalOddsSummary,
     GoalSummary,
     PreviousWeek,
+    RawResult,
     SeriesSummary,
     Summary,
     TrendWeek,
@@ -117,6 +118,10 @@ def _goal(goal: GoalResult, trend: GoalTrend, odds: Horizons[GoalOdds]) -> GoalS
             )
             for s in goal.series
         ],
+        exclusions=[x.exclusion.id for x in goal.exclusions],
+        raw=None
+        if goal.raw is None
+        else RawResult(value=_number(goal.raw.value), status=goal.raw.status, score=goal.raw.score),
     )
 
 

@@ -96,6 +96,14 @@ class SeriesSummary(_Part):
     coverage: float
 
 
+class RawResult(_Part):
+    """A goal's outcome as if nothing were excluded."""
+
+    value: Number | None
+    status: Status
+    score: float | None
+
+
 class GoalSummary(_Part):
     id: str
     name: str
@@ -119,6 +127,14 @@ class GoalSummary(_Part):
     change: Number | None
     forecast: GoalForecast = Field(default_factory=GoalForecast)
     series: list[SeriesSummary]
+    exclusions: list[str] = Field(
+        default_factory=list,
+        description="ids of the exclusions that applied: their samples are left out of value, "
+        "status, score and coverage",
+    )
+    raw: RawResult | None = Field(
+        None, description="value, status and score as if nothing were excluded; null: none applied"
+    )
 
 
 class TrendWeek(_Part):

@@ -13,6 +13,7 @@ from pipeline.report import formatting as fmt
 from pipeline.report import narrative
 from pipeline.report import odds as outlook
 from pipeline.report.badge import Badge
+from pipeline.report.excluded import ExcludedNote, excluded_note
 from pipeline.report.spans import Sentence
 from pipeline.scoring.trend import GoalTrend
 
@@ -67,6 +68,7 @@ class GoalDetail:
     hidden_summary: str | None
     chart: str | None
     forecast: Sentence | None
+    excluded: ExcludedNote | None = None  # the outcome without its exclusions, and what they are
 
 
 def goal_row(
@@ -144,6 +146,7 @@ def goal_detail(
         hidden_summary=_hidden_summary(goal),
         chart=charts.get(spec.id),
         forecast=narrative.goal_forecast(result, goal),
+        excluded=excluded_note(goal, result.window),
     )
 
 
