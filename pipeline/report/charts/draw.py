@@ -194,7 +194,7 @@ def _shade_excluded(ax: Axes, goal: GoalResult, window: Window, band: ChartBand 
             hatch_linewidth=0.6,
             linewidth=0,
             label=label,
-            zorder=0.5,
+            zorder=1.1,  # over the at-risk band, under the lines
         )
         label = None  # one legend entry for them all
 
