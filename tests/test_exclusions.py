@@ -500,3 +500,30 @@ def _read(text: str, goal: str) -> str:
     if any(r.get("record") == recorded for r in rules):
         return f'{recorded}{{sprint="Quiet"}}'
     return f"({goal}_metric) unless on () (vector(time()) >= 1800 < 3600)"
+
+
+WEEKLY_CONFIG = """
+sprint: {name: Zones, start: 2026-11-02, step: 1m, timezone: ZONE}
+scoring: {categories: {technical: {weight: 1}}}
+goals:
+  - {id: lat, name: Latency, category: technical, query: lat_metric, aggregate: max,
+     target: "<= 100"}
+agents:
+  - {id: ops, name: Ops, goals: [lat]}
+exclusions:
+  - {id: sunday, rrule: "FREQ=WEEKLY;BYDAY=SU;BYHOUR=23", duration: 2h, reason: backups}
+"""
+
+
+def test_a_weekly_recurrence_in_a_fixed_offset_is_a_time_of_week_condition(
+    tmp_path: Path,
+) -> None:
+    """Saturday 23:00 to Sunday 01:00 at UTC+3, in seconds from local Monday 00:00; in a zone
+    with DST the rules cannot say it, and the rule file's header says so."""
+    text = rules_yaml(_config(tmp_path, WEEKLY_CONFIG.replace("ZONE", "Etc/GMT-3")))
+    saturday = 5 * 86400 + 23 * 3600  # seconds from local Monday 00:00
+    phase = "vector((time() + 270000) % 604800)"  # UTC+3, and unix 0 was a Thursday
+    assert f"(lat_metric) unless on () ({phase} >= {saturday} < {saturday + 7200})" in text
+    berlin = rules_yaml(_config(tmp_path, WEEKLY_CONFIG.replace("ZONE", "Europe/Berlin")))
+    assert "unless" not in berlin
+    assert "# exclusion sunday (FREQ=WEEKLY;BYDAY=SU;BYHOUR=23, Europe/Berlin) is not" in berlin

@@ -20,7 +20,7 @@ from pipeline.core.exclusions import origin, parse_rule, rule_parts
 from pipeline.core.settings import Exclusion, Settings, Sprint
 from pipeline.generate import promql
 
-DAY, WEEK = 86_400, 604_800
+DAY, WEEK = 86_400.0, 604_800.0
 # 1970-01-01 (unix time 0) was a Thursday: three days after a Monday 00:00
 _MONDAY = 3 * DAY
 _PLAIN_PARTS = frozenset({"FREQ", "INTERVAL", "BYDAY", "BYHOUR", "BYMINUTE", "BYSECOND", "WKST"})
@@ -85,7 +85,7 @@ def _recurrence(text: str, duration: float, sprint: Sprint) -> str | None:
     )
     shift = offset + (_MONDAY if weekly else 0)
     local = f"(time() + {promql.number(shift)})" if shift else "time()"
-    now = f"vector({local} % {period})"
+    now = f"vector({local} % {promql.number(period)})"
     ranges: list[tuple[float, float]] = []
     for start in dict.fromkeys(starts):
         end = start + duration
