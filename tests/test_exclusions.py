@@ -518,12 +518,14 @@ exclusions:
 def test_a_weekly_recurrence_in_a_fixed_offset_is_a_time_of_week_condition(
     tmp_path: Path,
 ) -> None:
-    """Saturday 23:00 to Sunday 01:00 at UTC+3, in seconds from local Monday 00:00; in a zone
-    with DST the rules cannot say it, and the rule file's header says so."""
+    """Sunday 23:00 to Monday 01:00 at UTC+3, in seconds from local Monday 00:00 (across the
+    week's turn: two ranges); in a zone with DST the rules cannot say it, and the rule file's
+    header says so."""
     text = rules_yaml(_config(tmp_path, WEEKLY_CONFIG.replace("ZONE", "Etc/GMT-3")))
-    saturday = 5 * 86400 + 23 * 3600  # seconds from local Monday 00:00
+    sunday = 6 * 86400 + 23 * 3600
     phase = "vector((time() + 270000) % 604800)"  # UTC+3, and unix 0 was a Thursday
-    assert f"(lat_metric) unless on () ({phase} >= {saturday} < {saturday + 7200})" in text
+    both = f"{phase} >= {sunday} < 604800 or {phase} >= 0 < 3600"
+    assert f"(lat_metric) unless on () ({both})" in text
     berlin = rules_yaml(_config(tmp_path, WEEKLY_CONFIG.replace("ZONE", "Europe/Berlin")))
     assert "unless" not in berlin
     assert "# exclusion sunday (FREQ=WEEKLY;BYDAY=SU;BYHOUR=23, Europe/Berlin) is not" in berlin
