@@ -249,7 +249,7 @@ NIGHTLY = {
     "exclusions": [
         {
             "id": "nightly-batch",
-            "rrule": "FREQ=DAILY;BYHOUR=1",
+            "rrule": "RRULE:freq=daily; byhour=1;",  # shown as FREQ=DAILY;BYHOUR=1
             "duration": "30m",
             "reason": "nightly batch window",
             "goals": ["lat"],

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from pipeline.config import outputs, spec
 from pipeline.config.base import BasicAuth
 from pipeline.config.exclusions import ExclusionSettings
+from pipeline.core.exclusions import rule_parts
 from pipeline.core.formats import Format
 from pipeline.core.settings import (
     AgentSpec,
@@ -132,11 +133,11 @@ def goal_spec(goal: spec.GoalSettings) -> GoalSpec:
 
 
 def exclusion(settings: ExclusionSettings) -> Exclusion:
-    """An exclusion: its one-off window, or its recurrence with each window's length in seconds;
-    `RRULE:` before a rule is dropped."""
-    rule = settings.rrule.strip() if settings.rrule else None
-    if rule and rule[:6].upper() == "RRULE:":
-        rule = rule[6:].strip()
+    """An exclusion: its one-off window, or its recurrence (written as `FREQ=DAILY;BYHOUR=1`,
+    whatever the case and spaces it was given in) with each window's length in seconds."""
+    rule = None
+    if settings.rrule is not None:
+        rule = ";".join(f"{k}={v}" for k, v in rule_parts(settings.rrule).items())
     return Exclusion(
         id=settings.id,
         reason=settings.reason,

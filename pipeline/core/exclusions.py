@@ -44,7 +44,7 @@ def rule_parts(text: str) -> dict[str, str]:
             "other lines: it recurs from the sprint's start, in sprint.timezone)"
         )
     parts: dict[str, str] = {}
-    for part in body.split(";"):
+    for part in filter(str.strip, body.split(";")):  # a trailing `;` is harmless
         key, equals, value = part.partition("=")
         key = key.strip().upper()
         if not equals or key not in _PARTS:
