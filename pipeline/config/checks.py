@@ -80,6 +80,7 @@ def cross_checks(raw: dict[str, Any], env: Mapping[str, str]) -> list[str]:
     return [
         *_duplicate_ids(raw),
         *_unknown_goal_ids(raw),
+        *_excluded_goal_ids(raw),
         *_routing_labels(raw),
         *_category_weights(raw),
         *_unknown_categories(raw),
@@ -105,7 +106,7 @@ def unreadable_files(raw: dict[str, Any], folder: Path) -> list[str]:
 
 
 def _duplicate_ids(raw: dict[str, Any]) -> Iterator[str]:
-    for section in ("goals", "agents"):
+    for section in ("goals", "agents", "exclusions"):
         seen: dict[str, int] = {}
         for i, item in _items(raw, section):
             ident = item.get("id")
@@ -126,6 +127,17 @@ def _unknown_goal_ids(raw: dict[str, Any]) -> Iterator[str]:
         for j, gid in enumerate(goals if isinstance(goals, list) else []):
             if isinstance(gid, str) and gid not in goal_ids:
                 yield f"agents[{i}].goals[{j}]: unknown goal id '{gid}'"
+
+
+def _excluded_goal_ids(raw: dict[str, Any]) -> Iterator[str]:
+    goal_ids = {
+        item.get("id") for _, item in _items(raw, "goals") if isinstance(item.get("id"), str)
+    }
+    for i, exclusion in _items(raw, "exclusions"):
+        goals = exclusion.get("goals")
+        for j, gid in enumerate(goals if isinstance(goals, list) else []):
+            if isinstance(gid, str) and gid not in goal_ids:
+                yield f"exclusions[{i}].goals[{j}]: unknown goal id '{gid}'"
 
 
 def _routing_labels(raw: dict[str, Any]) -> Iterator[str]:

@@ -9,10 +9,13 @@ from urllib.parse import urlsplit
 
 from pipeline.config import outputs, spec
 from pipeline.config.base import BasicAuth
+from pipeline.config.exclusions import ExclusionSettings
+from pipeline.core.exclusions import rule_parts
 from pipeline.core.formats import Format
 from pipeline.core.settings import (
     AgentSpec,
     ChatChannel,
+    Exclusion,
     GoalSpec,
     MailSettings,
     PushSettings,
@@ -45,6 +48,7 @@ def to_model(config: spec.Config, path: Path, digest: str, notes: tuple[str, ...
         mail=mail_settings(config.email) if config.email else None,
         notify=tuple(chat_channel(c) for c in config.notify),
         notes=notes,
+        exclusions=tuple(exclusion(x) for x in config.exclusions),
     )
 
 
@@ -126,6 +130,25 @@ def goal_spec(goal: spec.GoalSettings) -> GoalSpec:
         rules_for=goal.rules_for,
         alert=goal.alert,
         owner=goal.owner,
+    )
+
+
+def exclusion(settings: ExclusionSettings) -> Exclusion:
+    """An exclusion: its one-off window, or its recurrence (written as `FREQ=DAILY;BYHOUR=1`,
+    whatever the case and spaces it was given in) with each window's length in seconds."""
+    rule = None
+    if settings.rrule is not None:
+        rule = ";".join(f"{k}={v}" for k, v in rule_parts(settings.rrule).items())
+    return Exclusion(
+        id=settings.id,
+        reason=settings.reason,
+        author=settings.author,
+        goals=tuple(settings.goals or ()),
+        start=settings.start,
+        end=settings.end,
+        rrule=rule,
+        duration=settings.duration,
+        duration_s=parse_duration(settings.duration) if settings.duration else 0.0,
     )
 
 

@@ -33,6 +33,7 @@ from pipeline.config.base import (
     one_address,
     one_line_name,
 )
+from pipeline.config.exclusions import ExclusionSettings
 from pipeline.config.outputs import (
     EmailSettings,
     MetricsSettings,
@@ -243,3 +244,4 @@ class Config(Strict):
     notify: list[NotifySettings] = []
     rules: RulesSettings = RulesSettings()
     metrics: MetricsSettings = MetricsSettings()
+    exclusions: list[ExclusionSettings] = []

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from pipeline.core.checkins import WeekCheckins
 from pipeline.core.outcomes import NoDataPolicy, Status, Verdict
-from pipeline.core.settings import GoalSpec
+from pipeline.core.settings import Exclusion, GoalSpec
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -72,6 +72,24 @@ class SeriesScore:
 
 
 @dataclass(frozen=True)
+class AppliedExclusion:
+    """An exclusion that applies to a goal in a window: its occurrences that overlap the window
+    (whole, [start, end), in the sprint's time zone)."""
+
+    exclusion: Exclusion
+    spans: tuple[tuple[datetime, datetime], ...]
+
+
+@dataclass(frozen=True)
+class RawOutcome:
+    """A goal's outcome as if nothing were excluded."""
+
+    value: float | None
+    status: Status
+    score: float | None
+
+
+@dataclass(frozen=True)
 class GoalResult:
     """A goal's outcome for the week: its worst series decides status and score."""
 
@@ -83,6 +101,8 @@ class GoalResult:
     message: str | None = None
     warnings: tuple[str, ...] = ()
     series: tuple[SeriesScore, ...] = ()
+    exclusions: tuple[AppliedExclusion, ...] = ()  # those that applied, in file order
+    raw: RawOutcome | None = None  # the outcome without them; None when none applied
 
 
 @dataclass(frozen=True)

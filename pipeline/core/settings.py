@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -37,6 +37,27 @@ class GoalSpec:
     rules_for: str | None = None  # its alerts' `for:` (a Prometheus duration); None: rules.for
     alert: bool = True  # False: `python -m pipeline rules` makes no alert for it
     owner: str | None = None  # who answers for it, as written (`Dana <dana@example.com>`)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Time left out of scoring (`exclusions:`): a one-off window [start, end), or windows of
+    `duration_s` at each occurrence of an RFC 5545 `rrule` in the sprint's time zone
+    (pipeline/core/exclusions.py expands them)."""
+
+    id: str
+    reason: str
+    author: str | None = None
+    goals: tuple[str, ...] = ()  # the goals it covers; empty: every goal
+    start: datetime | None = None  # a one-off window ...
+    end: datetime | None = None
+    rrule: str | None = None  # ... or a recurrence (its RRULE value, `FREQ=DAILY;BYHOUR=1`)
+    duration: str | None = None  # each occurrence's length, as written (`30m`)
+    duration_s: float = 0.0
+
+    def covers(self, goal_id: str) -> bool:
+        """Whether it applies to the goal `goal_id`."""
+        return not self.goals or goal_id in self.goals
 
 
 @dataclass(frozen=True)
@@ -202,6 +223,7 @@ class Settings:
     mail: MailSettings | None = None
     notify: tuple[ChatChannel, ...] = ()
     notes: tuple[str, ...] = ()  # harmless oddities, e.g. a recipient listed twice
+    exclusions: tuple[Exclusion, ...] = ()  # time left out of scoring, in file order
 
     @property
     def output_dir(self) -> Path:

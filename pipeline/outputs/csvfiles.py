@@ -12,6 +12,7 @@ from pipeline.outputs.summary_model import (
     CheckinSummary,
     GoalOddsSummary,
     PreviousWeek,
+    RawResult,
     Summary,
 )
 
@@ -26,6 +27,7 @@ _NESTED: _Shape = {
     "previous": dict.fromkeys(PreviousWeek.model_fields),
     "forecast": {"week_end": _ODDS, "sprint_end": _ODDS},
     "checkin": dict.fromkeys(CheckinSummary.model_fields),
+    "raw": dict.fromkeys(RawResult.model_fields),
 }
 
 

@@ -28,6 +28,7 @@ from pipeline.outputs.summary_model import (
     GoalOddsSummary,
     GoalSummary,
     PreviousWeek,
+    RawResult,
     SeriesSummary,
     Summary,
     TrendWeek,
@@ -139,6 +140,10 @@ def _goal(
             )
             for s in goal.series
         ],
+        exclusions=[x.exclusion.id for x in goal.exclusions],
+        raw=None
+        if goal.raw is None
+        else RawResult(value=_number(goal.raw.value), status=goal.raw.status, score=goal.raw.score),
     )
 
 

@@ -109,6 +109,14 @@ class CheckinSummary(_Part):
     disagrees: bool
 
 
+class RawResult(_Part):
+    """A goal's outcome as if nothing were excluded."""
+
+    value: Number | None
+    status: Status
+    score: float | None
+
+
 class GoalSummary(_Part):
     id: str
     name: str
@@ -134,6 +142,14 @@ class GoalSummary(_Part):
     owner: str | None = Field(None, description="as configured (`Dana <dana@example.com>`)")
     checkin: CheckinSummary | None = Field(None, description="null: none this week")
     series: list[SeriesSummary]
+    exclusions: list[str] = Field(
+        default_factory=list,
+        description="ids of the exclusions that applied: their samples are left out of value, "
+        "status, score and coverage",
+    )
+    raw: RawResult | None = Field(
+        None, description="value, status and score as if nothing were excluded; null: none applied"
+    )
 
 
 class TrendWeek(_Part):

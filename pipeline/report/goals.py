@@ -16,6 +16,7 @@ from pipeline.report import odds as outlook
 from pipeline.report.badge import Badge
 from pipeline.report.checkins import CheckinCell, checkin_cell, checkin_sentence
 from pipeline.report.owners import owner_name
+from pipeline.report.excluded import ExcludedNote, excluded_note
 from pipeline.report.spans import Sentence
 from pipeline.scoring.trend import GoalTrend
 
@@ -73,6 +74,7 @@ class GoalDetail:
     chart: str | None
     forecast: Sentence | None
     checkin: Sentence | None = None  # its check-in of the week, note and all
+    excluded: ExcludedNote | None = None  # the outcome without its exclusions, and what they are
 
 
 def goal_row(
@@ -159,6 +161,7 @@ def goal_detail(
         chart=charts.get(spec.id),
         forecast=narrative.goal_forecast(result, goal),
         checkin=checkin_sentence(checkin, result.window.timezone) if checkin else None,
+        excluded=excluded_note(goal, result.window),
     )
 
 

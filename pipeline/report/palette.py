@@ -44,3 +44,5 @@ SERIES = (BLUE, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION, BLUISH_GREEN)
 FORECAST = SKY_BLUE
 SPREAD = "#bbbbbb"  # the min-to-max band of many series
 AT_RISK_HATCH = "#a08b00"  # the at-risk band's hatching: a darker yellow that shows on white
+EXCLUDED = GREY  # the time an exclusion leaves out: hatched the other way, labelled "excluded"
+EXCLUDED_HATCH = "#666666"

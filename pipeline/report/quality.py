@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pipeline.core.exclusions import free_bounds, grid_points
 from pipeline.core.model import GoalResult, SeriesScore, WeekResult, Window
 from pipeline.core.outcomes import NoDataPolicy, Status
 from pipeline.report import formatting as fmt
@@ -64,17 +65,20 @@ def _gap_notes(result: WeekResult) -> list[Sentence]:
     """One line per reason a series lacks samples (late start, early end, gaps).
 
     Series of multi-series goals are named by their labels, so one customer's late start reads
-    once for all its goals; a goal with one series is named by the goal.
+    once for all its goals; a goal with one series is named by the goal. Time an exclusion
+    leaves out is not missing.
     """
     window = result.window
     grouped: dict[tuple[str, str], list[_Gap]] = defaultdict(list)
     for goal in result.goals:
         keep = fmt.varying_labels([s.labels for s in goal.series])
+        left = window.expected - _excluded(goal, window, window.first_ts, window.expected)
         for series in goal.series:
-            missing = window.expected - series.present
+            missing = left - series.present
             if series.present and missing > 0:
                 who = fmt.labels_text(series.labels, keep) if len(goal.series) > 1 else ""
-                grouped[(who, _gap_reason(series, window))].append(_Gap(goal.spec.name, missing))
+                reason = _gap_reason(series, window, goal)
+                grouped[(who, reason)].append(_Gap(goal.spec.name, missing))
     ranked = sorted(grouped.items(), key=lambda kv: -len(kv[1]))
     lines = []
     for (who, reason), gaps in ranked[:MAX_GAP_NOTES]:
@@ -90,12 +94,20 @@ def _gap_notes(result: WeekResult) -> list[Sentence]:
     return lines
 
 
-def _gap_reason(series: SeriesScore, window: Window) -> str:
+def _excluded(goal: GoalResult, window: Window, first_ts: float, count: int) -> int:
+    """Grid points from `first_ts` (`count` of them) that the goal's exclusions leave out."""
+    return grid_points(goal.exclusions, first_ts, window.step_s, count) if goal.exclusions else 0
+
+
+def _gap_reason(series: SeriesScore, window: Window, goal: GoalResult) -> str:
     first, last = series.first_ts, series.last_ts
     assert first is not None and last is not None
-    late = first > window.first_ts
-    early = last < window.last_ts
-    inside = round((last - first) / window.step_s) + 1 - series.present
+    bounds = free_bounds(goal.exclusions, window.first_ts, window.step_s, window.expected)
+    expect_first, expect_last = bounds or (window.first_ts, window.last_ts)
+    late = first > expect_first
+    early = last < expect_last
+    span = round((last - first) / window.step_s) + 1
+    inside = span - series.present - _excluded(goal, window, first, span)
     if late and early:
         reason = f"samples only from {_when(first, window)} to {_when(last, window)}"
     elif late:

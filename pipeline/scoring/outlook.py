@@ -16,6 +16,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
+from pipeline.core.exclusions import scored_samples
 from pipeline.core.model import (
     ForecastBand,
     GoalOdds,
@@ -89,7 +90,7 @@ def build_outlook(
     week, sprint = horizons(settings, result.window)
     day = day_steps(result.window)
     grids = {
-        g.spec.id: on_grid(results[g.spec.query], result.window)
+        g.spec.id: on_grid(scored_samples(g, results), result.window)
         for g in result.goals
         if (week or sprint) and results[g.spec.query].error is None
     }

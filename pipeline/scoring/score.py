@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
 
+from pipeline.core.exclusions import for_goal, grid_points, in_window, without
 from pipeline.core.model import (
     AgentResult,
+    AppliedExclusion,
     CategoryScore,
     GoalResult,
     Labels,
     QueryResult,
+    RawOutcome,
     Scorecard,
     Series,
     SeriesScore,
@@ -135,6 +139,27 @@ def score_goal(
     )
 
 
+def score_excluding(
+    spec: GoalSpec,
+    result: QueryResult,
+    window: Window,
+    no_data: NoDataPolicy,
+    applied: Sequence[AppliedExclusion] = (),
+) -> GoalResult:
+    """Score one goal without its samples inside `applied`, whose grid points are not expected
+    either; the outcome with them is kept as `raw` (None when nothing applied)."""
+    if not applied:
+        return score_goal(spec, result, window.expected, no_data)
+    left = window.expected - grid_points(applied, window.first_ts, window.step_s, window.expected)
+    goal = score_goal(spec, without(result, applied), left, no_data)
+    raw = score_goal(spec, result, window.expected, no_data)
+    if goal.status is Status.NO_DATA and raw.status is not Status.NO_DATA:
+        goal = replace(goal, message="every sample in the window falls in an exclusion")
+    return replace(
+        goal, exclusions=tuple(applied), raw=RawOutcome(raw.value, raw.status, raw.score)
+    )
+
+
 def worst_first(spec: GoalSpec, series: SeriesScore) -> tuple[float, float, Labels]:
     """Sort key, worst series first: lowest score, then least margin to the target, then labels."""
     value = math.nan if series.value is None else series.value
@@ -201,8 +226,13 @@ def score_week(
     """Score every goal, the sprint and each agent from the query results, as seen at `as_of`
     (by default when the run ran, `generated_at`)."""
     rules = settings.scoring
+    excluded = in_window(
+        settings.exclusions, settings.sprint, window.start.timestamp(), window.end.timestamp()
+    )
     goals = tuple(
-        score_goal(spec, results[spec.query], window.expected, rules.no_data)
+        score_excluding(
+            spec, results[spec.query], window, rules.no_data, for_goal(excluded, spec.id)
+        )
         for spec in settings.goals
     )
     by_id = {g.spec.id: g for g in goals}

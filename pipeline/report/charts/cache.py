@@ -2,12 +2,14 @@
 
 A rerun of a week usually draws the same charts again. Each chart's key is a sha256 over what
 its figure is made of: for a goal, the goal's spec, status and message, the window, and the
-labels, timestamps and values of the series it draws, and its forecast band if it has one
+labels, timestamps and values of the series it draws, the spans its exclusions hatch, and its
+forecast band if it has one
 (labels, timestamps, low, high and the week's end); for the trend chart, the weeks' points and
 the thresholds. Into every key also go the source of the modules that draw (draw.py, band.py,
 png.py, data.py, this file, report/formatting.py, report/palette.py, core/text.py,
-core/targets.py), the versions of matplotlib, Pillow and numpy, and any matplotlibrc matplotlib
-would read, so new drawing code, a new library or new settings never reuse an old picture.
+core/targets.py, core/exclusions.py), the versions of matplotlib, Pillow and numpy, and any
+matplotlibrc matplotlib would read, so new drawing code, a new library or new settings never
+reuse an old picture.
 
 Entries live in `<output>/.cache/charts/<key>.png`, written atomically (a temporary file, then
 renamed). An entry is used only if it is a whole PNG whose every chunk checks against its CRC,
@@ -54,6 +56,7 @@ _DRAWING_CODE = (
     "report/palette.py",
     "core/text.py",
     "core/targets.py",
+    "core/exclusions.py",
 )
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -113,6 +116,8 @@ def goal_key(goal: GoalResult, data: QueryResult, window: Window, band: ChartBan
         _text(digest, series.labels)
         _array(digest, series.timestamps)
         _array(digest, series.values)
+    if goal.exclusions:  # the hatched spans (the series drawn are already without them)
+        _text(digest, "excluded", [(x.exclusion.id, x.spans) for x in goal.exclusions])
     if band is not None:
         _text(digest, "forecast band", band.band.labels, band.until)
         for values in (band.band.timestamps, band.band.low, band.band.high):

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from numpy.typing import NDArray
 
+from pipeline.core.exclusions import merged
 from pipeline.core.history import WeekPoint
 from pipeline.core.model import GoalResult, QueryResult, Series, Window
 from pipeline.core.outcomes import Status
@@ -42,6 +43,8 @@ WARNING_COLOR = palette.AT_RISK
 VIOLATION_COLOR = palette.MISSED
 # the fills' opacity: pale, yet apart for a deuteranope too (tests/test_colour_vision.py)
 MET_ALPHA, AT_RISK_ALPHA, MISSED_ALPHA = 0.25, 0.45, 0.2
+EXCLUDED_ALPHA = 0.2
+EXCLUDED_LABEL = "excluded"
 
 
 def draw_goal_chart(
@@ -63,6 +66,7 @@ def goal_figure(
     times = grid.astype("datetime64[s]")
     _time_axis(ax, times, window, band)
     ax.set_ylabel(plain(goal.spec.unit or "value"), fontsize=7)
+    _shade_excluded(ax, goal, window, band)
     ordered = ordered_series(goal, data)
     if not ordered:
         _say_why_empty(ax, goal)
@@ -111,11 +115,12 @@ def _time_axis(
 
 def _say_why_empty(ax: Axes, goal: GoalResult) -> None:
     """A chart with no line says why: the query failed, or there was no data."""
-    reason = (
-        "Query failed: " + (goal.message or "")
-        if goal.status == Status.ERROR
-        else "No data in this window"
-    )
+    if goal.status == Status.ERROR:
+        reason = "Query failed: " + (goal.message or "")
+    elif goal.raw is not None and goal.raw.status != Status.NO_DATA:
+        reason = "Every sample in this window is excluded"
+    else:
+        reason = "No data in this window"
     ax.text(
         0.5,
         0.5,
@@ -168,6 +173,30 @@ def _draw_series(
             label=plain(label[:60] + ("…" if len(label) > 60 else "")),
         )
     return values, (low, high)
+
+
+def _shade_excluded(ax: Axes, goal: GoalResult, window: Window, band: ChartBand | None) -> None:
+    """Hatch the time the goal's exclusions leave out, within the chart's time axis."""
+    first = window.first_ts
+    last = (band.until if band else window.end).timestamp()
+    label: str | None = EXCLUDED_LABEL
+    for start, end in merged(goal.exclusions):
+        start, end = max(start, first), min(end, last)
+        if start >= end:
+            continue
+        ax.axvspan(
+            np.datetime64(round(start * 1000), "ms"),  # type: ignore[arg-type]
+            np.datetime64(round(end * 1000), "ms"),  # type: ignore[arg-type]
+            facecolor=(*to_rgb(palette.EXCLUDED), EXCLUDED_ALPHA),
+            edgecolor="none",
+            hatch="\\\\",
+            hatchcolor=palette.EXCLUDED_HATCH,
+            hatch_linewidth=0.6,
+            linewidth=0,
+            label=label,
+            zorder=1.1,  # over the at-risk band, under the lines
+        )
+        label = None  # one legend entry for them all
 
 
 def _shade_off_target(

@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from types import TracebackType
 
+from pipeline.core.exclusions import scored_samples
 from pipeline.core.history import WeekPoint
 from pipeline.core.model import AgentResult, GoalResult, QueryResult, WeekResult, Window
 from pipeline.report.charts.cache import ChartCache, goal_key, trend_key
@@ -61,7 +62,7 @@ def chart_jobs(
     names, jobs = {}, []
     for goal_id in dict.fromkeys(g for a in agents for g in a.goal_ids):
         goal = result.goal(goal_id)
-        data = results[goal.spec.query]
+        data = scored_samples(goal, results)  # without its excluded samples
         names[goal_id] = chart_name(goal_id)
         band = chart_band(result, goal_id)
         key = goal_key(goal, data, result.window, band)
