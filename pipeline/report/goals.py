@@ -15,8 +15,8 @@ from pipeline.report import narrative
 from pipeline.report import odds as outlook
 from pipeline.report.badge import Badge
 from pipeline.report.checkins import CheckinCell, checkin_cell, checkin_sentence
-from pipeline.report.owners import owner_name
 from pipeline.report.excluded import ExcludedNote, excluded_note
+from pipeline.report.owners import owner_name
 from pipeline.report.spans import Sentence
 from pipeline.scoring.trend import GoalTrend
 
