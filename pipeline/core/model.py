@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pipeline.core.outcomes import NoDataPolicy, Status, Verdict
+from pipeline.core.relative import Baseline, Invalidation
 from pipeline.core.settings import GoalSpec
 
 Labels = tuple[tuple[str, str], ...]
@@ -82,6 +83,7 @@ class GoalResult:
     message: str | None = None
     warnings: tuple[str, ...] = ()
     series: tuple[SeriesScore, ...] = ()
+    baseline: Baseline | None = None  # a relative target's: what it was compared with
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,7 @@ class WeekResult:
     ui_url: str | None = None  # the Prometheus UI, for links to each query
     sprint_weeks: int | None = None  # sprint.weeks: the week the sprint-end forecast is for
     outlook: Outlook = field(default_factory=Outlook)  # the forecast (scoring/outlook.py)
+    invalidated: tuple[Invalidation, ...] = ()  # weeks up to this one left out of baselines
 
     def goal(self, goal_id: str) -> GoalResult:
         """The result of the goal with this id."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeline.core.text import strip_controls
-from pipeline.outputs.summary_model import GoalOddsSummary, PreviousWeek, Summary
+from pipeline.outputs.summary_model import BaselineSummary, GoalOddsSummary, PreviousWeek, Summary
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection): text
 # cells that start so get a leading apostrophe, which spreadsheets show as text.
@@ -20,6 +20,7 @@ _ODDS: _Shape = dict.fromkeys(GoalOddsSummary.model_fields)
 _NESTED: _Shape = {
     "previous": dict.fromkeys(PreviousWeek.model_fields),
     "forecast": {"week_end": _ODDS, "sprint_end": _ODDS},
+    "baseline": dict.fromkeys(BaselineSummary.model_fields),
 }
 
 

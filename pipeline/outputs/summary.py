@@ -16,15 +16,18 @@ from pipeline.core.model import (
     VerdictOdds,
     WeekResult,
 )
+from pipeline.core.relative import Baseline
 from pipeline.outputs.layout import WEEK_FILES
 from pipeline.outputs.summary_model import (
     AgentSummary,
+    BaselineSummary,
     Card,
     CardForecast,
     CategorySummary,
     GoalForecast,
     GoalOddsSummary,
     GoalSummary,
+    InvalidatedWeek,
     PreviousWeek,
     SeriesSummary,
     Summary,
@@ -107,6 +110,7 @@ def _goal(goal: GoalResult, trend: GoalTrend, odds: Horizons[GoalOdds]) -> GoalS
         forecast=GoalForecast(
             week_end=_goal_odds(odds.week_end), sprint_end=_goal_odds(odds.sprint_end)
         ),
+        baseline=_baseline(goal.baseline),
         series=[
             SeriesSummary(
                 labels=dict(s.labels),
@@ -117,6 +121,17 @@ def _goal(goal: GoalResult, trend: GoalTrend, odds: Horizons[GoalOdds]) -> GoalS
             )
             for s in goal.series
         ],
+    )
+
+
+def _baseline(baseline: Baseline | None) -> BaselineSummary | None:
+    if baseline is None:
+        return None
+    return BaselineSummary(
+        relative=baseline.relative.target.text,
+        weeks=list(baseline.weeks),
+        value=_number(baseline.value),
+        bound=_number(baseline.bound),
     )
 
 
@@ -166,6 +181,9 @@ def summary(result: WeekResult, trend: Trend, files: Mapping[str, Mapping[str, s
         ],
         goals=[_goal(g, trend.goals[g.spec.id], outlook.goal(g.spec.id)) for g in result.goals],
         agents=[_agent(a, dict(files.get(a.id, {})), outlook.agent(a.id)) for a in result.agents],
+        invalidated=[
+            InvalidatedWeek(week=i.week, reason=i.reason, at=i.at) for i in result.invalidated
+        ],
     )
 
 

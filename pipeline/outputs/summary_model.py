@@ -96,6 +96,24 @@ class SeriesSummary(_Part):
     coverage: float
 
 
+class BaselineSummary(_Part):
+    """What a relative target was compared with: the weeks whose values made the baseline, its
+    value and the target's bound (both null when there is none: the goal is then no_data)."""
+
+    relative: str = Field(description="the relative target as written, e.g. '<= +10%'")
+    weeks: list[int]
+    value: Number | None
+    bound: Number | None
+
+
+class InvalidatedWeek(_Part):
+    """A week left out of every baseline (`history invalidate`)."""
+
+    week: int
+    reason: str
+    at: str = Field(description="when it was invalidated, ISO 8601")
+
+
 class GoalSummary(_Part):
     id: str
     name: str
@@ -118,6 +136,9 @@ class GoalSummary(_Part):
     previous: PreviousWeek | None
     change: Number | None
     forecast: GoalForecast = Field(default_factory=GoalForecast)
+    baseline: BaselineSummary | None = Field(
+        None, description="a relative target's baseline; null for an absolute target"
+    )
     series: list[SeriesSummary]
 
 
@@ -172,6 +193,9 @@ class Summary(_Part):
     trend: list[TrendWeek] = Field(description="every recorded week of the sprint, this one last")
     goals: list[GoalSummary]
     agents: list[AgentSummary]
+    invalidated: list[InvalidatedWeek] = Field(
+        default_factory=list, description="the weeks up to this one left out of baselines"
+    )
 
 
 def upgraded(document: object) -> object:

@@ -9,8 +9,8 @@ from urllib.parse import quote, urlencode
 from pipeline.core.model import GoalOdds, GoalResult, WeekResult, Window
 from pipeline.core.outcomes import Status
 from pipeline.core.text import cap
+from pipeline.report import baselines, narrative
 from pipeline.report import formatting as fmt
-from pipeline.report import narrative
 from pipeline.report import odds as outlook
 from pipeline.report.badge import Badge
 from pipeline.report.spans import Sentence
@@ -60,6 +60,7 @@ class GoalDetail:
     link: str | None  # the query in the Prometheus UI, over the report's window
     aggregate: str
     warning: str | None  # the at-risk band, when the goal has one
+    baseline: str | None  # a relative target's: what it was compared with, or why nothing
     sample_target: str | None  # what each sample must meet, when the goal says
     message: str | None
     series: tuple[SeriesRow, ...]
@@ -78,7 +79,7 @@ def goal_row(
     previous = trend.previous
     return GoalRow(
         name=spec.name,
-        target=fmt.target(spec.target, spec.unit),
+        target=baselines.target_cell(goal) if goal.baseline else fmt.target(spec.target, spec.unit),
         actual=fmt.goal_quantity(goal.value, spec),
         actual_series=fmt.series_name(goal, goal.series[0].labels) if goal.series else None,
         status=Badge.of(goal.status),
@@ -131,14 +132,19 @@ def goal_detail(
 ) -> GoalDetail:
     """One of the agent's goals in detail: its facts, forecast, series and chart."""
     spec = goal.spec
+    unjudged = goal.baseline is not None and not goal.baseline.resolved and bool(goal.series)
     return GoalDetail(
         row=goal_row(goal, True, trend, outlook.shown(result, result.outlook.goal(spec.id))),
         query=spec.query,
         link=graph_link(result.ui_url, spec.query, result.window),
         aggregate=spec.aggregate,
-        warning=fmt.target(spec.warning, spec.unit) if spec.warning else None,
+        warning=fmt.target(spec.warning, spec.unit)
+        if spec.warning and spec.warning.resolved
+        else None,
+        baseline=baselines.compared(goal) if goal.baseline else None,
         sample_target=fmt.target(spec.sample_target, spec.unit) if spec.sample_target else None,
-        message=cap(goal.message) if goal.message else None,
+        # a relative goal without a bound: its baseline line says why
+        message=cap(goal.message) if goal.message and not unjudged else None,
         series=series_rows(goal, trend),
         series_total=len(goal.series),
         hidden_summary=_hidden_summary(goal),
