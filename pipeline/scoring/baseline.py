@@ -146,14 +146,17 @@ def left_out_text(left_out: Sequence[LeftOut], week: int) -> str:
     ordered = sorted(left_out, key=lambda x: x.week)
     invalid = [x.week for x in ordered if x.invalidated is not None]
     missing = [x.week for x in ordered if x.invalidated is None and not x.later]
-    later = [x.week for x in ordered if x.later]
+    this = [x.week for x in ordered if x.later and x.week == week]
+    later = [x.week for x in ordered if x.later and x.week > week]
     if invalid:
         parts.append(f"{weeks_text(invalid)} {_be(invalid)} left out of baselines")
     if missing:
         has = "has" if len(missing) == 1 else "have"
         parts.append(f"{weeks_text(missing)} {has} no recorded value")
+    if this:
+        parts.append(f"week {week} is this week")
     if later:
-        parts.append(f"{weeks_text(later)} {_be(later)} not before week {week}")
+        parts.append(f"{weeks_text(later)} {_be(later)} still to come")
     return ", ".join(parts)
 
 
