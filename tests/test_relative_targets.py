@@ -167,6 +167,8 @@ def test_week_two_is_judged_against_last_weeks_value_plus_ten_percent(
         assert "92.1 ms against <= 90.75 ms: last week's 82.5 ms +10 %" in text
         assert "<= 90.75 ms (last week +10 %)" in text
         assert "1,100 against >= 995: week 1's 1,000 -5 (week 2 is this week)" in text
+    site = shown(parse((recorded.out / "week-02" / "index.html").read_text()).text)
+    assert "<= 90.75 ms (<= +10%)" in site
     csv = (recorded.out / "week-02" / "goals.csv").read_text().splitlines()
     header, row = csv[0].split(","), csv[1].split(",")
     assert row[header.index("baseline_bound")] == "90.75"
