@@ -282,7 +282,9 @@ def _record(values: dict[int, float], invalidated: dict[int, str] | None = None)
         ("<= +10%", {1: 1.7e308}, 2, None,
          "no bound: week 1's baseline 1.7e+308 gives a bound that is not a finite number"),
         ("<= -100%", {1: 50.0}, 2, 0.0, None),
-        ("<= +0.1%", {1: 0.1}, 2, 0.1001, None),  # read at 12 digits: not 0.10010000000000001
+        ("<= +0.1%", {1: 0.1}, 2, 0.1001, None),  # without noise: not 0.10010000000000001
+        ("<= +0%", {1: 1 / 3}, 2, 1 / 3, None),  # but with every digit a baseline has
+        (">= -0.1", {1: 0.3}, 2, 0.2, None),  # not 0.19999999999999998
     ],
 )  # fmt: skip
 def test_odd_baselines(

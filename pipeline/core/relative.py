@@ -15,7 +15,10 @@ _RELATIVE = re.compile(rf"^\s*(>=|<=|>|<)\s*([-+])\s*({_AMOUNT})\s*(%)?\s*$")
 _SIGNED = re.compile(r"^\s*(>=|<=|==|>|<)\s*[-+]")
 _UNSIGNED_PERCENT = re.compile(rf"^\s*(>=|<=|>|<)\s*{_AMOUNT}\s*%\s*$")
 REFERENCE = 100.0  # a baseline > 0 to compare two relative targets on (order holds for any > 0)
-SIGNIFICANT = 12  # a bound is read at 12 significant digits: 82.5 +10 % is 90.75, not ...001
+# A bound is read at 12 significant digits when that only drops float noise (82.5 +10 % is
+# 90.75, not 90.75000000000001); a baseline with more digits keeps them (+0 % of 1/3 is 1/3).
+SIGNIFICANT = 12
+NOISE = 1e-14  # relative: a few units in the last place of a float
 
 
 class Aggregate(StrEnum):
@@ -38,10 +41,13 @@ class RelativeTarget:
     percent: bool
 
     def bound(self, baseline: float) -> float:
-        """The absolute bound against `baseline`, at 12 significant digits (may be non-finite:
-        the caller checks)."""
+        """The absolute bound against `baseline`, without float noise (may be non-finite: the
+        caller checks)."""
         raw = baseline * (1 + self.amount / 100) if self.percent else baseline + self.amount
-        return float(f"{raw:.{SIGNIFICANT}g}") + 0.0 if math.isfinite(raw) else raw
+        if not math.isfinite(raw):
+            return raw
+        clean = float(f"{raw:.{SIGNIFICANT}g}") + 0.0  # + 0.0: never -0
+        return clean if math.isclose(raw, clean, rel_tol=NOISE) else raw
 
     def resolve(self, baseline: float) -> Target:
         """The absolute target against `baseline`: `<= 90.75`."""

@@ -40,15 +40,15 @@ def _rule(baseline: Baseline) -> str:
     return f"the {rule.aggregate} of {weeks_text(rule.weeks)}"
 
 
-def target_cell(goal: GoalResult) -> str:
-    """The goal table's target of a relative goal: `<= 90.75 ms (last week +10 %)`, or
-    `<= +10 % (no baseline)`."""
+def target_cell(goal: GoalResult) -> tuple[str, str]:
+    """The goal table's target of a relative goal and where it comes from: `<= 90.75 ms`,
+    `last week +10 %`; without a baseline `<= +10 %`, `no baseline`."""
     baseline, spec = goal.baseline, goal.spec
     assert baseline is not None
     shift = amount(baseline.relative.target, spec.unit)
     if not baseline.resolved:
-        return f"{baseline.relative.target.op} {shift} (no baseline)"
-    return f"{fmt.target(spec.target, spec.unit)} ({_source(baseline)} {shift})"
+        return f"{baseline.relative.target.op} {shift}", "no baseline"
+    return fmt.target(spec.target, spec.unit), f"{_source(baseline)} {shift}"
 
 
 def compared(goal: GoalResult) -> str:

@@ -37,6 +37,7 @@ class GoalRow:
     change: str
     chance: str | None = None  # the forecast shown (report.odds.shown): p_met, `72 %`
     likely: str | None = None  # and where the value likely ends, p10 to p90: `91.2 to 98.1 ms`
+    target_basis: str | None = None  # a relative target's: `last week +10 %`, `no baseline`
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,13 @@ def goal_row(
     the forecast it shows, if any."""
     spec = goal.spec
     previous = trend.previous
+    target, basis = fmt.target(spec.target, spec.unit), None
+    if goal.baseline is not None:
+        target, basis = baselines.target_cell(goal)
     return GoalRow(
         name=spec.name,
-        target=baselines.target_cell(goal) if goal.baseline else fmt.target(spec.target, spec.unit),
+        target=target,
+        target_basis=basis,
         actual=fmt.goal_quantity(goal.value, spec),
         actual_series=fmt.series_name(goal, goal.series[0].labels) if goal.series else None,
         status=Badge.of(goal.status),
