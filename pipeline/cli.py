@@ -94,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--note TEXT [--author NAME]' adds a check-in to report.checkins_file, "
         "'python -m pipeline rules|dashboard [--config C] [--output F]' write alert rules or a "
         "Grafana dashboard from the goals, 'python -m pipeline rules --alertmanager' an "
-        "Alertmanager config routing their alerts to each agent.",
+        "Alertmanager config routing their alerts to each agent, 'python -m pipeline history "
+        "invalidate [--config C] [--output DIR] --week N --reason TEXT' leaves a week out of "
+        "the baselines of relative targets.",
     )
     parser.add_argument("--week", type=_week, required=True, help="week number, or 'current'")
     parser.add_argument("--config", default="config.yaml", type=Path)
@@ -171,6 +173,12 @@ def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
             args = checkin_parser(program()).parse_args(args_list[1:])
             setup_logging(quiet=False)  # a wait for another's lock is said on stderr
             return run_checkin(args, now)
+        if args_list and args_list[0] == "history":
+            from pipeline.invalidate import history_parser, run_history
+
+            args = history_parser(program()).parse_args(args_list[1:])
+            setup_logging(quiet=False)
+            return run_history(args, now)
         if args_list and args_list[0] in GENERATORS:
             command = args_list[0]
             args = generator_parser(command, program()).parse_args(args_list[1:])

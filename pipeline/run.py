@@ -15,18 +15,19 @@ from pathlib import Path
 from pipeline.core.formats import Format
 from pipeline.core.history import FILE_NAME as HISTORY_FILE
 from pipeline.core.history import History, Past
-from pipeline.core.model import WeekResult
+from pipeline.core.model import QueryResult, WeekResult, Window
 from pipeline.core.settings import Settings
 from pipeline.delivery.chat import Notified, channel_urls, notify_week
 from pipeline.delivery.deliver import Delivery, check_email, deliver_week
 from pipeline.delivery.dispatch import Dispatch
-from pipeline.errors import DeliveryError, OutputError, UsageError
+from pipeline.errors import DeliveryError, HistoryError, OutputError, UsageError
 from pipeline.outputs.folder import replace_text, week_lock
 from pipeline.outputs.junit import junit_xml
 from pipeline.outputs.metrics import publish_week
 from pipeline.outputs.week import AgentFiles, Written, write_week
 from pipeline.query.ask import query_all, require_usable
 from pipeline.query.source import MetricsSource, PrometheusSource
+from pipeline.scoring.baseline import Record, record_of, resolve_goals
 from pipeline.scoring.checkins import with_checkins
 from pipeline.scoring.outlook import build_outlook
 from pipeline.scoring.score import score_week
@@ -100,13 +101,19 @@ def run_week(
     )
     results = query_all(source, [g.query for g in loaded.goals], window, on_query_done)
     require_usable(results.values(), loaded.source.url, expect_data=window.expected > 0)
-    result = score_week(loaded, window, results, now, as_of)
+    history = History(request.output_dir / HISTORY_FILE)
     if request.dry_run:  # writes nothing, so needs no history (which may be broken or busy)
+        record = _dry_record(loaded, history, number, request.earlier)
+        result = _score(loaded, window, results, now, as_of, record)
         result = replace(result, outlook=build_outlook(loaded, result, results, request.earlier))
         return RunOutcome(result, build_trend(result, Past(weeks=(), goals={})), None)
-    history = History(request.output_dir / HISTORY_FILE)
     past = history.before(number)
-    result = replace(result, outlook=build_outlook(loaded, result, results, earlier_of(past)))
+    result = _score(loaded, window, results, now, as_of, record_of(past))
+    result = replace(
+        result,
+        outlook=build_outlook(loaded, result, results, earlier_of(past)),
+        invalidated=past.invalidated,
+    )
     result = with_checkins(result, loaded.report.checkins_file)  # beside the forecast
     chosen = tuple(a for a in result.agents if not request.agents or a.id in request.agents)
     week = Week(result, results, build_trend(result, past), chosen)
@@ -116,6 +123,32 @@ def run_week(
     if problems:
         raise DeliveryError("; ".join(problems) + f" (the reports are in {written.folder})")
     return RunOutcome(result, week.trend, written.folder, written.files)
+
+
+def _score(
+    loaded: Settings,
+    window: Window,
+    results: Mapping[str, QueryResult],
+    now: datetime,
+    as_of: datetime,
+    record: Record,
+) -> WeekResult:
+    """The week scored, each relative target resolved against its baseline in `record`."""
+    resolved = resolve_goals(loaded.goals, window.week, record)
+    settings = replace(loaded, goals=resolved.goals)
+    return score_week(settings, window, results, now, as_of, resolved.baselines)
+
+
+def _dry_record(loaded: Settings, history: History, week: int, earlier: Earlier | None) -> Record:
+    """What a dry run's baselines read: the history read without writing (only when a goal is
+    relative), or `earlier` (a backtest's) for its values; a history that cannot be read leaves
+    the relative goals without a baseline, saying why."""
+    if not any(g.relative for g in loaded.goals):
+        return Record()
+    try:
+        return record_of(history.peek(week), earlier)
+    except HistoryError as exc:
+        return Record(unreadable=f"the history cannot be read ({exc})")
 
 
 def _as_of(wanted: datetime | None, now: datetime) -> datetime:

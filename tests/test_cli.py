@@ -304,7 +304,9 @@ def test_python_m_pipeline_says_its_version_and_needs_no_week(tmp_path: Path) ->
     )
 
 
-@pytest.mark.parametrize("command", ["validate", "schedule", "backtest", "rules", "dashboard"])
+@pytest.mark.parametrize(
+    "command", ["validate", "schedule", "backtest", "rules", "dashboard", "history"]
+)
 def test_every_command_says_its_version(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:  # argparse's version action exits
         main([command, "--version"])

@@ -122,7 +122,8 @@ def test_an_old_history_is_upgraded_and_unread_tables_dropped(
         db.execute("CREATE TABLE agent_scores (run_id INTEGER, agent_id TEXT, score REAL)")
         db.execute("PRAGMA user_version = 0")
     assert _run(demo_config, out, 2, "-q") == 0
-    assert _tables(history) == ["deliveries", "goal_scores", "runs", "series_values"]
+    tables = ["deliveries", "goal_scores", "invalidations", "runs", "series_values"]
+    assert _tables(history) == tables
     with sqlite3.connect(history) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert History(history).runs() == 2

@@ -7,6 +7,7 @@ They run on the raw document, so every problem is reported together with the res
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from pipeline.core.addresses import mail_address
 from pipeline.core.headers import header_value_problem
 from pipeline.core.routing import agent_label
+
+_PLUS = re.compile(r"^\s*(>=|<=|==|>|<)\s*\+")
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -55,8 +58,9 @@ def _items(raw: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def notes(raw: dict[str, Any]) -> tuple[str, ...]:
-    """Recipients listed twice for one agent: each is mailed once."""
-    found = []
+    """Recipients listed twice for one agent: each is mailed once; a target with a `+` and no
+    baseline, which is absolute."""
+    found = list(_plus_without_baseline(raw))
     for i, agent in _items(raw, "agents"):
         seen: dict[str, int] = {}
         emails = agent.get("email")
@@ -75,6 +79,18 @@ def notes(raw: dict[str, Any]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _plus_without_baseline(raw: dict[str, Any]) -> Iterator[str]:
+    """`<= +10` without `baseline:` is the absolute bound 10, as before relative targets."""
+    for i, goal in _items(raw, "goals"):
+        for key in ("target", "warning"):
+            text = goal.get(key)
+            if goal.get("baseline") is None and isinstance(text, str) and _PLUS.match(text):
+                yield (
+                    f"goals[{i}].{key}: '{text}' is absolute (the goal has no baseline); add "
+                    "baseline: to compare with earlier weeks"
+                )
+
+
 def cross_checks(raw: dict[str, Any], env: Mapping[str, str]) -> list[str]:
     """Checks that span sections; each returns its problems."""
     return [
@@ -88,6 +104,7 @@ def cross_checks(raw: dict[str, Any], env: Mapping[str, str]) -> list[str]:
         *_notify_channels(raw),
         *_link_needs_base_url(raw),
         *_metrics_secrets(raw, env),
+        *_baseline_weeks(raw),
     ]
 
 
@@ -184,6 +201,23 @@ def _unknown_categories(raw: dict[str, Any]) -> Iterator[str]:
             yield (
                 f"goals[{i}].category: unknown category '{cat}' (scoring.categories has: {names})"
             )
+
+
+def _baseline_weeks(raw: dict[str, Any]) -> Iterator[str]:
+    """A baseline's weeks lie within the sprint (`sprint.weeks`, when set)."""
+    sprint = raw.get("sprint")
+    last = sprint.get("weeks") if isinstance(sprint, dict) else None
+    if not isinstance(last, int) or isinstance(last, bool):
+        return
+    for i, goal in _items(raw, "goals"):
+        baseline = goal.get("baseline")
+        weeks = baseline.get("weeks") if isinstance(baseline, dict) else None
+        for j, week in enumerate(weeks if isinstance(weeks, list) else []):
+            if isinstance(week, int) and not isinstance(week, bool) and week > last:
+                yield (
+                    f"goals[{i}].baseline.weeks[{j}]: week {week} is past the sprint's last "
+                    f"week (sprint.weeks: {last})"
+                )
 
 
 def _missing_secrets(raw: dict[str, Any], env: Mapping[str, str]) -> Iterator[str]:

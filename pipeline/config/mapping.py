@@ -12,6 +12,7 @@ from pipeline.config.base import BasicAuth
 from pipeline.config.exclusions import ExclusionSettings
 from pipeline.core.exclusions import rule_parts
 from pipeline.core.formats import Format
+from pipeline.core.relative import BaselineRule, Relative, parse_relative
 from pipeline.core.settings import (
     AgentSpec,
     ChatChannel,
@@ -114,7 +115,20 @@ def scoring_rules(settings: spec.ScoringSettings) -> ScoringRules:
 
 
 def goal_spec(goal: spec.GoalSettings) -> GoalSpec:
-    """A goal with its targets parsed."""
+    """A goal with its targets parsed; a relative goal's target and warning are stand-ins until
+    a run resolves them against its baseline (scoring/baseline.py)."""
+    relative = None
+    if goal.baseline is not None:
+        relative = Relative(
+            target=parse_relative(goal.target),
+            warning=parse_relative(goal.warning) if goal.warning else None,
+            baseline=BaselineRule(tuple(goal.baseline.weeks or ()), goal.baseline.aggregate),
+        )
+        target = relative.target.unresolved()
+        warning = relative.warning.unresolved() if relative.warning else None
+    else:
+        target = parse_target(goal.target)
+        warning = parse_target(goal.warning) if goal.warning else None
     return GoalSpec(
         id=goal.id,
         name=goal.name,
@@ -122,14 +136,15 @@ def goal_spec(goal: spec.GoalSettings) -> GoalSpec:
         query=goal.query,
         unit=goal.unit,
         aggregate=goal.aggregate,
-        target=parse_target(goal.target),
-        warning=parse_target(goal.warning) if goal.warning else None,
+        target=target,
+        warning=warning,
         sample_target=parse_target(goal.sample_target) if goal.sample_target else None,
         weight=goal.weight,
         key=goal.key,
         rules_for=goal.rules_for,
         alert=goal.alert,
         owner=goal.owner,
+        relative=relative,
     )
 
 

@@ -45,6 +45,8 @@ from pipeline.core.addresses import header_text, mail_address
 from pipeline.core.formats import Format
 from pipeline.core.headers import header_name, header_value
 from pipeline.core.outcomes import NoDataPolicy
+from pipeline.core.relative import Aggregate as BaselineAggregate
+from pipeline.core.relative import is_relative_syntax, parse_relative, warning_problem
 from pipeline.core.targets import contains, parse_duration, parse_target
 
 Aggregate = Literal[
@@ -147,6 +149,35 @@ class ScoringSettings(Strict):
         return self
 
 
+class BaselineSettings(Strict):
+    """`baseline: last_week`, or `{weeks: [1, 2], aggregate: median}` (weeks None: last_week,
+    which only the string gives)."""
+
+    weeks: list[Annotated[int, Field(ge=1)]] | None = Field(None, min_length=1)
+    aggregate: BaselineAggregate = BaselineAggregate.MEDIAN
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shape(cls, value: object) -> object:
+        if value == "last_week":
+            return {"weeks": None}
+        if isinstance(value, dict):
+            if value.get("weeks") is None:
+                raise ValueError("give the weeks, like {weeks: [1, 2], aggregate: median}")
+            return value
+        raise ValueError(
+            f"expected 'last_week' or {{weeks: [1, 2], aggregate: median}}, not {value!r}"
+        )
+
+    @field_validator("weeks")
+    @classmethod
+    def _once_each(cls, weeks: list[int] | None) -> list[int] | None:
+        for i, week in enumerate(weeks or []):
+            if week in (weeks or [])[:i]:
+                raise ValueError(f"week {week} is listed twice")
+        return weeks
+
+
 class GoalSettings(Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: str
@@ -155,6 +186,8 @@ class GoalSettings(Strict):
     unit: str = ""
     aggregate: Aggregate
     sample_target: str | None = None
+    # before `target`, whose validator reads it: a relative target needs a baseline
+    baseline: BaselineSettings | None = None
     target: str
     warning: str | None = None
     weight: float = Field(1, gt=0, le=MAX_GOAL_WEIGHT, allow_inf_nan=False)
@@ -164,24 +197,71 @@ class GoalSettings(Strict):
     alert: bool = True
     owner: str | None = None  # free text; `Name <address>` is shown as Name
 
-    _targets = field_validator("sample_target", "target", "warning")(check_target)
+    _targets = field_validator("sample_target")(check_target)
     _rules_for = field_validator("rules_for")(check_duration)
     _owner = field_validator("owner")(one_line_name)
+
+    @field_validator("target")
+    @classmethod
+    def _target_and_baseline(cls, target: str, info: ValidationInfo) -> str:
+        """With `baseline:` the target is relative (`<= +10%`, `>= -5`); without, absolute (a
+        signed number too, as before relative targets: `>= -5`), and a percent needs one."""
+        if "baseline" not in info.data:  # the baseline itself is invalid: said there
+            return target
+        if info.data["baseline"] is None:
+            if "%" in target:
+                raise ValueError(
+                    f"'{target}' is relative: it needs baseline: (last_week, or "
+                    "{weeks: [1, 2], aggregate: median})"
+                )
+            parse_target(target)
+        elif is_relative_syntax(target):
+            parse_relative(target)
+        else:
+            parse_target(target)
+            raise ValueError(
+                f"'{target}' is absolute, but the goal has a baseline: give a relative target "
+                "('<= +10%', '>= -5'), or remove baseline"
+            )
+        return target
 
     @field_validator("warning")
     @classmethod
     def _holds_the_target(cls, warning: str | None, info: ValidationInfo) -> str | None:
         """The warning widens the target into an at-risk margin: one that leaves part of the
         target out never applies (`>= 100`, warning `>= 110`) or judges a value far from the
-        target at risk and a nearer one missed (`>= 10`, warning `<= 5`)."""
+        target at risk and a nearer one missed (`>= 10`, warning `<= 5`). A relative target's
+        warning is relative too, against the same baseline."""
         target = info.data.get("target")  # absent when the target itself is invalid
-        if warning is None or target is None:
+        if warning is None:
+            return warning
+        if info.data.get("baseline") is not None:
+            return cls._relative_warning(warning, target)
+        if "%" in warning:
+            raise ValueError(f"'{warning}' is relative: it needs baseline: and a relative target")
+        parse_target(warning)
+        if target is None:
             return warning
         if not contains(parse_target(warning), parse_target(target)):
             raise ValueError(
                 f"'{warning}' does not contain the target '{target}' (the warning must hold "
                 "every value that meets the target)"
             )
+        return warning
+
+    @staticmethod
+    def _relative_warning(warning: str, target: str | None) -> str:
+        if not is_relative_syntax(warning):
+            parse_target(warning)
+            raise ValueError(
+                f"'{warning}' is absolute, but the target is relative: give a relative warning "
+                "against the same baseline ('<= +20%')"
+            )
+        relative = parse_relative(warning)
+        if target is not None:
+            problem = warning_problem(relative, parse_relative(target))
+            if problem:
+                raise ValueError(problem)
         return warning
 
     @model_validator(mode="after")

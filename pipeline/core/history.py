@@ -14,12 +14,15 @@ from typing import TypeVar
 
 from pipeline.core.model import Labels, WeekResult
 from pipeline.core.outcomes import Status, Verdict
+from pipeline.core.relative import Invalidation
 from pipeline.errors import HistoryError
 
 _E = TypeVar("_E", Status, Verdict)
 
 FILE_NAME = "history.sqlite"
-SCHEMA_VERSION = 2  # PRAGMA user_version; 0 is the unversioned schema of 0.1 (same tables + 2)
+# PRAGMA user_version; 0 is the unversioned schema of 0.1 (same tables as 2); 3 adds the weeks
+# left out of baselines (invalidations); each upgrade only adds tables
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_S = 10.0  # how long to wait for another process's write before failing
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -45,6 +48,11 @@ CREATE TABLE IF NOT EXISTS series_values (
     rank INTEGER NOT NULL,
     labels TEXT NOT NULL,
     value REAL
+);
+CREATE TABLE IF NOT EXISTS invalidations (
+    week INTEGER PRIMARY KEY,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS deliveries (
     week INTEGER NOT NULL,
@@ -91,6 +99,8 @@ class Past:
 
     weeks: tuple[WeekPoint, ...]  # oldest first, the latest run of each week
     goals: dict[str, tuple[GoalPoint, ...]]  # goal id -> its points, oldest first
+    # the weeks up to the one reported (itself included) left out of baselines, oldest first
+    invalidated: tuple[Invalidation, ...] = ()
 
 
 class History:
@@ -147,6 +157,11 @@ class History:
                 f"cannot write {self.path}: the disk is full; nothing was replaced: free some "
                 "space and run again"
             )
+        if isinstance(exc, sqlite3.OperationalError) and "readonly" in text:
+            return HistoryError(  # the file is fine: it is the permissions
+                f"cannot write {self.path}: it is read-only here ({text}); nothing was changed: "
+                "check the permissions of the file and of its folder"
+            )
         return HistoryError(
             f"{self.path} cannot be used as the run history ({text}); move it aside "
             f"(mv {self.path} {self.path}.broken): the next run starts a new history"
@@ -175,15 +190,53 @@ class History:
                 ) from None
 
     def before(self, week: int) -> Past:
-        """The latest run of each week before `week`."""
+        """The latest run of each week before `week`, and the weeks up to `week` left out of
+        baselines."""
         if not self.path.exists():  # nothing recorded yet
             return Past(weeks=(), goals={})
         with self._db() as db:
-            runs, goals = _read_past(db, week)
-        return Past(
-            weeks=tuple(WeekPoint(w, s, _known(Verdict, v), bool(c)) for _, w, s, v, c in runs),
-            goals={k: tuple(v) for k, v in goals.items()},
-        )
+            return _past(db, week)
+
+    def peek(self, week: int) -> Past:
+        """`before(week)` read without writing anything (no upgrade, no new file): for a dry
+        run. A history of an older schema reads as far as it goes."""
+        if not self.path.exists():
+            return Past(weeks=(), goals={})
+        try:
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        try:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                self._upgrade(db)  # raises: written by a newer version
+            return _past(db, week)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        finally:
+            db.close()
+
+    def invalidate(self, week: int, reason: str, at: str) -> Invalidation | None:
+        """Leave `week` out of every baseline from now on, for `reason`; the invalidation it
+        replaces (the same week said again), if any."""
+        with self._db() as db, db:
+            db.execute("BEGIN IMMEDIATE")
+            before = db.execute(
+                "SELECT week, reason, at FROM invalidations WHERE week = ?", (week,)
+            ).fetchone()
+            db.execute(
+                "INSERT OR REPLACE INTO invalidations (week, reason, at) VALUES (?, ?, ?)",
+                (week, reason, at),
+            )
+        return Invalidation(*before) if before else None
+
+    def recorded_weeks(self) -> tuple[int, ...]:
+        """The weeks with at least one run recorded, in order."""
+        if not self.path.exists():
+            return ()
+        with self._db() as db:
+            rows = db.execute("SELECT DISTINCT week FROM runs ORDER BY week").fetchall()
+        return tuple(int(r[0]) for r in rows)
 
     def runs(self) -> int:
         """How many runs are recorded."""
@@ -254,6 +307,28 @@ def _known(kind: type[_E], text: str) -> _E:
         raise HistoryError(
             f"the history holds an unknown {kind.__name__.lower()} {text!r}"
         ) from None
+
+
+def _past(db: sqlite3.Connection, week: int) -> Past:
+    runs, goals = _read_past(db, week)
+    return Past(
+        weeks=tuple(WeekPoint(w, s, _known(Verdict, v), bool(c)) for _, w, s, v, c in runs),
+        goals={k: tuple(v) for k, v in goals.items()},
+        invalidated=_invalidations(db, week),
+    )
+
+
+def _invalidations(db: sqlite3.Connection, week: int) -> tuple[Invalidation, ...]:
+    """The invalidations of weeks up to `week` (none in a history older than schema 3)."""
+    known = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'invalidations'"
+    ).fetchone()
+    if known is None:
+        return ()
+    rows = db.execute(
+        "SELECT week, reason, at FROM invalidations WHERE week <= ? ORDER BY week", (week,)
+    ).fetchall()
+    return tuple(Invalidation(int(w), str(r), str(a)) for w, r, a in rows)
 
 
 def _read_past(

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from pipeline.core.checkins import WeekCheckins
 from pipeline.core.outcomes import NoDataPolicy, Status, Verdict
+from pipeline.core.relative import Baseline, Invalidation
 from pipeline.core.settings import Exclusion, GoalSpec
 
 Labels = tuple[tuple[str, str], ...]
@@ -103,6 +104,7 @@ class GoalResult:
     series: tuple[SeriesScore, ...] = ()
     exclusions: tuple[AppliedExclusion, ...] = ()  # those that applied, in file order
     raw: RawOutcome | None = None  # the outcome without them; None when none applied
+    baseline: Baseline | None = None  # a relative target's: what it was compared with
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ class WeekResult:
     sprint_weeks: int | None = None  # sprint.weeks: the week the sprint-end forecast is for
     outlook: Outlook = field(default_factory=Outlook)  # the forecast (scoring/outlook.py)
     checkins: WeekCheckins = field(default_factory=WeekCheckins)  # scoring/checkins.py
+    invalidated: tuple[Invalidation, ...] = ()  # weeks up to this one left out of baselines
 
     def goal(self, goal_id: str) -> GoalResult:
         """The result of the goal with this id."""

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline.core.formats import Format
 from pipeline.core.outcomes import NoDataPolicy
+from pipeline.core.relative import Relative
 from pipeline.core.targets import Target
 
 
@@ -37,6 +38,9 @@ class GoalSpec:
     rules_for: str | None = None  # its alerts' `for:` (a Prometheus duration); None: rules.for
     alert: bool = True  # False: `python -m pipeline rules` makes no alert for it
     owner: str | None = None  # who answers for it, as written (`Dana <dana@example.com>`)
+    # a relative target and its baseline: `target`/`warning` are then resolved each run
+    # (scoring/baseline.py); in the config's settings they are stand-ins that nothing meets
+    relative: Relative | None = None
 
 
 @dataclass(frozen=True)

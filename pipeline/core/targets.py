@@ -32,6 +32,12 @@ class Target:
     low: float
     high: float
 
+    @property
+    def resolved(self) -> bool:
+        """False for the stand-in of a relative target without a baseline (core/relative.py):
+        its bound is NaN and no value meets it."""
+        return not math.isnan(self.low)
+
     def met(self, value: float) -> bool:
         """Whether `value` meets the condition (NaN never does)."""
         if math.isnan(value):

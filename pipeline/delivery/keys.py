@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.core.model import WeekResult
 from pipeline.outputs.summary_model import Summary
@@ -32,6 +33,7 @@ def _fingerprints(summary: Summary, result: WeekResult) -> tuple[str, str]:
     )
     earlier = _sha256(document)
     document.pop("config_digest")
+    _without_unused_fields(document)
     document["shown"] = {
         "pass_score": result.pass_score,
         "warning_score": result.warning_score,
@@ -39,6 +41,29 @@ def _fingerprints(summary: Summary, result: WeekResult) -> tuple[str, str]:
         "step_s": result.window.step_s,
     }
     return _sha256(document), earlier
+
+
+# Fields added to summary.json since the key's form was settled, with the value they have when
+# unused: left out of the key then, so that the first run after an upgrade, which says what the
+# last one said, does not mail and post it again.
+_ADDED_GOAL_FIELDS: dict[str, object] = {
+    "baseline": None,
+    "owner": None,
+    "checkin": None,
+    "exclusions": [],
+    "raw": None,
+}
+_ADDED_FIELDS: dict[str, object] = {"invalidated": []}
+
+
+def _without_unused_fields(document: dict[str, Any]) -> None:
+    for key, unused in _ADDED_FIELDS.items():
+        if document.get(key) == unused:
+            document.pop(key, None)
+    for goal in document.get("goals", []):
+        for key, unused in _ADDED_GOAL_FIELDS.items():
+            if goal.get(key, unused) == unused:
+                goal.pop(key, None)
 
 
 def _sha256(document: object) -> str:

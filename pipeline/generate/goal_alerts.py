@@ -23,6 +23,7 @@ from pipeline.generate.windows import described
 LIKELY_BELOW = 0.5  # `<Goal>LikelyToMiss`: the forecast's chance of meeting it by the week's end
 P_MET = "sprint_convergence_goal_p_met"
 LAST_SUCCESS = "sprint_convergence_last_success_timestamp_seconds"
+TARGET = "sprint_convergence_goal_target"
 _GROWS = {">=": True, ">": True, "<=": False, "<": False}  # the side of a one-sided target
 
 
@@ -70,13 +71,16 @@ class Judged:
     where: str  # "outside the target ..." in words
 
 
-def judged(spec: GoalSpec, value: str) -> list[Judged]:
+def judged(spec: GoalSpec, value: str, sprint: str) -> list[Judged]:
     """`value` (atomic) outside the target: `AtRisk` (the goal is not met, missed included),
     and `Missed` when it is outside the warning too. AtRisk holds through a missed spell, so a
     value that wavers between at risk and missed does not make it flap; Alertmanager's inhibit
     rule (`rules --alertmanager`) silences it while the goal's Missed fires.
 
-    A comparison with NaN is false, so a NaN value raises no alert (the report ignores NaN)."""
+    A comparison with NaN is false, so a NaN value raises no alert (the report ignores NaN).
+    A relative target is judged against the bounds the latest run of `sprint` pushed."""
+    if spec.relative is not None:
+        return _judged_relative(spec, value, sprint)
     target, warning = spec.target, spec.warning
     if warning is None:
         return [Judged("Missed", promql.outside(value, target), f"outside the target {target}")]
@@ -92,6 +96,53 @@ def judged(spec: GoalSpec, value: str) -> list[Judged]:
             f"{warning})",
         ),
         Judged("Missed", missed, f"outside both the target {target} and the warning {warning}"),
+    ]
+
+
+def latest_run(sprint: str) -> str:
+    """The latest successful run's `sprint_convergence_last_success_timestamp_seconds` (one
+    series, with its `week`): `and on (sprint, week)` it keeps what that run pushed."""
+    this = f"{LAST_SUCCESS}{{sprint={promql.string(sprint)}}}"
+    return f"{this} == on (sprint) group_left () max by (sprint) ({this})"
+
+
+def pushed_bound(sprint: str, goal_id: str, bound: str) -> str:
+    """The `bound` (target_max, warning_min, ...) of `goal_target` that the latest run pushed,
+    as a scalar: a relative target's bound is resolved by each run. NaN when it pushed none (no
+    baseline yet, or no run), and a comparison with NaN raises no alert."""
+    labels = ",".join(
+        f"{k}={promql.string(v)}"
+        for k, v in (("sprint", sprint), ("goal", goal_id), ("bound", bound))
+    )
+    return f"scalar(max({TARGET}{{{labels}}} and on (sprint, week) ({latest_run(sprint)})))"
+
+
+def _judged_relative(spec: GoalSpec, value: str, sprint: str) -> list[Judged]:
+    """A relative target's (and warning's) one-sided bound, as the latest run resolved it."""
+    relative = spec.relative
+    assert relative is not None
+
+    def outside(kind: str, op: str) -> str:
+        end = "max" if op in ("<", "<=") else "min"
+        return promql.outside_bound(value, op, pushed_bound(sprint, spec.id, f"{kind}_{end}"))
+
+    pushed = "as the latest run computed it from its baseline (sprint_convergence_goal_target)"
+    target, warning = relative.target, relative.warning
+    missed_target = outside("target", target.op)
+    if warning is None:
+        return [Judged("Missed", missed_target, f"outside the target {target}, {pushed}")]
+    return [
+        Judged(
+            "AtRisk",
+            missed_target,
+            f"outside the target {target} (at risk, or missed when also outside the warning "
+            f"{warning}), {pushed}",
+        ),
+        Judged(
+            "Missed",
+            outside("warning", warning.op),
+            f"outside both the target {target} and the warning {warning}, {pushed}",
+        ),
     ]
 
 
@@ -122,7 +173,7 @@ def weekly_alerts(goal: Goal, no_data_fails: bool) -> list[AlertingRule]:
             ),
             goal.settings.keep_firing_for,
         )
-        for j in judged(spec, value)
+        for j in judged(spec, value, goal.labels["sprint"])
     ]
     if no_data_fails:
         alerts.append(
@@ -145,7 +196,7 @@ def _slipping(goal: Goal, value: str) -> AlertingRule | None:
     """`<Goal>Slipping` (info): met, but half its margin to a one-sided target gone in a week."""
     spec = goal.spec
     target = spec.target
-    if target.op not in _GROWS:
+    if target.op not in _GROWS or spec.relative is not None:  # its bound moves every week
         return None
     before = goal.week_before
     bound = promql.number(target.low)
@@ -172,13 +223,9 @@ def likely_to_miss(goal: Goal, sprint: str) -> AlertingRule:
     spec = goal.spec
     this = f"sprint={promql.string(sprint)}"
     chance = f'{P_MET}{{{this},goal={promql.string(spec.id)},horizon="week_end"}}'
-    latest = (
-        f"{LAST_SUCCESS}{{{this}}} == on (sprint) group_left () "
-        f"max by (sprint) ({LAST_SUCCESS}{{{this}}})"
-    )
     return goal.alert(
         "LikelyToMiss",
-        f"{chance} < {promql.number(LIKELY_BELOW)} and on (sprint, week) ({latest})",
+        f"{chance} < {promql.number(LIKELY_BELOW)} and on (sprint, week) ({latest_run(sprint)})",
         Severity.WARNING,
         (
             f"{literal(spec.name)} likely to miss by the week's end: "
@@ -227,5 +274,5 @@ def realtime_alerts(goal: Goal, value: str) -> list[AlertingRule]:
             ),
             keep,
         )
-        for j in judged(spec, value)
+        for j in judged(spec, value, goal.labels["sprint"])
     ]

@@ -308,15 +308,20 @@ def goal_panel(spec: GoalSpec, metrics: Metrics) -> timeseries.Panel:
         )
     bounds = f"target {spec.target}" + (f", warning {spec.warning}" if spec.warning else "")
     target = metrics.of("goal_target", goal=spec.id, regex=("bound", "target_.+"))
+    steps = threshold_steps(spec.target, spec.warning)
+    if spec.relative is not None:  # its bound moves each week: only the pushed bound's line
+        bounds += " against a baseline of earlier weeks (each week's bound: the dashed line)"
+        steps = [model.Threshold(value=None, color="transparent")]
+        panel = panel.thresholds_style(
+            common_builders.GraphThresholdsStyleConfig().mode(common.GraphThresholdsStyleMode.OFF)
+        )
     panel = (
         panel.description(
             f"{bounds}. The report scores the week's {spec.aggregate}; the forecast band is where"
             " that value likely ends the week (p10 to p90), while the week is in progress."
         )
         .thresholds(
-            dashboard_builders.ThresholdsConfig()
-            .mode(model.ThresholdsMode.ABSOLUTE)
-            .steps(threshold_steps(spec.target, spec.warning))
+            dashboard_builders.ThresholdsConfig().mode(model.ThresholdsMode.ABSOLUTE).steps(steps)
         )
         .with_target(query("T", f"max by (bound) ({target})", "{{bound}}"))
         .override_by_query(

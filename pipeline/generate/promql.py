@@ -59,6 +59,12 @@ def outside(expr: str, target: Target) -> str:
     return f"{expr} {_NEGATION[target.op]} {number(target.low)}"
 
 
+def outside_bound(expr: str, op: str, bound: str) -> str:
+    """`expr` filtered to the series that do not meet `op bound`, `bound` an expression (a
+    scalar: NaN meets nothing and misses nothing, so it raises no alert)."""
+    return f"{expr} {_NEGATION[op]} {bound}"
+
+
 def met_bool(expr: str, target: Target) -> str:
     """1 for each series of `expr` whose value meets `target`, else 0 (`expr` atomic)."""
     if target.op == "..":

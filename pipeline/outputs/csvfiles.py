@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.core.text import strip_controls
 from pipeline.outputs.summary_model import (
+    BaselineSummary,
     CheckinSummary,
     GoalOddsSummary,
     PreviousWeek,
@@ -28,6 +29,7 @@ _NESTED: _Shape = {
     "forecast": {"week_end": _ODDS, "sprint_end": _ODDS},
     "checkin": dict.fromkeys(CheckinSummary.model_fields),
     "raw": dict.fromkeys(RawResult.model_fields),
+    "baseline": dict.fromkeys(BaselineSummary.model_fields),
 }
 
 

@@ -211,7 +211,7 @@ def _goal_line(goal: GoalSummary) -> GoalLine:
         name=goal.name,
         status=Badge.of(goal.status),
         value=shown,
-        target=_target(goal.target, unit),
+        target=_goal_target(goal),
         score=fmt.score(goal.score),
         id=goal.id,
         owner=display_name(one_line(goal.owner)) if goal.owner else None,
@@ -237,6 +237,16 @@ def _target(text: str, unit: str) -> str:
         return fmt.target(parse_target(text), unit)
     except ValueError:
         return f"{text} {unit}".strip()
+
+
+def _goal_target(goal: GoalSummary) -> str:
+    """The target shown; a relative goal's with its relative target (`<= 90.75 ms (<= +10%)`),
+    or that alone when it has no baseline."""
+    if goal.baseline is None:
+        return _target(goal.target, goal.unit)
+    if goal.baseline.bound is None:
+        return f"{goal.baseline.relative} (no baseline)"
+    return f"{_target(goal.target, goal.unit)} ({goal.baseline.relative})"
 
 
 def _href(base: str, name: str) -> str:

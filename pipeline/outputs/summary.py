@@ -17,9 +17,11 @@ from pipeline.core.model import (
     VerdictOdds,
     WeekResult,
 )
+from pipeline.core.relative import Baseline
 from pipeline.outputs.layout import WEEK_FILES
 from pipeline.outputs.summary_model import (
     AgentSummary,
+    BaselineSummary,
     Card,
     CardForecast,
     CategorySummary,
@@ -27,6 +29,7 @@ from pipeline.outputs.summary_model import (
     GoalForecast,
     GoalOddsSummary,
     GoalSummary,
+    InvalidatedWeek,
     PreviousWeek,
     RawResult,
     SeriesSummary,
@@ -130,6 +133,7 @@ def _goal(
         ),
         owner=spec.owner,
         checkin=_checkin(checkin),
+        baseline=_baseline(goal.baseline),
         series=[
             SeriesSummary(
                 labels=dict(s.labels),
@@ -144,6 +148,17 @@ def _goal(
         raw=None
         if goal.raw is None
         else RawResult(value=_number(goal.raw.value), status=goal.raw.status, score=goal.raw.score),
+    )
+
+
+def _baseline(baseline: Baseline | None) -> BaselineSummary | None:
+    if baseline is None:
+        return None
+    return BaselineSummary(
+        relative=baseline.relative.target.text,
+        weeks=list(baseline.weeks),
+        value=_number(baseline.value),
+        bound=_number(baseline.bound),
     )
 
 
@@ -201,6 +216,9 @@ def summary(result: WeekResult, trend: Trend, files: Mapping[str, Mapping[str, s
             for g in result.goals
         ],
         agents=[_agent(a, dict(files.get(a.id, {})), outlook.agent(a.id)) for a in result.agents],
+        invalidated=[
+            InvalidatedWeek(week=i.week, reason=i.reason, at=i.at) for i in result.invalidated
+        ],
     )
 
 

@@ -117,6 +117,24 @@ class RawResult(_Part):
     score: float | None
 
 
+class BaselineSummary(_Part):
+    """What a relative target was compared with: the weeks whose values made the baseline, its
+    value and the target's bound (both null when there is none: the goal is then no_data)."""
+
+    relative: str = Field(description="the relative target as written, e.g. '<= +10%'")
+    weeks: list[int]
+    value: Number | None
+    bound: Number | None
+
+
+class InvalidatedWeek(_Part):
+    """A week left out of every baseline (`history invalidate`)."""
+
+    week: int
+    reason: str
+    at: str = Field(description="when it was invalidated, ISO 8601")
+
+
 class GoalSummary(_Part):
     id: str
     name: str
@@ -141,6 +159,9 @@ class GoalSummary(_Part):
     forecast: GoalForecast = Field(default_factory=GoalForecast)
     owner: str | None = Field(None, description="as configured (`Dana <dana@example.com>`)")
     checkin: CheckinSummary | None = Field(None, description="null: none this week")
+    baseline: BaselineSummary | None = Field(
+        None, description="a relative target's baseline; null for an absolute target"
+    )
     series: list[SeriesSummary]
     exclusions: list[str] = Field(
         default_factory=list,
@@ -203,6 +224,9 @@ class Summary(_Part):
     trend: list[TrendWeek] = Field(description="every recorded week of the sprint, this one last")
     goals: list[GoalSummary]
     agents: list[AgentSummary]
+    invalidated: list[InvalidatedWeek] = Field(
+        default_factory=list, description="the weeks up to this one left out of baselines"
+    )
 
 
 def upgraded(document: object) -> object:

@@ -80,7 +80,7 @@ def quantity(value: float | None, unit: str, near: Sequence[float] = ()) -> str:
 
 def goal_bounds(spec: GoalSpec) -> tuple[float, ...]:
     """The bounds of a goal's target and warning: what its values are compared with."""
-    targets = [t for t in (spec.target, spec.warning) if t is not None]
+    targets = [t for t in (spec.target, spec.warning) if t is not None and t.resolved]
     return tuple(dict.fromkeys(b for t in targets for b in (t.low, t.high)))
 
 
@@ -178,7 +178,10 @@ def percent(fraction: float) -> str:
 
 
 def target(condition: Target, unit: str = "") -> str:
-    """`>= 1,000,000 events/s`, `30..50 %`."""
+    """`>= 1,000,000 events/s`, `30..50 %`; a relative target without a baseline as written
+    (`<= +10%`)."""
+    if not condition.resolved:
+        return condition.text
     if condition.op == "..":
         text = f"{number(condition.low)}..{number(condition.high)}"
     else:

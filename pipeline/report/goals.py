@@ -10,8 +10,8 @@ from pipeline.core.checkins import GoalCheckin
 from pipeline.core.model import GoalOdds, GoalResult, WeekResult, Window
 from pipeline.core.outcomes import Status
 from pipeline.core.text import cap
+from pipeline.report import baselines, narrative
 from pipeline.report import formatting as fmt
-from pipeline.report import narrative
 from pipeline.report import odds as outlook
 from pipeline.report.badge import Badge
 from pipeline.report.checkins import CheckinCell, checkin_cell, checkin_sentence
@@ -43,6 +43,7 @@ class GoalRow:
     likely: str | None = None  # and where the value likely ends, p10 to p90: `91.2 to 98.1 ms`
     owner: str | None = None  # who answers for it, as shown (`Dana`)
     checkin: CheckinCell | None = None  # its check-in of the week: `7/10`, flags
+    target_basis: str | None = None  # a relative target's: `last week +10 %`, `no baseline`
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class GoalDetail:
     link: str | None  # the query in the Prometheus UI, over the report's window
     aggregate: str
     warning: str | None  # the at-risk band, when the goal has one
+    baseline: str | None  # a relative target's: what it was compared with, or why nothing
     sample_target: str | None  # what each sample must meet, when the goal says
     message: str | None
     series: tuple[SeriesRow, ...]
@@ -88,9 +90,13 @@ def goal_row(
     the forecast it shows, if any; `checkin`: its check-in of the week, if any."""
     spec = goal.spec
     previous = trend.previous
+    target, basis = fmt.target(spec.target, spec.unit), None
+    if goal.baseline is not None:
+        target, basis = baselines.target_cell(goal)
     return GoalRow(
         name=spec.name,
-        target=fmt.target(spec.target, spec.unit),
+        target=target,
+        target_basis=basis,
         actual=fmt.goal_quantity(goal.value, spec),
         actual_series=fmt.series_name(goal, goal.series[0].labels) if goal.series else None,
         status=Badge.of(goal.status),
@@ -147,14 +153,19 @@ def goal_detail(
     spec = goal.spec
     checkin = result.checkins.goals.get(spec.id)
     odds = outlook.shown(result, result.outlook.goal(spec.id))
+    unjudged = goal.baseline is not None and not goal.baseline.resolved and bool(goal.series)
     return GoalDetail(
         row=goal_row(goal, True, trend, odds, checkin),
         query=spec.query,
         link=graph_link(result.ui_url, spec.query, result.window),
         aggregate=spec.aggregate,
-        warning=fmt.target(spec.warning, spec.unit) if spec.warning else None,
+        warning=fmt.target(spec.warning, spec.unit)
+        if spec.warning and spec.warning.resolved
+        else None,
+        baseline=baselines.compared(goal) if goal.baseline else None,
         sample_target=fmt.target(spec.sample_target, spec.unit) if spec.sample_target else None,
-        message=cap(goal.message) if goal.message else None,
+        # a relative goal without a bound: its baseline line says why
+        message=cap(goal.message) if goal.message and not unjudged else None,
         series=series_rows(goal, trend),
         series_total=len(goal.series),
         hidden_summary=_hidden_summary(goal),

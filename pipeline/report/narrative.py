@@ -20,6 +20,7 @@ from pipeline.core.model import (
     Window,
 )
 from pipeline.core.outcomes import Status, Verdict
+from pipeline.report import baselines
 from pipeline.report import formatting as fmt
 from pipeline.report import odds as outlook
 from pipeline.report.checkins import checkin_brief
@@ -151,7 +152,7 @@ def _goal_state(goal: GoalResult) -> Sentence:
     """**Time to Launch** (at risk, 15 days against < 14 days)."""
     spec = goal.spec
     state = goal.status.text.lower()
-    if goal.value is not None:
+    if goal.value is not None and spec.target.resolved:
         state += (
             f", {fmt.goal_quantity(goal.value, spec)} against {fmt.target(spec.target, spec.unit)}"
         )
@@ -368,6 +369,10 @@ def _next_step(stake: Stake, veto: bool, result: WeekResult) -> Sentence:
         )
     if goal.status == Status.ERROR:
         return sentence("Fix the query of ", name, ": ", message(goal.message), ".")
+    if goal.baseline is not None and not goal.baseline.resolved and goal.series:
+        return sentence(
+            "Judge ", name, " once it has a baseline: ", message(baselines.lack_note(goal)), "."
+        )
     if goal.status == Status.NO_DATA:
         return sentence("Get data for ", name, ": its query returned no samples this week.")
     verb = {">=": "Raise", ">": "Raise", "<=": "Bring down", "<": "Bring down"}.get(

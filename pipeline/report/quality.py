@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pipeline.core.exclusions import free_bounds, grid_points
 from pipeline.core.model import GoalResult, SeriesScore, WeekResult, Window
 from pipeline.core.outcomes import NoDataPolicy, Status
+from pipeline.report import baselines
 from pipeline.report import formatting as fmt
 from pipeline.report.spans import Sentence, join, message, sentence, strong
 
@@ -29,7 +30,11 @@ class _Gap:
 
 def quality_notes(result: WeekResult) -> tuple[Sentence, ...]:
     """Query errors, no data, partial responses and missing samples, grouped by cause."""
-    return (*_grouped(result.goals, lambda g: _causes(g, result)), *_gap_notes(result))
+    return (
+        *_grouped(result.goals, lambda g: _causes(g, result)),
+        *_gap_notes(result),
+        *baselines.invalidated_notes(result),
+    )
 
 
 def _causes(goal: GoalResult, result: WeekResult) -> list[Sentence]:
@@ -40,8 +45,11 @@ def _causes(goal: GoalResult, result: WeekResult) -> list[Sentence]:
         effect = (
             "scored 0" if result.no_data_policy == NoDataPolicy.FAIL else "left out of the weights"
         )
-        policy = f"no samples in the window ({result.no_data_policy} policy: {effect})."
-        causes.insert(0, sentence(policy))
+        policy = f"({result.no_data_policy} policy: {effect})."
+        if goal.baseline is not None and not goal.baseline.resolved and goal.series:
+            causes.insert(0, sentence(message(baselines.lack_note(goal)), " ", policy))
+        else:
+            causes.insert(0, sentence(f"no samples in the window {policy}"))
     return causes
 
 

@@ -92,7 +92,7 @@ def build_outlook(
     grids = {
         g.spec.id: on_grid(scored_samples(g, results), result.window)
         for g in result.goals
-        if (week or sprint) and results[g.spec.query].error is None
+        if (week or sprint) and results[g.spec.query].error is None and g.spec.target.resolved
     }
 
     def forecasts(horizon: Horizon | None) -> dict[str, GoalForecast]:
@@ -100,7 +100,7 @@ def build_outlook(
             return {}
         found = {}
         for goal in result.goals:
-            if goal.spec.id not in grids:
+            if goal.spec.id not in grids or not _bound_holds(goal, result.window, horizon):
                 continue
             labels, grid = grids[goal.spec.id]
             shift = None
@@ -148,6 +148,17 @@ def build_outlook(
             w < result.window.week for points in (earlier or {}).values() for w, _ in points
         ),
     )
+
+
+def _bound_holds(goal: GoalResult, window: Window, horizon: Horizon) -> bool:
+    """Whether the goal's bound is the one it is judged against at `horizon`: a relative
+    target's moves with its baseline in a later week (last_week, or listed weeks not all
+    before this one), which no forecast knows, so it is forecast for this week only."""
+    baseline = goal.baseline
+    if baseline is None or not horizon.weeks_ahead:
+        return True
+    weeks = baseline.relative.baseline.weeks
+    return bool(weeks) and max(weeks) < window.week
 
 
 def _odds(forecast: GoalForecast | None) -> GoalOdds | None:

@@ -27,8 +27,10 @@ from pipeline.core.model import (
     Window,
 )
 from pipeline.core.outcomes import NoDataPolicy, Status, Verdict
+from pipeline.core.relative import Baseline
 from pipeline.core.settings import GoalSpec, ScoringRules, Settings
 from pipeline.core.targets import Target
+from pipeline.scoring.baseline import lack_text
 
 STATUS_SCORE = {Status.MET: 100.0, Status.AT_RISK: 50.0, Status.MISSED: 0.0}
 QUANTILES = {"median": 0.5, "p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99}
@@ -160,6 +162,37 @@ def score_excluding(
     )
 
 
+def unjudged_goal(
+    spec: GoalSpec, result: QueryResult, expected: int, no_data: NoDataPolicy, message: str
+) -> GoalResult:
+    """A goal with nothing to judge its values against (a relative target without a bound):
+    `no_data` with `message`, scored by the `no_data` policy. Its series keep their values
+    (status no_data), worst first by the target's side (the highest first for `<`, `<=`), and
+    its value is the worst one's: recorded, it makes a later week's baseline. A query that
+    failed or returned nothing says so instead."""
+    scored = score_goal(spec, result, expected, no_data)
+    if not scored.series:
+        return scored
+    series = [
+        replace(s, status=Status.NO_DATA, score=0.0)
+        for s in sorted(scored.series, key=lambda s: _highest_first(spec, s))
+    ]
+    return replace(
+        scored,
+        status=Status.NO_DATA,
+        score=0.0 if no_data is NoDataPolicy.FAIL else None,
+        value=series[0].value,
+        message=message,
+        series=tuple(series),
+    )
+
+
+def _highest_first(spec: GoalSpec, series: SeriesScore) -> tuple[float, Labels]:
+    value = math.nan if series.value is None else series.value
+    worst = -value if spec.target.op in ("<", "<=") else value
+    return (math.inf if math.isnan(worst) else worst, series.labels)
+
+
 def worst_first(spec: GoalSpec, series: SeriesScore) -> tuple[float, float, Labels]:
     """Sort key, worst series first: lowest score, then least margin to the target, then labels."""
     value = math.nan if series.value is None else series.value
@@ -222,16 +255,23 @@ def score_week(
     results: Mapping[str, QueryResult],
     generated_at: datetime,
     as_of: datetime | None = None,
+    baselines: Mapping[str, Baseline] | None = None,
 ) -> WeekResult:
     """Score every goal, the sprint and each agent from the query results, as seen at `as_of`
-    (by default when the run ran, `generated_at`)."""
+    (by default when the run ran, `generated_at`). A relative goal's targets are those
+    `settings` holds, resolved against its entry in `baselines` (scoring/baseline.py)."""
     rules = settings.scoring
     excluded = in_window(
         settings.exclusions, settings.sprint, window.start.timestamp(), window.end.timestamp()
     )
     goals = tuple(
-        score_excluding(
-            spec, results[spec.query], window, rules.no_data, for_goal(excluded, spec.id)
+        _score(
+            spec,
+            results[spec.query],
+            window,
+            rules.no_data,
+            for_goal(excluded, spec.id),
+            (baselines or {}).get(spec.id),
         )
         for spec in settings.goals
     )
@@ -261,6 +301,24 @@ def score_week(
         ui_url=settings.source.graph_url,
         sprint_weeks=settings.sprint.weeks,
     )
+
+
+def _score(
+    spec: GoalSpec,
+    result: QueryResult,
+    window: Window,
+    no_data: NoDataPolicy,
+    applied: Sequence[AppliedExclusion],
+    baseline: Baseline | None,
+) -> GoalResult:
+    """A goal without its excluded samples; a relative one without a bound is unjudged."""
+    if baseline is not None and not baseline.resolved:
+        grid = grid_points(applied, window.first_ts, window.step_s, window.expected)
+        kept = without(result, applied) if applied else result
+        unjudged = unjudged_goal(spec, kept, window.expected - grid, no_data, lack_text(baseline))
+        return replace(unjudged, baseline=baseline, exclusions=tuple(applied))
+    scored = score_excluding(spec, result, window, no_data, applied)
+    return scored if baseline is None else replace(scored, baseline=baseline)
 
 
 def _card(rules: ScoringRules, goals: Sequence[GoalResult]) -> Scorecard:

@@ -73,10 +73,13 @@ def goal_figure(
         return fig
     values, spread = _draw_series(ax, goal, ordered, grid, times)
     forecast = draw_band(ax, band, ordered, window)[1:] if band else ()
-    _draw_target(ax, goal.spec.target, goal.spec.warning)
-    _shade_off_target(ax, goal, values[0], times)
+    bounds: list[Target] = []
+    if goal.spec.target.resolved:  # a relative target without a baseline has no line
+        _draw_target(ax, goal.spec.target, goal.spec.warning)
+        _shade_off_target(ax, goal, values[0], times)
+        bounds = [t for t in (goal.spec.target, goal.spec.warning) if t is not None]
     drawn = np.concatenate([*values, *spread, *forecast])
-    _fit_y(ax, drawn, goal.spec.target, goal.spec.warning)
+    _fit_y(ax, drawn, bounds)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v)))
     handles = len(ax.get_legend_handles_labels()[0])
     ax.legend(
@@ -308,9 +311,11 @@ def _name_band(ax: Axes, low: float, high: float, name: str, outside: bool = Fal
     )
 
 
-def _fit_y(ax: Axes, values: NDArray[np.float64], target: Target, warning: Target | None) -> None:
+def _fit_y(ax: Axes, values: NDArray[np.float64], targets: Sequence[Target]) -> None:
     finite = values[np.isfinite(values)]
-    points = [*finite.tolist()[:1], *_bounds(target), *(_bounds(warning) if warning else [])]
+    points = [*finite.tolist()[:1], *(b for t in targets for b in _bounds(t))]
+    if not points:
+        return  # nothing finite to fit: matplotlib's own limits
     if finite.size:
         points += [float(finite.min()), float(finite.max())]
     low, high = min(points), max(points)
