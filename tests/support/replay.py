@@ -447,14 +447,16 @@ def replay(
 
 
 def report_statuses(config: Path, weeks: Iterable[int]) -> dict[int, dict[str, str]]:
-    """week -> {goal id: status} of a dry run of the pipeline for each week, seen from the end
-    of the last of them (each week complete); `config` points at the Prometheus to ask."""
+    """week -> {goal id: status} of a run of the pipeline for each week in order (Markdown
+    into `config`'s folder, so each week's relative targets have the weeks before as their
+    baseline), seen from the end of the last of them (each week complete); `config` points at
+    the Prometheus to ask."""
     loaded = load_config(config, env={})
     numbers = sorted(weeks)
     now = week_end(loaded.sprint, numbers[-1])
     statuses = {}
     for number in numbers:
-        request = RunRequest(number, config.parent / "unused", dry_run=True)
+        request = RunRequest(number, config.parent / "reports")
         result = run_week(loaded, request, now=now).result
         statuses[number] = {g.spec.id: str(g.status) for g in result.goals}
     return statuses
