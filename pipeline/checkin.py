@@ -111,10 +111,18 @@ def _goal(loaded: Settings, wanted: str) -> str:
 
 
 def _checked_week(loaded: Settings, week: int | None, now: datetime) -> int:
-    """The week asked for, or the one holding `now`; UsageError for one not begun yet."""
+    """The week asked for, or the one holding `now`; UsageError for one not begun yet, or past
+    the sprint's last week (`sprint.weeks`)."""
     if week is None:
-        return current_week(loaded.sprint, now)
-    week_window(loaded.sprint, week, now)  # UsageError: not begun, or past the year 9999
+        week = current_week(loaded.sprint, now)
+    else:
+        week_window(loaded.sprint, week, now)  # UsageError: not begun, or past the year 9999
+    last = loaded.sprint.weeks
+    if last is not None and week > last:
+        raise UsageError(
+            f"--week: the sprint has {last} weeks (sprint.weeks), so there is no week {week} to "
+            "check in on; give --week for one of them"
+        )
     return week
 
 

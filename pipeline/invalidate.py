@@ -48,7 +48,7 @@ def history_parser(prog: str) -> argparse.ArgumentParser:
 
 def run_history(args: argparse.Namespace, now: datetime | None = None) -> int:
     """Record the invalidation; say what was done on stdout. Return the exit code."""
-    reason = args.reason.strip()
+    reason = one_line(args.reason).strip()  # stored and shown: no control characters
     if not one_line(reason).strip():
         raise UsageError("--reason: say why the week is left out (later reports show it)")
     loaded = load_config(args.config)

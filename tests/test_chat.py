@@ -77,7 +77,7 @@ def test_each_channel_gets_the_verdicts_changes_open_goals_and_link(
     # the report names the series (customer="initech"); a chat message carries no label values
     assert "Customer Satisfaction: at risk → met (87.4 % → 90.99 %)." in message
     assert "initech" not in message
-    assert "Goals not met:\n- Time to Launch: at risk, 15 days against < 14 days" in message
+    assert "Goals not met:\n- Priya: Time to Launch at risk, 15 days against < 14 days" in message
     assert message.endswith(f"Report: {BASE}week-03/index.html")
     [mm] = mattermost.posts
     text = mm.json()["text"]

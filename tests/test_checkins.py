@@ -288,6 +288,36 @@ def test_a_complete_week_judges_staleness_at_its_end_not_at_the_rerun(tmp_path: 
     assert found.age == timedelta(days=7) and not found.stale
 
 
+def test_a_rerun_of_a_complete_week_leaves_out_check_ins_written_after_it_closed(
+    tmp_path: Path,
+) -> None:
+    """Rerun at NOW, week 2 (closed two days before) shows what was said by its end: not a
+    check-in for week 2 written afterwards (its age would be negative: never stale)."""
+    config = _write_config(tmp_path)
+    (tmp_path / "checkins.yaml").write_text(
+        "- {goal: up, week: 2, confidence: 6, note: during, at: 2026-11-13T09:00:00Z}\n"
+        "- {goal: up, week: 2, confidence: 9, note: after, at: 2026-11-17T09:00:00Z}\n"
+    )
+    found = _run(config, tmp_path / "out", week=2).result.checkins.goals["up"]
+    assert (found.note, found.confidence) == ("during", 6)
+
+
+def test_no_check_in_on_a_week_past_the_sprints_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With `sprint.weeks: 2`, week 3 (the week holding NOW) is not the sprint's."""
+    config = _write_config(tmp_path)
+    config.write_text(CONFIG.replace("step: 1h}", "step: 1h, weeks: 2}"))
+    for week in ([], ["--week", "3"]):
+        assert _checkin(config, "--goal", "up", *week, "--confidence", "5", "--note", "x") == 2
+        assert capsys.readouterr().err == (
+            "error: --week: the sprint has 2 weeks (sprint.weeks), so there is no week 3 to "
+            "check in on; give --week for one of them\n"
+        )
+    assert not (tmp_path / "checkins.yaml").exists()
+    assert _checkin(config, "--goal", "up", "--week", "2", "--confidence", "5", "--note", "x") == 0
+
+
 def test_an_unreadable_file_is_a_warning_and_a_note_and_is_left_alone(tmp_path: Path) -> None:
     config = _write_config(tmp_path)
     broken = "- {goal: lat, week: 3, confidence: 7, note: x, at: 2026-11-16T08:00:00Z}\n- [\n"
@@ -387,6 +417,10 @@ USAGE = "(see --help)"
          f"argument --confidence: expected a whole number from 1 to 10, not '7.5' {USAGE}"),
         (["--goal", "up", "--confidence", "seven", "--note", "x"],
          f"argument --confidence: expected a whole number from 1 to 10, not 'seven' {USAGE}"),
+        (["--goal", "up", "--confidence", "1_0", "--note", "x"],  # int() would read 10
+         f"argument --confidence: expected a whole number from 1 to 10, not '1_0' {USAGE}"),
+        (["--goal", "up", "--confidence", "\u0667", "--note", "x"],  # an Arabic-Indic 7
+         f"argument --confidence: expected a whole number from 1 to 10, not '\u0667' {USAGE}"),
         (["--goal", "up", "--confidence", "5", "--note", ""],
          "--note is empty: say in a few words why you are this confident"),
         (["--goal", "up", "--confidence", "5", "--note", " \x1b\x07 \n"],

@@ -30,7 +30,7 @@ def test_week_1_writes_reports_and_summary(
     out = capsys.readouterr().out
     assert code == 0
     folder = tmp_path / "out" / "week-01"
-    assert out == f"week 1: MISSED (46.0/100); reports in {folder}\n"
+    assert out == f"week 1: MISSED (42.0/100); reports in {folder}\n"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [f"{a}.{ext}" for a in AGENTS for ext in ("md", "html", "pdf")]
         + ["charts", "summary.json", "goals.csv", "series.csv", "index.html"]
@@ -86,7 +86,7 @@ def test_dry_run_prints_the_table_and_writes_nothing(
         main(["--week", "1", "--config", str(demo_config), "--output", str(out), "--dry-run"]) == 0
     )
     printed = capsys.readouterr().out
-    assert "Customer Satisfaction" in printed and "OVERALL" in printed and "46.0" in printed
+    assert "Customer Satisfaction" in printed and "OVERALL" in printed and "42.0" in printed
     assert not out.exists()
 
 
@@ -121,11 +121,11 @@ def test_unresolvable_host_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_invalid_config_exits_2_with_every_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bad = {'target: "< 100"': 'target: "=> 100"', "weight: 0.6": "weight: 0.5"}
+    bad = {'target: "< 14"': 'target: "=> 14"', "weight: 0.6": "weight: 0.5"}
     config = shipped_config(tmp_path, replace=bad)
     assert main(["--week", "1", "--config", str(config)]) == 2
     assert capsys.readouterr().err == (
-        f"error: {config}: goals[1].target: cannot parse '=> 100' (expected '>= X', '> X', "
+        f"error: {config}: goals[8].target: cannot parse '=> 14' (expected '>= X', '> X', "
         f"'<= X', '< X', '== X' or 'A..B')\n"
         f"{config}: scoring.categories: weights sum to 0.9, they must sum to 1\n"
     )

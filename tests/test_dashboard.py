@@ -28,7 +28,7 @@ from pipeline.generate.panels import threshold_steps
 from pipeline.outputs.metrics import push, week_registry
 from tests.support import ROOT
 from tests.support.chartweek import CONFIG, scored_week
-from tests.support.configs import shipped_config, write_config
+from tests.support.configs import ABSOLUTE_P95, shipped_config, write_config
 from tests.support.forecast import charts_outlook, mid_week
 from tests.support.pushgateway import Gateways, gateways_fixture  # noqa: F401 (fixture)
 
@@ -210,6 +210,9 @@ def test_every_goal_panel_queries_the_goal_and_draws_its_target_and_warning(
         for n, quantile in enumerate(("0.1", "0.5", "0.9")):
             assert f'goal="{goal.id}",horizon="week_end",quantile="{quantile}"' in refs[f"F{n}"]
         steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        if goal.relative is not None:  # its bound moves each week: only the pushed one, dashed
+            assert steps == [{"value": None, "color": "transparent"}], goal.id
+            continue
         for value in (-1e9, goal.target.low, goal.target.high, 0, 50, 99.9, 1e5, 1e9):
             for probe in (value, UP(value, math.inf), UP(value, -math.inf)):
                 met = goal.target.met(probe)
@@ -263,9 +266,9 @@ def test_ranges_and_equality_as_steps() -> None:
 def test_a_compliance_goal_draws_its_samples_target(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    old = '    aggregate: p95\n    target: "< 100"\n    warning: "< 120"'
-    new = '    aggregate: compliance\n    sample_target: "< 100"\n    target: ">= 95"'
-    board = _dashboard(tmp_path, capsys, {old: new})
+    old = '    aggregate: p95\n    target: "< 100"\n    warning: "< 120"\n'
+    new = '    aggregate: compliance\n    sample_target: "< 100"\n    target: ">= 95"\n'
+    board = _dashboard(tmp_path, capsys, {**ABSOLUTE_P95, old: new})
     panel = next(p for p in board["panels"] if p["title"] == "P95 Latency")
     assert panel["fieldConfig"]["defaults"]["thresholds"]["steps"] == [
         {"color": "green", "value": None},

@@ -51,7 +51,7 @@ def test_each_agent_gets_its_pdf(tmp_path: Path, prometheus: PrometheusServer) -
         own = next(a for a in summary["agents"] if a["id"] == agent)
         assert message["Subject"] == (
             f"UnMoGrowP Attribution Platform · week 1 · {own['name']}: "
-            f"{own['verdict'].replace('_', ' ')} {own['score']:.1f}/100 · sprint MISSED 46.0/100"
+            f"{own['verdict'].replace('_', ' ')} {own['score']:.1f}/100 · sprint MISSED 42.0/100"
         )
         attachments = {p.get_filename(): p.get_content() for p in message.iter_attachments()}
         assert attachments[f"{agent}.pdf"] == (folder / f"{agent}.pdf").read_bytes()
@@ -62,7 +62,7 @@ def test_each_agent_gets_its_pdf(tmp_path: Path, prometheus: PrometheusServer) -
         assert body.startswith(
             f"{own['name']}: {own['verdict'].replace('_', ' ')}, {own['score']:.1f}/100"
         )
-        assert "week 1 of UnMoGrowP Attribution Platform" in body and "MISSED, 46.0/100" in body
+        assert "week 1 of UnMoGrowP Attribution Platform" in body and "MISSED, 42.0/100" in body
         assert "Not met yet:" in body
         assert message.get_body(("html",)) is not None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from pipeline.config import load_config
 from pipeline.core.exclusions import excluded, free_bounds, grid_points, in_window, occurrences
 from pipeline.core.formats import Format
 from pipeline.core.model import QueryResult, Series
-from pipeline.core.outcomes import NoDataPolicy, Status
+from pipeline.core.outcomes import NoDataPolicy, Status, Verdict
 from pipeline.core.settings import Exclusion, Settings, Sprint
 from pipeline.errors import ConfigError
 from pipeline.generate.rules import rules_yaml
@@ -36,7 +36,7 @@ from pipeline.query.ask import query_all
 from pipeline.report.charts.draw import EXCLUDED_LABEL, goal_figure
 from pipeline.report.excluded import excluded_note
 from pipeline.run import RunRequest, run_week
-from pipeline.scoring.score import score_excluding, score_week
+from pipeline.scoring.score import score_excluding, score_goal, score_week, scorecard
 from pipeline.scoring.window import week_window
 from tests.support.binaries import require_binary
 from tests.support.configs import write_config
@@ -334,6 +334,29 @@ def test_coverage_counts_only_the_steps_left_expected(tmp_path: Path) -> None:
     assert goal.raw is not None and goal.raw.status is Status.MET
 
 
+def test_a_goal_excluded_all_week_is_left_out_of_the_scores_and_vetoes_nothing(
+    tmp_path: Path,
+) -> None:
+    """A freeze over a whole week must not make a met key goal count 0 under `no_data: fail`
+    (and veto the verdict): the team left that time out, so the goal is left out."""
+    loaded = _config(tmp_path)
+    window = week_window(loaded.sprint, 1, datetime(2026, 11, 2, 1, 40, tzinfo=UTC))
+    start = window.first_ts
+    freeze = Exclusion("freeze", "r", start=_at(0, 0, day=1), end=_at(0, 0, day=3))
+    applied = in_window([freeze], loaded.sprint, start, window.end.timestamp())
+    ts = start + 600.0 * np.arange(window.expected)
+    result = QueryResult("q_lat", (Series((), ts, np.full(window.expected, 50.0)),))
+    spec = replace(loaded.goals[0], key=True)
+    goal = score_excluding(spec, result, window, NoDataPolicy.FAIL, applied)
+    assert (goal.status, goal.score, goal.wholly_excluded) == (Status.NO_DATA, None, True)
+    assert goal.raw is not None and goal.raw.status is Status.MET
+    card = scorecard([goal], {spec.category: 1.0}, 90, 75, NoDataPolicy.FAIL)
+    assert (card.score, card.verdict, card.vetoed_by) == (None, Verdict.NO_DATA, ())
+    unexcluded = score_goal(spec, QueryResult("q_lat"), window.expected, NoDataPolicy.FAIL)
+    card = scorecard([unexcluded], {spec.category: 1.0}, 90, 75, NoDataPolicy.FAIL)
+    assert card.vetoed_by == (spec.id,)  # no data without an exclusion still vetoes
+
+
 def _problems(tmp_path: Path, exclusions: list[dict[str, Any]]) -> list[str]:
     with pytest.raises(ConfigError) as info:
         _config(tmp_path, extra={"exclusions": exclusions})
@@ -390,6 +413,12 @@ BAD: list[tuple[dict[str, Any], str]] = [
         "exclusions[0]: a recurrence needs both rrule and duration",
     ),
     ({**ONE_OFF, "id": "A b"}, "exclusions[0].id: string should match pattern"),
+    (  # refused by dateutil only once iterated: a run would have failed on it
+        {"id": "a", "rrule": "FREQ=MINUTELY;INTERVAL=1440;BYHOUR=3", "duration": "1m"}
+        | {"reason": "r"},
+        "exclusions[0].rrule: 'FREQ=MINUTELY;INTERVAL=1440;BYHOUR=3': Invalid combination of "
+        "interval and byhour resulting in empty rule",
+    ),
 ]
 
 

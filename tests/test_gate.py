@@ -11,7 +11,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.demo.promserver import PrometheusServer
 from tests.support.command import cli_args
-from tests.support.configs import shipped_config
+from tests.support.configs import ABSOLUTE_P95, shipped_config
 
 pytestmark = pytest.mark.prometheus
 
@@ -28,12 +28,12 @@ def _summary(out: Path, week: int) -> dict:  # type: ignore[type-arg]
 def test_a_missed_week_fails_the_gate_naming_the_failed_goals(
     tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = shipped_config(tmp_path, prometheus.url)
+    config = shipped_config(tmp_path, prometheus.url, ABSOLUTE_P95)
     assert _run(config, tmp_path / "out", 1, "--gate") == 5
     err = capsys.readouterr().err
     summary = _summary(tmp_path / "out", 1)  # the reports are written all the same
     assert summary["overall"]["verdict"] == "MISSED"
-    assert "week 1 fails the gate: MISSED 46.0/100, vetoed by key goal customer_satisfaction" in err
+    assert "week 1 fails the gate: MISSED 50.0/100, vetoed by key goal customer_satisfaction" in err
     failed = [g["name"] for g in summary["goals"] if g["status"] == "missed"]
     assert failed == ["Customer Satisfaction", "Success Rate"]
     for name in failed:
@@ -42,13 +42,13 @@ def test_a_missed_week_fails_the_gate_naming_the_failed_goals(
 
 
 def test_without_gate_the_same_week_exits_0(tmp_path: Path, prometheus: PrometheusServer) -> None:
-    assert _run(shipped_config(tmp_path, prometheus.url), tmp_path / "out", 1) == 0
+    assert _run(shipped_config(tmp_path, prometheus.url, ABSOLUTE_P95), tmp_path / "out", 1) == 0
 
 
 def test_an_achieved_week_passes_unless_below_fail_under(
     tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = shipped_config(tmp_path, prometheus.url)
+    config = shipped_config(tmp_path, prometheus.url, ABSOLUTE_P95)
     assert _run(config, tmp_path / "out", 3, "--gate") == 0
     assert "week 3 passes the gate: ACHIEVED 94.0/100" in capsys.readouterr().out
     assert _run(config, tmp_path / "out", 3, "--gate", "--fail-under", "95") == 5
@@ -68,14 +68,17 @@ def test_an_achieved_week_passes_unless_below_fail_under(
 def test_gate_options_misused_are_usage_errors(
     tmp_path: Path, prometheus: PrometheusServer, args: list[str]
 ) -> None:
-    assert _run(shipped_config(tmp_path, prometheus.url), tmp_path / "out", 1, *args) == 2
+    assert (
+        _run(shipped_config(tmp_path, prometheus.url, ABSOLUTE_P95), tmp_path / "out", 1, *args)
+        == 2
+    )
     assert not (tmp_path / "out").exists()
 
 
 def test_the_junit_file_has_a_case_per_goal_matching_summary_json(
     tmp_path: Path, prometheus: PrometheusServer
 ) -> None:
-    config = shipped_config(tmp_path, prometheus.url)
+    config = shipped_config(tmp_path, prometheus.url, ABSOLUTE_P95)
     junit = tmp_path / "ci" / "goals.xml"
     assert _run(config, tmp_path / "out", 1, "--gate", "--junit", str(junit)) == 5
     summary = _summary(tmp_path / "out", 1)
@@ -92,7 +95,7 @@ def test_the_junit_file_has_a_case_per_goal_matching_summary_json(
     assert suite.get("tests") == str(len(summary["goals"]))
     assert suite.get("failures") == "2" and suite.get("errors") == "0"
     properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
-    assert properties["verdict"] == "MISSED" and properties["score"] == "46.0"
+    assert properties["verdict"] == "MISSED" and properties["score"] == "50.0"
 
 
 def test_junit_errors_and_skips_follow_the_no_data_policy(
@@ -102,6 +105,7 @@ def test_junit_errors_and_skips_follow_the_no_data_policy(
         'avg(up{job=~"unmogrowp.*"}) * 100': 'avg(up{job=~"unmogrowp.*"} * 100',  # syntax
         "total_pilot_customers": "absent_metric_for_the_test",  # no data
         "no_data: fail": "no_data: skip",
+        **ABSOLUTE_P95,
     }
     config = shipped_config(tmp_path, prometheus.url, replace=broken)
     junit = tmp_path / "goals.xml"
@@ -115,7 +119,7 @@ def test_junit_errors_and_skips_follow_the_no_data_policy(
 def test_an_unwritable_junit_file_is_exit_4_after_the_reports(
     tmp_path: Path, prometheus: PrometheusServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = shipped_config(tmp_path, prometheus.url)
+    config = shipped_config(tmp_path, prometheus.url, ABSOLUTE_P95)
     junit = tmp_path / "not-a-folder"
     junit.write_text("a file where a folder should be")
     assert _run(config, tmp_path / "out", 3, "--gate", "--junit", str(junit / "goals.xml")) == 4

@@ -107,6 +107,8 @@ def _expected(summary: dict[str, Any]) -> dict[Key, float]:
         put("goal_coverage", goal["coverage"], **labels)
         for status in ("met", "at_risk", "missed", "no_data", "error"):
             put("goal_status", goal["status"] == status, **labels, status=status)
+        if goal["baseline"] and goal["baseline"]["bound"] is None:
+            continue  # a relative target without a baseline yet has no bound to push
         warning = parse_target(goal["warning"]) if goal["warning"] else None
         for bound, at in target_bounds(parse_target(goal["target"]), warning):
             put("goal_target", at, goal=goal["id"], bound=bound)

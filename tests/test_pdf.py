@@ -83,7 +83,7 @@ def test_demo_pdf_reads_back(demo_week: Path, agent: str) -> None:
     assert 4 <= len(pages) <= 12
     first = pages[0]
     assert AGENTS[agent] in first and "UnMoGrowP Attribution Platform" in first
-    assert "MISSED" in first and "46.0" in first and "70.0" in first and "30.0" in first
+    assert "MISSED" in first and "42.0" in first and "60.0" in first and "30.0" in first
     assert "2026-11-02 00:00 to 2026-11-09 00:00 UTC" in first
     assert first.count("Generated ") <= 1  # the footer leaves page 1 to the cover's own line
     everything = "\n".join(pages)

@@ -469,8 +469,9 @@ def test_the_demo_rules_pass_promtool_and_count_by_severity(tmp_path: Path) -> N
     alerts = [r for g in groups for r in g.rules if isinstance(r, AlertingRule)]
     severities = Counter(r.labels["severity"] for r in alerts)
     # 10 goals: Missed and NoData (critical), AtRisk (warning; critical for the 2 key goals),
-    # LikelyToMiss (warning), Slipping (info) for the 9 with a one-sided target; the stale run
-    assert severities == {"critical": 22, "warning": 19, "info": 9}
+    # LikelyToMiss (warning), Slipping (info) for the 8 with a fixed one-sided target (not the
+    # relative P95 Latency: its bound moves each week); the stale run
+    assert severities == {"critical": 22, "warning": 19, "info": 8}
     assert [g.name for g in groups] == [
         "sprint_convergence_record",
         "sprint_convergence_technical",
@@ -490,7 +491,7 @@ def test_the_demo_rules_pass_promtool_and_count_by_severity(tmp_path: Path) -> N
     }
     (tmp_path / "rules.yml").write_text(rules_yaml(loaded))
     done = _promtool("check", "rules", "rules.yml", cwd=tmp_path)
-    assert done.returncode == 0 and "SUCCESS: 65 rules found" in done.stdout
+    assert done.returncode == 0 and "SUCCESS: 64 rules found" in done.stdout
 
 
 def test_opt_out_record_labels_and_runbook(tmp_path: Path) -> None:

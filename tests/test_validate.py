@@ -25,7 +25,7 @@ def test_a_good_config_and_good_queries(
     assert main(["validate", "--config", str(config)], now=WEDNESDAY) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{config}: loaded (10 goals, 4 agents)\n")
-    assert "generated rules: SUCCESS: 65 rules found\n" in out
+    assert "generated rules: SUCCESS: 64 rules found\n" in out
     assert "queries over week 3 (2026-11-16 00:00 to 2026-11-18 12:00 UTC, so far)" in out
     assert "│ event_throughput " in out and "│ no " not in out
     assert out.endswith(f"{config}: valid (10 goals, 4 agents)\n")

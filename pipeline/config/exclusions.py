@@ -5,7 +5,7 @@ Which goal ids it may name is checked with the other cross-section checks (check
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
@@ -47,7 +47,11 @@ class ExclusionSettings(Strict):
     @classmethod
     def _rule(cls, text: str | None) -> str | None:
         if text is not None:
-            parse_rule(text, _ANY_START)
+            rule = parse_rule(text, _ANY_START)
+            try:  # some combinations dateutil refuses only once iterated
+                rule.between(_ANY_START, _ANY_START + timedelta(days=1))
+            except ValueError as exc:
+                raise ValueError(f"'{text}': {exc}") from None
         return text
 
     @field_validator("duration")

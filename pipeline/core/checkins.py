@@ -13,7 +13,6 @@ one entry per check-in, appended to under a lock and replaced whole, never half-
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import tempfile
@@ -166,9 +165,8 @@ def _goal(value: Any) -> str:
 def whole(value: Any, low: int, high: int | None, what: str) -> int:
     """`value` (a number, or its text) as an int from `low` to `high` (None: no upper bound);
     ValueError saying `what` was expected."""
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            value = int(value.strip())
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())  # ASCII digits only: not `1_0`, not other scripts' digits
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"expected {what}, not '{cap(one_line(str(value)), 40)}'")
     if value < low or (high is not None and value > high):

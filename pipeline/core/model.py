@@ -106,6 +106,12 @@ class GoalResult:
     raw: RawOutcome | None = None  # the outcome without them; None when none applied
     baseline: Baseline | None = None  # a relative target's: what it was compared with
 
+    @property
+    def wholly_excluded(self) -> bool:
+        """Every sample it had this week fell in its exclusions: left out of the scores (and of
+        any veto) whatever `scoring.no_data` says, as the team asked."""
+        return self.status is Status.NO_DATA and self.raw is not None and self.raw.status.measured
+
 
 @dataclass(frozen=True)
 class CategoryScore:

@@ -45,7 +45,8 @@ def week_checkins(result: WeekResult, entries: Sequence[CheckinEntry]) -> WeekCh
     of a past week reads as it did then)."""
     found = {}
     for goal in result.goals:
-        entry = latest(entries, goal.spec.id, result.window.week, result.as_of)
+        written_by = min(result.as_of, result.window.end)  # a rerun: not after the week closed
+        entry = latest(entries, goal.spec.id, result.window.week, written_by)
         if entry is not None:
             odds = result.outlook.goal(goal.spec.id)
             found[goal.spec.id] = judged(entry, result.window.end, odds)

@@ -155,8 +155,9 @@ def score_excluding(
     left = window.expected - grid_points(applied, window.first_ts, window.step_s, window.expected)
     goal = score_goal(spec, without(result, applied), left, no_data)
     raw = score_goal(spec, result, window.expected, no_data)
-    if goal.status is Status.NO_DATA and raw.status is not Status.NO_DATA:
-        goal = replace(goal, message="every sample in the window falls in an exclusion")
+    if goal.status is Status.NO_DATA and raw.status.measured:  # not scored, whatever no_data says
+        message = "every sample in the window falls in an exclusion: left out of the scores"
+        goal = replace(goal, score=None, message=message)
     return replace(
         goal, exclusions=tuple(applied), raw=RawOutcome(raw.value, raw.status, raw.score)
     )
@@ -245,7 +246,7 @@ def scorecard(
 
 def _vetoes(goal: GoalResult, no_data: NoDataPolicy) -> bool:
     """A key goal forces MISSED when missed, or when unmeasured under `no_data: fail`."""
-    unmeasured = goal.status in (Status.NO_DATA, Status.ERROR)
+    unmeasured = goal.status in (Status.NO_DATA, Status.ERROR) and not goal.wholly_excluded
     return goal.status is Status.MISSED or (unmeasured and no_data is NoDataPolicy.FAIL)
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.demo.promserver import PrometheusServer
-from tests.support.configs import shipped_config
+from tests.support.configs import ABSOLUTE_P95, shipped_config
 
 LIVE_DAYS_BEFORE = 9  # week 2 of the live sprint holds now (and the two nights before it)
 
@@ -28,5 +28,6 @@ class LiveSprint:
 
 def live_config(folder: Path, live: LiveSprint) -> Path:
     """The shipped config.yaml pointed at the live Prometheus, its sprint starting when the live
-    sprint does."""
-    return shipped_config(folder, live.url, {"start: 2026-11-02": f"start: {live.start}"})
+    sprint does (P95 Latency absolute: a live week has no history of the weeks before)."""
+    moved = {"start: 2026-11-02": f"start: {live.start}", **ABSOLUTE_P95}
+    return shipped_config(folder, live.url, moved)
