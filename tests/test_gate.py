@@ -68,10 +68,8 @@ def test_an_achieved_week_passes_unless_below_fail_under(
 def test_gate_options_misused_are_usage_errors(
     tmp_path: Path, prometheus: PrometheusServer, args: list[str]
 ) -> None:
-    assert (
-        _run(shipped_config(tmp_path, prometheus.url, ABSOLUTE_P95), tmp_path / "out", 1, *args)
-        == 2
-    )
+    config = shipped_config(tmp_path, prometheus.url, ABSOLUTE_P95)
+    assert _run(config, tmp_path / "out", 1, *args) == 2
     assert not (tmp_path / "out").exists()
 
 
