@@ -97,8 +97,9 @@ HTML = "<html><head><title>Sign in</title></head><body>Please sign in</body></ht
         (
             status(401, ""),
             {},
-            "401 Unauthorized (the server wants credentials: set prometheus.bearer_token_env "
-            "or basic_auth)",
+            "401 Unauthorized (the server wants credentials or a tenant: set "
+            "prometheus.bearer_token_env or basic_auth, or the tenant's header in "
+            "prometheus.headers (X-Scope-OrgID for Mimir and Cortex))",
         ),
         (
             status(403, "denied"),

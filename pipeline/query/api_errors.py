@@ -51,12 +51,24 @@ def status_text(response: requests.Response) -> str:
     return f"{code} {phrase}".strip()
 
 
-def hint(code: int, auth_key: str | None) -> str:
-    """What to check for an HTTP status that means the source is not usable."""
+def hint(code: int, auth_key: str | None, header_names: tuple[str, ...] = ()) -> str:
+    """What to check for an HTTP status that means the source is not usable. `header_names`:
+    those of prometheus.headers (a tenant's, for Mimir, Cortex or a gateway); never a value."""
+    headers = (
+        f"prometheus.headers.{header_names[0]}" if len(header_names) == 1 else "prometheus.headers"
+    )
     if code == 401:
         if auth_key:
-            return f"check prometheus.{auth_key}"
-        return "the server wants credentials: set prometheus.bearer_token_env or basic_auth"
+            return f"check prometheus.{auth_key}" + (f" and {headers}" if header_names else "")
+        if header_names:
+            return f"check {headers}, or set prometheus.bearer_token_env or basic_auth"
+        return (
+            "the server wants credentials or a tenant: set prometheus.bearer_token_env or "
+            "basic_auth, or the tenant's header in prometheus.headers (X-Scope-OrgID for Mimir "
+            "and Cortex)"
+        )
+    if code == 403 and header_names:
+        return f"the credentials or the tenant ({headers}) are not allowed to query this server"
     return {
         403: "the credentials are not allowed to query this server",
         404: "check prometheus.url: it should be the address that serves /api/v1/",
@@ -72,7 +84,10 @@ def _snippet(response: requests.Response) -> str:
 
 
 def classify_answer(
-    response: requests.Response | None, tries: int, auth_key: str | None
+    response: requests.Response | None,
+    tries: int,
+    auth_key: str | None,
+    header_names: tuple[str, ...] = (),
 ) -> ClassifiedAnswer:
     """What an answer that prometheus-api-client could not turn into a result is."""
     if response is None:
@@ -93,7 +108,7 @@ def classify_answer(
             suffix = f" ({retried})" if retried else ""
             return ClassifiedAnswer(AnswerKind.UNUSABLE, f"{status_text(response)}: {text}{suffix}")
     if code != 200:
-        notes = "; ".join(n for n in (retried, hint(code, auth_key)) if n)
+        notes = "; ".join(n for n in (retried, hint(code, auth_key, header_names)) if n)
         return ClassifiedAnswer(
             AnswerKind.UNUSABLE, status_text(response) + (f" ({notes})" if notes else "")
         )

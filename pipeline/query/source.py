@@ -271,7 +271,8 @@ class PrometheusSource:
     def _classified(self, response: requests.Response | None, tries: int) -> Exception:
         """What an answer that is not a result means: the source is unusable, or this goal
         gets the server's message."""
-        answer = classify_answer(response, tries, self._credentials.key)
+        names = tuple(name for name, _ in self.settings.headers)
+        answer = classify_answer(response, tries, self._credentials.key, names)
         self._lane.release(response)  # classified: its body is no longer needed
         if answer.kind is AnswerKind.UNUSABLE:
             return _Unusable(answer.message)
