@@ -16,6 +16,7 @@ would outlive a killed run too, and its workers draw on for nobody.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import select
@@ -23,6 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from types import TracebackType
 from typing import Generic, TypeVar
 
@@ -49,9 +51,24 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
+# A container's CPU limit (cgroup v2: "<quota> <period>" in microseconds, or "max <period>").
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def _cpu_limit() -> int | None:
+    """The CPUs the cgroup's quota allows, rounded up; None without a quota. A pod limited to
+    2 CPUs sees every core of its node in its affinity, so the quota is what bounds it."""
+    try:
+        quota, period = CGROUP_CPU_MAX.read_text().split()[:2]
+        return max(1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError, ZeroDivisionError):  # no cgroup v2, or "max": no quota
+        return None
+
+
 def workers_for(jobs: int) -> int:
-    """As many workers as usable cores, no more than there are jobs."""
-    return max(1, min(jobs, len(os.sched_getaffinity(0))))
+    """As many workers as usable cores (within the CPU limit), no more than there are jobs."""
+    cores = len(os.sched_getaffinity(0))
+    return max(1, min(jobs, cores, _cpu_limit() or cores))
 
 
 def _die_with(run: int) -> None:
