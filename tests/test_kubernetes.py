@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,10 @@ import yaml
 
 from pipeline.cli import build_parser
 from pipeline.config import load_config
+from pipeline.demo.promserver import PrometheusServer
 from pipeline.report import pool
+from tests.support import ROOT
+from tests.support.configs import shipped_config
 from tests.support.manifests import (
     KUBERNETES,
     CronJob,
@@ -238,3 +242,73 @@ def test_the_chart_pool_keeps_to_the_containers_cpu_limit(
     monkeypatch.setattr(pool.os, "sched_getaffinity", lambda pid: set(range(64)))
     assert pool.workers_for(100) == cores
     assert pool.workers_for(1) == 1
+
+
+def _logged_writes(tmp_path: Path, code: str, allowed: Path) -> str:
+    """What the write logger (tests/support/writes) logs for `python -c code`."""
+    log = tmp_path / "writes.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "tests" / "support" / "writes"),
+        "WRITES_ALLOWED": str(allowed),
+        "WRITES_LOG": str(log),
+    }
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+    return log.read_text()
+
+
+def test_the_write_logger_sees_writes_outside_the_allowed_folders(tmp_path: Path) -> None:
+    inside, outside = tmp_path / "inside", tmp_path / "outside"
+    inside.mkdir()
+    code = (
+        "import shutil, sqlite3, pathlib\n"
+        f"pathlib.Path({str(inside)!r}, 'ok').write_text('x')\n"
+        f"pathlib.Path({str(outside)!r}, 'a').mkdir(parents=True)\n"
+        f"pathlib.Path({str(outside)!r}, 'a', 'f').write_text('x')\n"
+        f"sqlite3.connect({str(outside / 'h.sqlite')!r}).close()\n"
+        f"shutil.rmtree({str(outside / 'a')!r})\n"
+    )
+    lines = _logged_writes(tmp_path, code, inside).splitlines()
+    logged = [line.split(" ", 1)[1] for line in lines]
+    assert set(logged) == {
+        f"os.mkdir {outside}",
+        f"os.mkdir {outside}/a",
+        f"open {outside}/a/f",
+        f"sqlite3.connect {outside}/h.sqlite",
+        f"os.remove {outside}/a/f",  # by rmtree, relative to the folder's descriptor
+        f"os.rmdir {outside}/a",
+    }
+
+
+@pytest.mark.prometheus
+def test_a_run_in_the_pods_environment_writes_only_to_tmp_and_the_reports(
+    tmp_path: Path, prometheus: PrometheusServer
+) -> None:
+    """The pod's root file system is read-only: a week run (md, html and pdf, charts drawn in
+    the pool's workers) with the container's environment, /tmp and /reports moved under
+    tmp_path, writes nowhere else in any of its Python processes."""
+    job = _team_cronjobs()[0]
+    pod_tmp, reports = tmp_path / "pod-tmp", tmp_path / "reports"
+    pod_tmp.mkdir()
+    env = {k: v.replace("/tmp", str(pod_tmp), 1) for k, v in job.env().items()}
+    config = shipped_config(tmp_path / "config", prometheus.url)
+    log = tmp_path / "writes.log"
+    env = {
+        **os.environ,
+        **env,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "support" / "writes"), str(ROOT)]),
+        "WRITES_ALLOWED": os.pathsep.join([str(pod_tmp), str(reports)]),
+        "WRITES_LOG": str(log),
+    }
+    argv = ["--week", "1", "--config", str(config), "--output", str(reports / "demo"), "-q"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(list((reports / "demo" / "week-01").glob("*.pdf"))) == 4
+    assert log.read_text() == ""
