@@ -118,6 +118,17 @@ def _no_tenant_id(out: Path, *texts: str) -> None:
         assert tenant_id not in everything
 
 
+def _other_tenants_lines(folder: Path, other: str) -> list[str]:
+    """The lines of the team's Markdown report that show a series of tenant `other` (its query
+    text, which names that tenant, aside)."""
+    report = (folder / "team.md").read_text()
+    return [
+        line
+        for line in report.splitlines()
+        if f'tenant="{other}"' in line and "team_latency_ms{tenant=" not in line
+    ]
+
+
 def _goals(folder: Path) -> dict[str, dict[str, Any]]:
     document = json.loads((folder / "summary.json").read_text())
     return {goal["id"]: goal for goal in document["goals"]}
@@ -164,6 +175,7 @@ def test_a_team_sees_only_its_tenants_series(
                 assert [s["labels"].get("tenant") for s in goal["series"]] == tenants, goal_id
             with open(out / "week-01" / "series.csv", newline="") as rows:
                 assert {row["label_tenant"] for row in csv.DictReader(rows)} == {"", team}
+            assert _other_tenants_lines(out / "week-01", "b" if team == "a" else "a") == []
             _no_tenant_id(out, stdout, stderr)
     asked = [seen for seen in tenancy.seen if seen[2] is not None]
     assert {tenant for _, tenant, _ in asked} == {TENANT_IDS["a"], TENANT_IDS["b"]}
@@ -243,4 +255,5 @@ def test_victoria_metrics_single_node_ignores_the_tenant_header(
     assert sorted(s["labels"]["tenant"] for s in by_service) == ["a", "a", "b"]
     assert (goals["other_tenant"]["status"], goals["other_tenant"]["value"]) == ("met", 400)
     assert goals["customers"]["value"] == 9
+    assert _other_tenants_lines(tmp_path / "out" / "week-01", "b")  # its series rows
     _no_tenant_id(tmp_path / "out", stdout, stderr)
