@@ -10,9 +10,12 @@ scheduling the pods, the volume's access modes. docs/operations.md says so."""
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -280,16 +283,24 @@ def test_the_write_logger_sees_writes_outside_the_allowed_folders(tmp_path: Path
     }
 
 
+@pytest.fixture
+def pod_tmp() -> Iterator[Path]:
+    """A short /tmp, as in the pod: the pool's fork server puts a Unix socket there, and a
+    socket's path is limited to 107 bytes (xdist's tmp_path is longer than that allows)."""
+    folder = Path(tempfile.mkdtemp(prefix="pod-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.prometheus
 def test_a_run_in_the_pods_environment_writes_only_to_tmp_and_the_reports(
-    tmp_path: Path, prometheus: PrometheusServer
+    tmp_path: Path, prometheus: PrometheusServer, pod_tmp: Path
 ) -> None:
     """The pod's root file system is read-only: a week run (md, html and pdf, charts drawn in
     the pool's workers) with the container's environment, /tmp and /reports moved under
     tmp_path, writes nowhere else in any of its Python processes."""
     job = _team_cronjobs()[0]
-    pod_tmp, reports = tmp_path / "pod-tmp", tmp_path / "reports"
-    pod_tmp.mkdir()
+    reports = tmp_path / "reports"
     env = {k: v.replace("/tmp", str(pod_tmp), 1) for k, v in job.env().items()}
     config = shipped_config(tmp_path / "config", prometheus.url)
     log = tmp_path / "writes.log"

@@ -76,7 +76,8 @@ def staged_week_dir(
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         kept = f"the previous {final.name} is unchanged" if final.exists() else "nothing written"
-        raise OutputError(f"cannot write {exc.filename or final}: {exc.strerror}; {kept}") from None
+        why = exc.strerror or exc  # an OSError raised with a message only has no strerror
+        raise OutputError(f"cannot write {exc.filename or final}: {why}; {kept}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

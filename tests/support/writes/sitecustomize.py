@@ -59,10 +59,13 @@ if _LOG:
     _fd = os.open(_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT)  # before the hook sees it
 
     def _hook(event: str, args: tuple[Any, ...]) -> None:
-        for full in _writes(event, args):
-            if "\0" in full:  # an abstract socket's name, not a file
-                continue
-            if not full.startswith(_ALLOWED) and not full.startswith("/dev/"):
-                os.write(_fd, f"{os.getpid()} {event} {full}\n".encode())
+        try:  # an audit hook that raises fails the operation it watches: log, never raise
+            for full in _writes(event, args):
+                if "\0" in full:  # an abstract socket's name, not a file
+                    continue
+                if not full.startswith(_ALLOWED) and not full.startswith("/dev/"):
+                    os.write(_fd, f"{os.getpid()} {event} {full}\n".encode())
+        except Exception as exc:
+            os.write(_fd, f"{os.getpid()} {event} hook failed: {exc!r}\n".encode())
 
     sys.addaudithook(_hook)
