@@ -6,10 +6,10 @@ the scheduler keeping its team jobs in step with the folder."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import logging
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,23 +17,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 
 import pipeline.teams.run as teams_run
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.core.checkins import default_checkins_name
-from pipeline.core.cron import cron_trigger
 from pipeline.demo.promserver import PrometheusServer
-from pipeline.schedule.teams import TeamJobs, scheduled_team_run, team_job_id
+from pipeline.outputs.portfolio import portfolio_view
 from pipeline.teams.folder import read_roster
 from tests.support import ROOT
-from tests.support.browser import LAPTOP, PHONE, Seen, chromium_tabs, static_server
+from tests.support.browser import LAPTOP, PHONE, Seen, chromium_tabs, links, static_server
 from tests.support.configs import ABSOLUTE_P95
 from tests.support.faultproxy import Faults, fault_proxy
 from tests.support.hostile import drip, status
-from tests.support.live import LiveSprint
+from tests.support.setups import AGENT_MAIL
 from tests.support.smtp import Inbox, SmtpServer
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)  # the runs' clock: week 3 of the demo is over
@@ -115,7 +112,11 @@ def test_only_yaml_files_named_by_a_team_id_are_teams(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("config", "checkins"),
-    [("config.yaml", "checkins.yaml"), ("alpha.yaml", "alpha.checkins.yaml"), ("c", "c.checkins.yaml")],
+    [
+        ("config.yaml", "checkins.yaml"),
+        ("alpha.yaml", "alpha.checkins.yaml"),
+        ("c", "c.checkins.yaml"),
+    ],
 )
 def test_a_configs_check_ins_are_named_after_it(config: str, checkins: str) -> None:
     assert default_checkins_name(config) == checkins
@@ -133,11 +134,18 @@ def test_a_teams_default_check_ins_file_is_its_own_and_a_set_one_is_kept(tmp_pat
     ("argv", "message"),
     [
         (["--config-dir", "{tmp}/none"], "--config-dir {tmp}/none: no such folder"),
-        (["--config-dir", "{tmp}/empty"], "--config-dir {tmp}/empty: no team in it (each team is an <id>.yaml)"),
-        (["--config-dir", "{tmp}/empty", "--agent", "devops"], "--agent names one config's agents: not with --config-dir"),
+        (
+            ["--config-dir", "{tmp}/empty"],
+            "--config-dir {tmp}/empty: no team in it (each team is an <id>.yaml)",
+        ),
+        (
+            ["--config-dir", "{tmp}/empty", "--agent", "devops"],
+            "--agent names one config's agents: not with --config-dir",
+        ),
         (
             ["--config-dir", "{tmp}/empty", "--junit", "j.xml"],
-            "--junit j.xml: with --config-dir, put {team} in the path (each team writes its own, e.g. --junit out/{team}.xml)",
+            "--junit j.xml: with --config-dir, put {team} in the path (each team writes its "
+            "own, e.g. --junit out/{team}.xml)",
         ),
         (
             ["--config-dir", "{tmp}/empty", "--config", "c.yaml"],
@@ -168,6 +176,7 @@ class Servers:
 
 
 REFUSED = "refused@example.com"  # the SMTP server refuses it
+AGENT_MAIL_ADDRESSES = [a for addresses in AGENT_MAIL.values() for a in addresses]
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +198,7 @@ QUICK = {"timeout_s: 30": "timeout_s: 1", "retries: 3": "retries: 0"}
 BROKEN: dict[str, Callable[[Servers], str]] = {
     "yaml": lambda s: "goals: [\n",
     "config": lambda s: _demo_team(
-        "onboarding", s.prometheus, s.smtp_port, **{'target: ">= 6"': 'target: ">= six"'}
+        "onboarding", s.prometheus, s.smtp_port, **{'target: ">= 8"': 'target: ">= six"'}
     ),
     "timeout": lambda s: _demo_team("onboarding", s.stalled, s.smtp_port, **QUICK),
     "unauthorised": lambda s: _demo_team("onboarding", s.unauthorised, s.smtp_port, **QUICK),
@@ -290,7 +299,7 @@ def test_two_teams_one_broken(
     assert code == exit_code
     assert captured.err == f"error: broken: {message.format(**where)}\n"
     assert captured.out.splitlines() == [
-        f"good: week 3: ACHIEVED (100.0/100); reports in {out}/good/week-03",
+        f"good: week 3: AT RISK (76.7/100); reports in {out}/good/week-03",
         f"2 teams, 1 without error; broken exit {exit_code}; the portfolio is {out}/index.html",
     ]
     # the good team's week is what it is alone, and it was mailed
@@ -310,24 +319,230 @@ def test_the_gate_of_each_team_and_the_highest_code(
     servers: Servers, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     teams = {
-        "attribution": _demo_team("attribution", servers.prometheus),
+        "attribution": _demo_team("attribution", servers.prometheus, servers.smtp_port),
         "onboarding": _good(servers),
+        "mailless": BROKEN["smtp"](servers),  # its failed delivery (4) comes before its gate
     }
     folder = _folder(tmp_path, teams)
     out = tmp_path / "out"
-    args = ["--week", "1", "--config-dir", str(folder), "--output", str(out), "--gate", "-q"]
-    assert main(args, NOW) == 5
+    args = ["--week", "3", "--config-dir", str(folder), "--output", str(out), "--email", "-q"]
+    assert main([*args, "--gate", "--fail-under", "80"], NOW) == 5  # the highest of 0, 4, 5
     captured = capsys.readouterr()
-    assert captured.err == (
-        "error: attribution: week 1 fails the gate: MISSED 50.0/100, vetoed by key goal "
-        "customer_satisfaction; failed goals: Customer Satisfaction: missed, 84.11 % against "
-        "> 90 %; Success Rate: missed, 37.5 % against > 80 %\n"
-    )
-    assert captured.out.splitlines() == [
-        f"attribution: week 1: MISSED (50.0/100); reports in {out}/attribution/week-01",
-        f"onboarding: week 1: AT RISK (76.7/100); reports in {out}/onboarding/week-01",
-        "onboarding: week 1 passes the gate: AT RISK 76.7/100",
-        f"2 teams, 1 without error; attribution exit 5; the portfolio is {out}/index.html",
+    assert captured.err.splitlines() == [
+        f"error: mailless: e-mail failed for 1 of 2 agents: support: SMTP 127.0.0.1:"
+        f"{servers.smtp_port}: refused@example.com refused: 550 5.1.1 <refused@example.com>: "
+        f"mailbox unavailable (the reports are in {out}/mailless/week-03)",
+        "error: onboarding: week 3 fails the gate: AT RISK 76.7/100, below --fail-under 80",
     ]
-    assert _last_run(out, "attribution") == ("gate", 5)
-    assert _last_run(out, "onboarding") == ("written", 0)
+    assert captured.out.splitlines() == [
+        f"attribution: week 3: ACHIEVED (94.0/100); reports in {out}/attribution/week-03",
+        "attribution: week 3 passes the gate: ACHIEVED 94.0/100",
+        f"onboarding: week 3: AT RISK (76.7/100); reports in {out}/onboarding/week-03",
+        "3 teams, 1 without error; mailless exit 4, onboarding exit 5; the portfolio is "
+        f"{out}/index.html",
+    ]
+    assert _last_run(out, "onboarding") == ("gate", 5)
+    assert _last_run(out, "mailless") == ("delivery", 4)
+    assert _last_run(out, "attribution") == ("written", 0)
+
+
+# --- five teams and the portfolio -----------------------------------------------------------
+
+WEDNESDAY = "2026-11-18T12:00:00+00:00"  # week 3 in progress: the portfolio shows forecasts
+CHECKIN = (
+    "- {goal: pilot_customers, week: 3, confidence: 8, note: two pilots sign on Thursday, "
+    "at: '2026-11-17T09:00:00+00:00'}\n"
+)
+
+
+@dataclass(frozen=True)
+class FiveTeams:
+    folder: Path
+    out: Path
+    code: int
+    err: str
+    out_text: str
+    mailed: list[str]
+
+
+@pytest.fixture(scope="module")
+def five(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> FiveTeams:
+    """Five teams (two sound, three broken) and files that are not teams, run for week 2, then
+    for week 3 as of its Wednesday with e-mail."""
+    root = tmp_path_factory.mktemp("five")
+    folder = _folder(
+        root,
+        {
+            "attribution": _demo_team("attribution", servers.prometheus, servers.smtp_port),
+            "onboarding": _good(servers),
+            "misconfigured": BROKEN["config"](servers),
+            "locked-out": BROKEN["unauthorised"](servers),
+            "mailless": BROKEN["smtp"](servers),
+            "Team A": _good(servers),
+        },
+    )
+    (folder / "onboarding.checkins.yaml").write_text(CHECKIN)
+    (folder / "checkins.yaml").write_text("not: a team\n")
+    (folder / "notes.txt").write_text("not a team either\n")
+    out = root / "out"
+    base = ["--config-dir", str(folder), "--output", str(out), "-q"]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        main(["--week", "2", *base], NOW)
+    sent = len(servers.inbox.messages)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["--week", "3", "--as-of", WEDNESDAY, "--email", *base], NOW)
+    mailed = sorted(r for rcpts, _ in servers.inbox.messages[sent:] for r in rcpts)
+    return FiveTeams(folder, out, code, stderr.getvalue(), stdout.getvalue(), mailed)
+
+
+@pytest.mark.prometheus
+def test_five_teams_exit_with_the_highest_code_and_each_says_its_own(
+    five: FiveTeams, servers: Servers
+) -> None:
+    out, folder = five.out, five.folder
+    assert five.code == 4  # 2 (config, misnamed), 3 (401), 4 (SMTP): the highest
+    assert five.err.splitlines() == [
+        "error: Team A.yaml: 'Team A' is not a team id: a team's file is <id>.yaml, its id made "
+        "of lowercase letters, digits, '-' and '_', starting with a letter or a digit, at most "
+        "64 characters; rename the file",
+        f"error: misconfigured: {folder}/misconfigured.yaml: goals[0].target: cannot parse "
+        "'>= six' (expected '>= X', '> X', '<= X', '< X', '== X' or 'A..B')",
+        f"error: locked-out: Prometheus at {servers.unauthorised}: 401 Unauthorized (the server "
+        "wants credentials: set prometheus.bearer_token_env or basic_auth)",
+        f"error: mailless: e-mail failed for 1 of 2 agents: support: SMTP 127.0.0.1:"
+        f"{servers.smtp_port}: refused@example.com refused: 550 5.1.1 <refused@example.com>: "
+        f"mailbox unavailable (the reports are in {out}/mailless/week-03)",
+    ]
+    assert five.out_text.splitlines() == [
+        f"attribution: week 3: AT RISK (88.0/100); reports in {out}/attribution/week-03",
+        f"onboarding: week 3: AT RISK (76.7/100); reports in {out}/onboarding/week-03",
+        "6 teams, 2 without error; Team A.yaml exit 2, locked-out exit 3, mailless exit 4, "
+        f"misconfigured exit 2; the portfolio is {out}/index.html",
+    ]
+    # each team's folder holds its own weeks, history and lock files, nothing of another's
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "attribution",
+        "index.html",
+        "locked-out",
+        "mailless",
+        "misconfigured",
+        "onboarding",
+    ]
+    for team in ("attribution", "onboarding", "mailless"):
+        assert sorted(p.name for p in (out / team).glob("week-*")) == ["week-02", "week-03"]
+        assert (out / team / "history.sqlite").is_file()
+        assert (out / team / ".week-03.lock").is_file()
+    for team in ("locked-out", "misconfigured"):
+        assert [p.name for p in (out / team).iterdir()] == ["last-run.json"]
+    # the sound teams' reports were mailed, and the mailless team's to the address not refused
+    assert five.mailed == sorted(
+        [*AGENT_MAIL_ADDRESSES, *["onboarding@example.com"] * 2, "support@example.com"]
+    )
+    # onboarding read its own check-ins file; mailless, from the same text, has none
+    goals = json.loads((out / "onboarding" / "week-03" / "summary.json").read_text())["goals"]
+    assert {g["id"]: g["checkin"]["confidence"] for g in goals if g["checkin"]} == {
+        "pilot_customers": 8
+    }
+    goals = json.loads((out / "mailless" / "week-03" / "summary.json").read_text())["goals"]
+    assert not any(g["checkin"] for g in goals)
+
+
+@pytest.mark.prometheus
+def test_the_portfolio_lists_every_teams_verdict_trend_forecast_and_latest_run(
+    five: FiveTeams, servers: Servers
+) -> None:
+    view = portfolio_view(five.out, read_roster(five.folder).ids, [])
+    rows = {t.id: t for t in view.teams}
+    assert list(rows) == ["attribution", "locked-out", "mailless", "misconfigured", "onboarding"]
+    assert view.tally == "5 teams: 3 AT RISK; 2 with no week reported; 3 whose latest run failed"
+
+    def shown(team: str) -> tuple[object, ...]:
+        t = rows[team]
+        latest = t.latest and (t.latest.verdict.label, t.latest.score, t.latest.complete)
+        expected = t.expected and (t.expected.verdict.label, t.expected.chance, t.expected.horizon)
+        run = t.run and (t.run.label, t.run.exit, t.run.at)
+        return t.href, t.sprint, latest, t.trend_text, expected or t.no_forecast, run
+
+    at = "2026-11-26 00:00 UTC"  # the runs' clock
+    assert shown("attribution") == (
+        "attribution/index.html",
+        "UnMoGrowP Attribution Platform",
+        ("⚠ AT RISK", "88.0", False),
+        "w2 76.0, w3 88.0",
+        ("⚠ AT RISK", "89 %", "at the sprint's end"),
+        ("✔ reports written", "", at),
+    )
+    assert shown("onboarding") == (
+        "onboarding/index.html",
+        "Pilot Onboarding",
+        ("⚠ AT RISK", "76.7", False),
+        "w2 65.0, w3 76.7",
+        ("⚠ AT RISK", "55 %", "at the sprint's end"),
+        ("✔ reports written", "", at),
+    )
+    failed = ("⚠ delivery failed", "exit 4", at)
+    assert shown("mailless")[2:] == (*shown("onboarding")[2:-1], failed)
+    assert shown("locked-out") == (
+        None,
+        None,
+        None,
+        "",
+        "no week reported yet",
+        ("⊘ source unreachable", "exit 3", at),
+    )
+    assert rows["locked-out"].run.message == (  # type: ignore[union-attr]
+        f"Prometheus at {servers.unauthorised}: 401 Unauthorized (the server wants "
+        "credentials: set prometheus.bearer_token_env or basic_auth)"
+    )
+    assert shown("misconfigured")[-1] == ("⊘ config error", "exit 2", at)
+    page = (five.out / "index.html").read_text()
+    assert "<h2>Misnamed team files</h2>" in page
+    assert "<li>Team A.yaml: &#39;Team A&#39; is not a team id: " in page
+    assert 'aria-label="Score by week: w2 76.0, w3 88.0"' in page
+
+
+@dataclass(frozen=True)
+class PortfolioSeen:
+    widths: dict[int, Seen]
+    served: list[tuple[str, int]]  # each link of the page, followed
+
+
+@pytest.fixture(scope="module")
+def seen(five: FiveTeams, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortfolioSeen]:
+    log = tmp_path_factory.mktemp("portfolio-http") / "http.log"
+    with static_server(five.out, log) as server, chromium_tabs() as tabs:
+        widths = {w: tabs.visit(f"{server.url}/index.html", w) for w in (PHONE, LAPTOP)}
+        for href in links((five.out / "index.html").read_text()):
+            if href.startswith("data:"):  # the page's empty icon
+                continue
+            tabs.visit(f"{server.url}/{href}", LAPTOP, axe=False)
+        yield PortfolioSeen(widths, server.requests())
+
+
+@pytest.mark.prometheus
+def test_the_portfolio_in_chromium_fits_a_phone_and_a_laptop_and_passes_axe(
+    seen: PortfolioSeen,
+) -> None:
+    for width, page in seen.widths.items():
+        assert page.inner_width == width
+        assert page.overflow == 0, width  # no sideways scroll
+        assert page.clipped == 0, width  # nothing hidden in a box that scrolls
+        assert page.console == (), width
+        assert page.violations == (), width
+        # only an error message breaks a token (a path or a URL wider than a phone)
+        assert all(b.endswith(" (in samp)") for b in page.broken), page.broken
+
+
+@pytest.mark.prometheus
+def test_the_portfolio_links_to_each_teams_site_and_latest_week(seen: PortfolioSeen) -> None:
+    ignored = ("/index.html", "/favicon.ico")  # the page itself; what Chromium asks anyway
+    followed = {path: code for path, code in seen.served if path not in ignored}
+    assert followed == {
+        "/attribution/index.html": 200,
+        "/attribution/week-03/index.html": 200,
+        "/mailless/index.html": 200,
+        "/mailless/week-03/index.html": 200,
+        "/onboarding/index.html": 200,
+        "/onboarding/week-03/index.html": 200,
+    }

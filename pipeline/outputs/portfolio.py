@@ -64,7 +64,8 @@ class RunLine:
     """How the team's latest run ended, as the page shows it."""
 
     code: str  # the badge's CSS class
-    label: str  # `⊘ source unreachable (exit 3)`
+    label: str  # `⊘ source unreachable`
+    exit: str  # `exit 3`; empty for a run that wrote and delivered
     at: str  # `2026-11-18 12:00 UTC`
     message: str | None
 
@@ -200,8 +201,8 @@ def _run_line(run: LastRun | None) -> RunLine | None:
         return None
     state = run.state
     code = "achieved" if state is RunState.WRITTEN else "at_risk" if state.wrote else "error"
-    exit_text = "" if state is RunState.WRITTEN else f" (exit {state.exit_code})"
-    return RunLine(code, f"{state.icon} {state.text}{exit_text}", _when(run.at), run.message)
+    exit_text = "" if state is RunState.WRITTEN else f"exit {state.exit_code}"
+    return RunLine(code, f"{state.icon} {state.text}", exit_text, _when(run.at), run.message)
 
 
 def _when(iso: str) -> str:

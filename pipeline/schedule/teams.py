@@ -252,7 +252,7 @@ def scheduled_team_run(config_path: str, root: str, team_id: str) -> None:
 
 def rewrite_portfolio(root: Path, roster: Roster) -> None:
     """The portfolio page from the teams' folders; a failure is a warning."""
-    misnamed = [misnamed_problem(t) for t in roster.misnamed]
+    misnamed = [f"{t.path.name}: {misnamed_problem(t)}" for t in roster.misnamed]
     generated = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     try:
         write_portfolio(root, roster.ids, misnamed, generated)

@@ -90,4 +90,4 @@ def read_roster(folder: Path) -> Roster:
 
 def misnamed_problem(team: TeamFile) -> str:
     """What is wrong with a misnamed team file."""
-    return f"'{team.id}' is not a team id: {ID_RULE} (rename {team.path.name})"
+    return f"'{team.id}' is not a team id: {ID_RULE}; rename the file"

@@ -22,7 +22,7 @@ from pipeline.outputs.lastrun import write_last_run
 from pipeline.outputs.portfolio import write_portfolio
 from pipeline.run import RunOutcome, RunRequest, run_week
 from pipeline.teams.context import team_context
-from pipeline.teams.folder import Roster, TeamFile, misnamed_problem, read_roster
+from pipeline.teams.folder import Roster, misnamed_problem, read_roster
 from pipeline.teams.load import load_team, output_root, shared_push_groups
 
 log = logging.getLogger("pipeline")
@@ -98,7 +98,7 @@ def run_teams(
     for note in roster.notes:
         log.info("%s: %s", request.config_dir, note)
     root = output_root(request.config_dir, request.output)
-    done, ready = _load_all(roster, root, on_done)
+    done, ready = _load_all(roster, root, request, now, on_done)
     for warning in shared_push_groups(ready):
         log.warning("%s: %s", request.config_dir, warning)
     for team_id, loaded in ready:
@@ -114,27 +114,29 @@ def run_teams(
 
 
 def _load_all(
-    roster: Roster, root: Path, on_done: Callable[[TeamDone], None]
+    roster: Roster,
+    root: Path,
+    request: TeamsRequest,
+    now: datetime | None,
+    on_done: Callable[[TeamDone], None],
 ) -> tuple[list[TeamDone], list[tuple[str, Settings]]]:
     """Each team's settings, or its config error (said at once, before any team runs)."""
     done: list[TeamDone] = []
     ready: list[tuple[str, Settings]] = []
-    for team in sorted((*roster.teams, *roster.misnamed), key=lambda t: t.id):
+    for team in roster.misnamed:  # said with its file's name; it has no folder
+        failed = TeamDone(team.path.name, RunState.CONFIG, misnamed_problem(team))
+        done.append(failed)
+        on_done(failed)
+    for team in roster.teams:
         with team_context(team.id):
             try:
                 ready.append((team.id, load_team(team, root)))
             except PipelineError as exc:
-                failed = TeamDone(_shown_id(team), RunState.of_code(exc.exit_code), str(exc))
+                failed = TeamDone(team.id, RunState.of_code(exc.exit_code), str(exc))
                 done.append(failed)
-                if team.valid:
-                    _record(root, failed, None, None)
+                _record(root, failed, request, now)
                 on_done(failed)
     return done, ready
-
-
-def _shown_id(team: TeamFile) -> str:
-    """The team's id; for a misnamed file, its file name."""
-    return team.id if team.valid else team.path.name
 
 
 def _run_one(
@@ -186,7 +188,7 @@ def _record(root: Path, done: TeamDone, request: TeamsRequest | None, now: datet
 
 def _with_portfolio(done: TeamsDone, roster: Roster, now: datetime | None) -> TeamsDone:
     clock = (now or datetime.now(UTC)).astimezone(UTC)
-    misnamed = [misnamed_problem(t) for t in roster.misnamed]
+    misnamed = [f"{t.path.name}: {misnamed_problem(t)}" for t in roster.misnamed]
     try:
         path = write_portfolio(done.root, roster.ids, misnamed, f"{clock:%Y-%m-%d %H:%M} UTC")
     except OutputError as exc:
