@@ -9,27 +9,34 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
 
 import pipeline.teams.run as teams_run
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.core.checkins import default_checkins_name
+from pipeline.core.cron import cron_trigger
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.outputs.portfolio import portfolio_view
+from pipeline.schedule.teams import TeamJobs, scheduled_team_run, team_job_id
 from pipeline.teams.folder import read_roster
 from tests.support import ROOT
 from tests.support.browser import LAPTOP, PHONE, Seen, chromium_tabs, links, static_server
 from tests.support.configs import ABSOLUTE_P95
 from tests.support.faultproxy import Faults, fault_proxy
 from tests.support.hostile import drip, status
+from tests.support.live import LiveSprint
 from tests.support.setups import AGENT_MAIL
 from tests.support.smtp import Inbox, SmtpServer
 
@@ -546,3 +553,132 @@ def test_the_portfolio_links_to_each_teams_site_and_latest_week(seen: PortfolioS
         "/onboarding/index.html": 200,
         "/onboarding/week-03/index.html": 200,
     }
+
+
+# --- the scheduler --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def said() -> Iterator[list[str]]:
+    """The lines the pipeline logs, as the scheduler's log shows them."""
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger, handler = logging.getLogger("pipeline"), Keep(logging.INFO)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def _cron(text: str, cron: str) -> str:
+    return text.replace('cron: "30 2 * * 1-5"', f'cron: "{cron}"')
+
+
+@pytest.fixture
+def paused() -> Iterator[BackgroundScheduler]:
+    """A scheduler that keeps jobs but runs none."""
+    scheduler = BackgroundScheduler(timezone=UTC, jobstores={"default": MemoryJobStore()})
+    scheduler.start(paused=True)
+    yield scheduler
+    scheduler.shutdown(wait=False)
+
+
+def _triggers(scheduler: BackgroundScheduler) -> dict[str, str]:
+    return {job.id: repr(job.trigger) for job in scheduler.get_jobs()}
+
+
+PARIS_TRIGGER = repr(cron_trigger("30 2 * * 1-5", ZoneInfo("Europe/Paris")))
+
+
+@pytest.mark.clock
+def test_the_scheduler_follows_the_folder_a_team_added_changed_broken_or_removed(
+    tmp_path: Path, paused: BackgroundScheduler, said: list[str]
+) -> None:
+    team = _demo_team("onboarding", "http://127.0.0.1:9", 25)
+    folder, root = _folder(tmp_path, {"alpha": team}), tmp_path / "out"
+    jobs = TeamJobs(folder, root)
+    paris = ZoneInfo("Europe/Paris")
+    jobs.sync(paused)
+    assert _triggers(paused) == {"team:alpha": PARIS_TRIGGER}
+    alpha = paused.get_job(team_job_id("alpha"))
+    assert alpha.args == (str(folder / "alpha.yaml"), str(root), "alpha")
+    assert alpha.misfire_grace_time == 3600
+    assert alpha.next_run_time == cron_trigger(
+        "30 2 * * 1-5", ZoneInfo("Europe/Paris")
+    ).get_next_fire_time(None, datetime.now(UTC))
+    assert said == [
+        f"alpha: scheduled: '30 2 * * 1-5' in Europe/Paris, next run {alpha.next_run_time}"
+    ]
+    assert "alpha" in (root / "index.html").read_text()  # the portfolio lists it, not run yet
+
+    said.clear()
+    jobs.sync(paused)  # nothing changed: nothing said, nothing moved
+    assert said == [] and paused.get_job("team:alpha").next_run_time == alpha.next_run_time
+
+    (folder / "beta.yaml").write_text(_cron(team, "0 6 * * *"))  # added
+    (folder / "alpha.yaml").write_text(_cron(team, "15 3 * * *"))  # its cron changed
+    (folder / "gamma.yaml").write_text("goals: [\n")  # does not parse
+    jobs.sync(paused)
+    jobs.sync(paused)  # each is said once
+    assert _triggers(paused) == {
+        "team:alpha": repr(cron_trigger("15 3 * * *", paris)),
+        "team:beta": repr(cron_trigger("0 6 * * *", paris)),
+    }
+    assert [re.sub(r"next run .*", "next run ...", line) for line in said] == [
+        "alpha: schedule read again: '15 3 * * *' in Europe/Paris, next run ...",
+        "beta: scheduled: '0 6 * * *' in Europe/Paris, next run ...",
+        f"gamma: {folder}/gamma.yaml: line 2, column 1: not valid YAML: expected the node "
+        "content, but found '<stream end>' (not scheduled until it is fixed)",
+    ]
+
+    said.clear()
+    (folder / "beta.yaml").unlink()  # removed
+    (folder / "alpha.yaml").write_text(team.replace('target: ">= 8"', 'target: ">= eight"'))
+    jobs.sync(paused)
+    assert _triggers(paused) == {"team:alpha": repr(cron_trigger("15 3 * * *", paris))}
+    assert said == [
+        f"alpha: {folder}/alpha.yaml: goals[0].target: cannot parse '>= eight' (expected "
+        "'>= X', '> X', '<= X', '< X', '== X' or 'A..B') (its schedule is kept until it is "
+        "fixed)",
+        f"beta: removed from {folder}: no longer scheduled (its reports stay in {root}/beta)",
+    ]
+    page = (root / "index.html").read_text()
+    assert ">alpha<" in page and "beta" not in page
+
+
+@pytest.mark.prometheus
+@pytest.mark.clock
+def test_a_teams_slot_reads_its_config_again_records_how_it_ended_and_rewrites_the_portfolio(
+    tmp_path: Path, live_prometheus: LiveSprint, said: list[str]
+) -> None:
+    live = live_prometheus
+    team = _demo_team(
+        "onboarding",
+        live.url,
+        **{"start: 2026-11-02": f"start: {live.start}", "  email: true\n": "  email: false\n"},
+    )
+    folder, root = _folder(tmp_path, {"alpha": team}), tmp_path / "out"
+    (folder / "beta.yaml").write_text(team.replace("retries: 3", "retries: tries"))
+    for team_id in ("alpha", "beta"):
+        scheduled_team_run(str(folder / f"{team_id}.yaml"), str(root), team_id)
+    assert [p.name for p in (root / "alpha").glob("week-*")] == ["week-02"]  # the live week
+    assert _last_run(root, "alpha") == ("written", 0)
+    assert _last_run(root, "beta") == ("config", 2)
+    assert any(line.startswith("alpha: scheduled run for ") for line in said)
+    assert (
+        f"beta: scheduled run failed (exit code 2): ConfigError: {folder}/beta.yaml: "
+        "prometheus.retries: input should be a valid integer, unable to parse string as an "
+        "integer (got 'tries')" in said
+    )
+    page = (root / "index.html").read_text()
+    assert 'href="alpha/index.html"' in page and "config error" in page
+    (folder / "alpha.yaml").unlink()
+    said.clear()
+    scheduled_team_run(str(folder / "alpha.yaml"), str(root), "alpha")
+    assert said == [f"alpha: not run: {folder}/alpha.yaml is gone"]

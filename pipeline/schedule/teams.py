@@ -47,7 +47,7 @@ from pipeline.teams.folder import Roster, TeamFile, misnamed_problem, read_roste
 from pipeline.teams.load import load_team, output_root, shared_push_groups
 
 log = logging.getLogger("pipeline")
-RESCAN_S = 10.0  # how often the folder is read again
+RESCAN_S = 5.0  # how often the folder is read again
 TEAM_JOB = "team:"  # a team's job id: team:<id>
 WORKERS = 2  # teams run at once
 _LOCAL = "local"  # the rescan's job store: in memory, never in scheduler.sqlite
@@ -113,6 +113,7 @@ class TeamJobs:
         self.folder = folder
         self.root = root
         self._digests: dict[str, str] = {}  # team id -> its file's digest when last read
+        self._loaded: dict[str, Settings] = {}  # team id -> its settings when last read
         self._said: set[str] = set()  # notes and problems already logged
         self._ids: tuple[str, ...] | None = None  # the teams the portfolio was written with
 
@@ -132,22 +133,27 @@ class TeamJobs:
             self._say_once(logging.INFO, f"{self.folder}: {note}")
         for team in roster.misnamed:
             self._say_once(logging.ERROR, f"{team.path.name}: {misnamed_problem(team)}")
-        loaded = [(t.id, s) for t in roster.teams if (s := self._sync_team(scheduler, t))]
+        for team in roster.teams:
+            self._sync_team(scheduler, team)
+        loaded = [(i, self._loaded[i]) for i in roster.ids if i in self._loaded]
         for warning in shared_push_groups(loaded):
             self._say_once(logging.WARNING, f"{self.folder}: {warning}")
         self._remove_others(scheduler, roster.ids)
+        for gone in set(self._digests) - set(roster.ids):  # a file back later is read anew
+            self._digests.pop(gone)
+            self._loaded.pop(gone, None)
         if roster.ids != self._ids:
             if not roster.ids:
                 log.warning("%s: no team (each team is an <id>.yaml)", self.folder)
             self._ids = roster.ids
             rewrite_portfolio(self.root, roster)
 
-    def _sync_team(self, scheduler: BackgroundScheduler, team: TeamFile) -> Settings | None:
-        """The team's job added or moved if its file changed; its settings when they load."""
+    def _sync_team(self, scheduler: BackgroundScheduler, team: TeamFile) -> None:
+        """The team's job added or moved if its file changed and loads."""
         job_id = team_job_id(team.id)
         digest = _digest(team.path)
-        if self._digests.get(team.id) == digest and scheduler.get_job(job_id):
-            return None
+        if self._digests.get(team.id) == digest:  # as it was read last time (or said broken)
+            return
         self._digests[team.id] = digest
         with team_context(team.id):
             try:
@@ -156,7 +162,7 @@ class TeamJobs:
                 kept = "its schedule is kept" if scheduler.get_job(job_id) else "not scheduled"
                 for line in str(exc).splitlines():
                     log.error("%s (%s until it is fixed)", line, kept)
-                return None
+                return
             _check_secrets(loaded)
             existing = scheduler.get_job(job_id)
             job = add_nightly_job(
@@ -175,7 +181,7 @@ class TeamJobs:
                 loaded.sprint.timezone,
                 job.next_run_time,
             )
-        return loaded
+        self._loaded[team.id] = loaded
 
     def _remove_others(self, scheduler: BackgroundScheduler, ids: Sequence[str]) -> None:
         """Remove the jobs of teams no longer in the folder (and any other stored job)."""
@@ -187,6 +193,7 @@ class TeamJobs:
             if job.id.startswith(TEAM_JOB):
                 team_id = job.id[len(TEAM_JOB) :]
                 self._digests.pop(team_id, None)
+                self._loaded.pop(team_id, None)
                 log.info(
                     "%s: removed from %s: no longer scheduled (its reports stay in %s)",
                     team_id,
