@@ -37,6 +37,7 @@ from tests.support.configs import ABSOLUTE_P95
 from tests.support.faultproxy import Faults, fault_proxy
 from tests.support.hostile import drip, status
 from tests.support.live import LiveSprint
+from tests.support.scheduler import Scheduler
 from tests.support.setups import AGENT_MAIL
 from tests.support.smtp import Inbox, SmtpServer
 
@@ -682,3 +683,41 @@ def test_a_teams_slot_reads_its_config_again_records_how_it_ended_and_rewrites_t
     said.clear()
     scheduled_team_run(str(folder / "alpha.yaml"), str(root), "alpha")
     assert said == [f"alpha: not run: {folder}/alpha.yaml is gone"]
+
+
+@pytest.mark.prometheus
+@pytest.mark.clock
+def test_the_scheduler_picks_up_a_new_team_file_and_drops_a_removed_one(
+    tmp_path: Path, live_prometheus: LiveSprint
+) -> None:
+    """The real command: a team every 2 seconds, another added while it runs, the first
+    removed; no restart."""
+    live = live_prometheus
+    team = _demo_team(
+        "onboarding",
+        live.url,
+        **{
+            "start: 2026-11-02": f"start: {live.start}",
+            "  email: true\n": "  email: false\n",
+            'cron: "30 2 * * 1-5"': 'cron: "*/2 * * * * *"',
+        },
+    )
+    folder, out = _folder(tmp_path, {"alpha": team}), tmp_path / "out"
+    scheduler = Scheduler(folder, tmp_path / "s.log", "--output", str(out), flag="--config-dir")
+    try:
+        scheduler.wait_for("alpha: scheduled run for")
+        (folder / "beta.yaml").write_text(team)
+        scheduler.wait_for("beta: scheduled: '*/2 * * * * *' in Europe/Paris")
+        scheduler.wait_for("beta: scheduled run for")
+        (folder / "alpha.yaml").unlink()
+        scheduler.wait_for(f"alpha: removed from {folder}: no longer scheduled")
+    finally:
+        assert scheduler.stop() == 0
+    output = scheduler.output()
+    assert f"scheduler started: 1 team in {folder}, the folder read again every 5s" in output
+    assert "Traceback" not in output and "error" not in output.lower()
+    assert _last_run(out, "beta") == ("written", 0)
+    assert [p.name for p in (out / "beta").glob("week-*")] == ["week-02"]
+    page = (out / "index.html").read_text()
+    assert 'href="beta/index.html"' in page and "alpha" not in page
+    assert (out / "scheduler.sqlite").is_file()

@@ -97,13 +97,17 @@ def run_teams_scheduler(
             scheduler,
             stop,
             lambda: log.info(
-                "scheduler started: %d teams in %s, the folder read again every %gs (job store %s)",
-                len(roster.scheduled(scheduler)),
+                "scheduler started: %s in %s, the folder read again every %gs (job store %s)",
+                _teams(len(roster.scheduled(scheduler))),
                 config_dir,
                 rescan_s,
                 store,
             ),
         )
+
+
+def _teams(count: int) -> str:
+    return f"{count} team{'' if count == 1 else 's'}"
 
 
 class TeamJobs:
