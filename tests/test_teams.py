@@ -138,6 +138,18 @@ def test_a_teams_default_check_ins_file_is_its_own_and_a_set_one_is_kept(tmp_pat
     assert load_config(folder / "beta.yaml").report.checkins_file == folder / "shared.yaml"
 
 
+def test_the_demo_teams_are_the_shipped_sprint_and_a_smaller_one() -> None:
+    roster = read_roster(TEAMS)
+    assert roster.ids == ("attribution", "onboarding") and not roster.misnamed
+    assert not roster.notes  # attribution.checkins.yaml is its check-ins, not a team
+    attribution = load_config(TEAMS / "attribution.yaml")
+    assert attribution.digest == load_config(ROOT / "config.yaml").digest  # the same file
+    assert attribution.report.checkins_file == TEAMS / "attribution.checkins.yaml"
+    assert attribution.report.checkins_file.read_bytes() == (ROOT / "checkins.yaml").read_bytes()
+    onboarding = load_config(TEAMS / "onboarding.yaml")
+    assert (len(onboarding.goals), len(onboarding.agents)) == (4, 2)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
