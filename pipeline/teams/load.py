@@ -29,7 +29,7 @@ def load_team(team: TeamFile, root: Path) -> Settings:
         raise ConfigError(str(team.path), [misnamed_problem(team)])
     loaded = load_config(team.path)
     folder = root / team.id
-    if loaded.output_dir != team.path.parent / DEFAULT_OUTPUT:
+    if loaded.output_dir not in (team.path.parent / DEFAULT_OUTPUT, folder):
         log.info(
             "%s: report.output_dir is not used with --config-dir: its reports go to %s",
             team.path,
