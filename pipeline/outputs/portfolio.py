@@ -114,13 +114,20 @@ class PortfolioView:
 
 def latest_summary(folder: Path) -> Summary | None:
     """The newest week folder's summary.json that reads; None when there is none."""
-    for path in sorted(folder.glob(f"{WEEK_GLOB}/{SUMMARY_JSON}"), reverse=True):
+    found = folder.glob(f"{WEEK_GLOB}/{SUMMARY_JSON}")
+    for path in sorted(found, key=_week_number, reverse=True):
         try:
             document = upgraded(json.loads(path.read_text(encoding="utf-8")))
             return Summary.model_validate(document)
         except (OSError, ValueError, ValidationError, RecursionError) as exc:
             log.warning("portfolio: %s left out (%s)", path, type(exc).__name__)
     return None
+
+
+def _week_number(summary: Path) -> int:
+    """`week-104/summary.json` -> 104 (week-100 comes after week-99); -1 if not a number."""
+    digits = summary.parent.name.rpartition("-")[2]
+    return int(digits) if digits.isdigit() else -1
 
 
 def portfolio_view(root: Path, team_ids: Sequence[str], not_teams: Sequence[str]) -> PortfolioView:
