@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = UsageParser(
         prog=program(),
         description="Sprint convergence reports.",
-        epilog="Also: 'python -m pipeline schedule [--config C]' runs the nightly scheduler, "
+        epilog="Also: 'python -m pipeline schedule [--config C | --config-dir DIR [--output O]]' "
+        "runs the nightly scheduler, "
         "'python -m pipeline validate [--config C]' checks the config and its queries, "
         "'python -m pipeline backtest [--config C] [--weeks A-B] [--json FILE]' scores past "
         "forecasts, "
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the baselines of relative targets.",
     )
     parser.add_argument("--week", type=_week, required=True, help="week number, or 'current'")
-    parser.add_argument("--config", default="config.yaml", type=Path)
+    _config_arguments(parser)
     parser.add_argument(
         "--as-of",
         type=_instant,
@@ -129,6 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--config FILE`, or `--config-dir DIR`: every DIR/<team>.yaml, one team each."""
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--config", default="config.yaml", type=Path)
+    which.add_argument(
+        "--config-dir",
+        type=Path,
+        metavar="DIR",
+        help="run every DIR/<team>.yaml; reports in <output>/<team>/ [output: DIR/reports]",
+    )
+
+
 def _console() -> Console:
     from rich.console import Console
 
@@ -144,18 +157,34 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
+def _schedule_parser() -> argparse.ArgumentParser:
+    parser = UsageParser(prog=f"{program()} schedule")
+    _config_arguments(parser)
+    parser.add_argument(
+        "--output", type=Path, help="with --config-dir: the output folder [DIR/reports]"
+    )
+    return parser
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    setup_logging(quiet=False)
+    if args.config_dir is None:
+        if args.output is not None:
+            raise UsageError("--output: only with --config-dir (else report.output_dir)")
+        from pipeline.schedule.scheduler import run_scheduler  # APScheduler + SQLAlchemy
+
+        return run_scheduler(args.config)
+    from pipeline.schedule.teams import run_teams_scheduler
+
+    return run_teams_scheduler(args.config_dir, args.output)
+
+
 def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
     """Run the command line; return the exit code. `now`: the clock (tests fix it)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         if args_list and args_list[0] == "schedule":
-            from pipeline.schedule.scheduler import (
-                run_scheduler,  # APScheduler + SQLAlchemy: only here
-            )
-
-            args = _command_parser("schedule").parse_args(args_list[1:])
-            setup_logging(quiet=False)
-            return run_scheduler(args.config)
+            return _schedule(_schedule_parser().parse_args(args_list[1:]))
         if args_list and args_list[0] == "validate":
             from pipeline.validate import validate
 
@@ -234,6 +263,10 @@ def _report(args: argparse.Namespace, now: datetime | None) -> int:
         raise UsageError("--gate judges a written week: not with --dry-run")
     if args.metrics_file and args.dry_run:
         raise UsageError("--metrics-file writes a file: not with --dry-run")
+    if args.config_dir is not None:
+        from pipeline.teams.command import report_teams
+
+        return report_teams(args, _console(), now)
     loaded = load_config(args.config)
     output = args.output or loaded.output_dir
     request = RunRequest(

@@ -87,7 +87,7 @@ CHECKINS = f"""# our check-ins
 
 def _write_config(folder: Path, extra: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "c.yaml"
+    path = folder / "config.yaml"
     path.write_text(CONFIG + extra)
     return path
 
@@ -505,7 +505,7 @@ class _Held:
 def test_two_processes_checking_in_at_once_both_land(tmp_path: Path) -> None:
     """Both wait for the lock (held here until both say so), then each appends: nothing lost.
     The sprint starts in 2000, so `--week 1` has begun whatever the clock says."""
-    config = tmp_path / "c.yaml"
+    config = tmp_path / "config.yaml"
     config.write_text(CONFIG.replace("start: 2026-11-02", "start: 2000-01-03"))
     path = tmp_path / "checkins.yaml"
     path.write_text(

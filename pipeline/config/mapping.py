@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from pipeline.config import outputs, spec
 from pipeline.config.base import BasicAuth
 from pipeline.config.exclusions import ExclusionSettings
+from pipeline.core.checkins import default_checkins_name
 from pipeline.core.exclusions import rule_parts
 from pipeline.core.formats import Format
 from pipeline.core.relative import BaselineRule, Relative, parse_relative
@@ -42,7 +43,7 @@ def to_model(config: spec.Config, path: Path, digest: str, notes: tuple[str, ...
         scoring=scoring_rules(config.scoring),
         goals=tuple(goal_spec(g) for g in config.goals),
         agents=tuple(agent_spec(a) for a in config.agents),
-        report=report_settings(config.report, folder),
+        report=report_settings(config.report, path),
         schedule=schedule_settings(config.schedule or outputs.ScheduleSettings(), folder),
         rules=rules(config.rules, folder),
         metrics=push_settings(config.metrics),
@@ -174,14 +175,16 @@ def agent_spec(agent: spec.AgentSettings) -> AgentSpec:
     )
 
 
-def report_settings(settings: spec.ReportSettings, folder: Path) -> Reports:
-    """The output folder and the check-ins file (relative to the config's folder) and default
-    formats."""
+def report_settings(settings: spec.ReportSettings, path: Path) -> Reports:
+    """The output folder and the check-ins file (relative to the config's folder, by default
+    named after the config) and default formats."""
+    folder = path.parent
+    checkins = settings.checkins_file or default_checkins_name(path.name)
     return Reports(
         output_dir=folder / settings.output_dir,
         formats=tuple(Format(f) for f in settings.formats),
         base_url=settings.base_url,
-        checkins_file=folder / settings.checkins_file,
+        checkins_file=folder / checkins,
     )
 
 

@@ -295,7 +295,8 @@ class ReportSettings(Strict):
     output_dir: str = "reports"
     formats: list[Format] = Field([Format.MD, Format.HTML, Format.PDF], min_length=1)
     base_url: str | None = None  # where the output folder is served: links in e-mail and chat
-    checkins_file: str = Field("checkins.yaml", min_length=1)  # relative to the config's folder
+    # relative to the config's folder; None: core.checkins.default_checkins_name of the config's
+    checkins_file: str | None = Field(None, min_length=1)
 
     @field_validator("base_url")
     @classmethod

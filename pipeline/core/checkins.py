@@ -36,6 +36,22 @@ MAX_NOTE_CHARS = 2000  # the command's limit; a longer note written by hand is s
 MAX_FILE_BYTES = 16 * 1024 * 1024  # years of check-ins; more is a mistake (or /dev/zero)
 MAX_PROBLEMS_SHOWN = 20
 LOCK_WAIT_S = 60.0  # an append holds the lock for milliseconds
+CHECKINS_SUFFIX = ".checkins.yaml"
+SHARED_NAME = "checkins.yaml"  # config.yaml's
+
+
+def default_checkins_name(config_name: str) -> str:
+    """The check-ins file of a config by default, beside it: `checkins.yaml` for `config.yaml`,
+    `alpha.checkins.yaml` for `alpha.yaml` (so many teams' configs share one folder)."""
+    stem = config_name.rsplit(".", 1)[0] if "." in config_name else config_name
+    return SHARED_NAME if config_name == "config.yaml" else f"{stem}{CHECKINS_SUFFIX}"
+
+
+def is_checkins_name(name: str) -> bool:
+    """Whether a file name is a check-ins file's by default (never a config's)."""
+    return name == SHARED_NAME or name.endswith(CHECKINS_SUFFIX)
+
+
 HEADER = (
     "# Check-ins: how confident each goal's owner is that it will be met, and why.\n"
     '# Add one with: python -m pipeline checkin --goal ID --confidence 1-10 --note "..."\n'

@@ -77,3 +77,55 @@ _VERDICT_ICON = {
     Verdict.MISSED: "✖",
     Verdict.NO_DATA: "○",
 }
+
+
+class RunState(StrEnum):
+    """How a team's latest run ended (`--config-dir`): the README's exit code, in words."""
+
+    WRITTEN = "written"  # 0
+    FAILED = "failed"  # 1: could not write, a lock, anything unexpected
+    CONFIG = "config"  # 2
+    SOURCE = "source"  # 3
+    DELIVERY = "delivery"  # 4: reports written
+    GATE = "gate"  # 5: reports written
+
+    @property
+    def exit_code(self) -> int:
+        return _RUN_CODES[self]
+
+    @property
+    def text(self) -> str:
+        """`source unreachable`: how the portfolio names it."""
+        return _RUN_TEXT[self]
+
+    @property
+    def icon(self) -> str:
+        return "✔" if self is RunState.WRITTEN else "⚠" if self.wrote else "⊘"
+
+    @property
+    def wrote(self) -> bool:
+        """The run wrote the week's reports (delivering them may have failed)."""
+        return self in (RunState.WRITTEN, RunState.DELIVERY, RunState.GATE)
+
+    @classmethod
+    def of_code(cls, code: int) -> RunState:
+        """The state of an exit code; an unknown code is FAILED."""
+        return next((s for s, c in _RUN_CODES.items() if c == code), cls.FAILED)
+
+
+_RUN_CODES = {
+    RunState.WRITTEN: 0,
+    RunState.FAILED: 1,
+    RunState.CONFIG: 2,
+    RunState.SOURCE: 3,
+    RunState.DELIVERY: 4,
+    RunState.GATE: 5,
+}
+_RUN_TEXT = {
+    RunState.WRITTEN: "reports written",
+    RunState.FAILED: "run failed",
+    RunState.CONFIG: "config error",
+    RunState.SOURCE: "source unreachable",
+    RunState.DELIVERY: "delivery failed",
+    RunState.GATE: "gate failed",
+}

@@ -1,8 +1,10 @@
 """`python -m pipeline.demo [--week N ...]`: run the pipeline on the bundled demo sprint.
 
 Generates the demo data (cached in .demo/), backfills it with promtool, starts Prometheus on
-127.0.0.1, runs `python -m pipeline --week N` for each week (each writing its metrics file), stops
-Prometheus again, then writes the goals' alert rules and Grafana dashboard next to the reports.
+127.0.0.1, runs `python -m pipeline --week N` for each week (each writing its metrics file), then
+the two teams of demo/teams/ with `--config-dir` (weeks 1 and 2, and week 3 as of its Wednesday
+noon, so the portfolio page shows forecasts), stops Prometheus again, then writes the goals'
+alert rules and Grafana dashboard next to the reports.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ RULES = ROOT / "reports" / "rules.yml"
 DASHBOARD = ROOT / "reports" / "dashboard.json"
 ROUTES = ROOT / "reports" / "alertmanager.yml"
 METRICS = ROOT / "reports" / "sprint_convergence.prom"
+TEAMS = ROOT / "demo" / "teams"  # the demo sprint (a link to config.yaml) and a smaller one
+TEAMS_OUT = ROOT / "reports" / "teams"
+TEAMS_AS_OF = "2026-11-18T12:00:00+00:00"  # week 3's Wednesday noon: the forecasts show
 
 
 def build_demo_tsdb(cache: Path) -> Path:
@@ -58,11 +63,12 @@ def main() -> int:
         if not _port_free(port):
             busy, port = port, free_port()
             print(f"demo: port {busy} is busy, using {port}")
-        config = args.config
-        if port != 9090:  # config.yaml points at 9090: run from a copy that points elsewhere
-            config = Path(tmp) / "config.yaml"
-            url = f"http://127.0.0.1:{port}"
-            config.write_text(args.config.read_text().replace("http://127.0.0.1:9090", url))
+        config, teams = args.config, TEAMS
+        if port != 9090:  # the configs point at 9090: run from copies that point elsewhere
+            config = _moved(args.config, Path(tmp) / "config.yaml", port)
+            teams = Path(tmp) / "teams"
+            for team in sorted(TEAMS.iterdir()):
+                _moved(team, teams / team.name, port)
         with PrometheusServer(tsdb, port=port, log_path=Path(tmp) / "prometheus.log") as prom:
             print(f"demo: Prometheus with the demo sprint on {prom.url}")
             code = 0
@@ -71,6 +77,8 @@ def main() -> int:
                 cmd += ["--output", str(ROOT / "reports"), "--metrics-file", str(METRICS), *rest]
                 print("demo: $", " ".join(cmd[1:]))
                 code = subprocess.run(cmd, cwd=ROOT, check=False).returncode or code
+            if not args.week:
+                code = run_teams(teams) or code
         print("demo: Prometheus stopped")
     code = generate_files(args.config) or code
     if code == 0:
@@ -79,6 +87,29 @@ def main() -> int:
         print(f"demo: alert rules in {RULES}, their routes in {ROUTES}")
         print(f"demo: Grafana dashboard in {DASHBOARD}")
         print(f"demo: the last week's metrics (textfile format) in {METRICS}")
+        if not args.week:
+            print(f"demo: two teams' portfolio page is {TEAMS_OUT / 'index.html'}")
+    return code
+
+
+def _moved(source: Path, target: Path, port: int) -> Path:
+    """A copy of a config (or any text file) with the demo's Prometheus on `port`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}"
+    target.write_text(source.read_text().replace("http://127.0.0.1:9090", url))
+    return target
+
+
+def run_teams(folder: Path) -> int:
+    """Weeks 1 to 3 of every team in `folder` into reports/teams/, week 3 as of its Wednesday;
+    the highest exit code."""
+    base = [sys.executable, "-m", "pipeline", "--config-dir", str(folder)]
+    base += ["--output", str(TEAMS_OUT), "-q"]
+    code = 0
+    for week in (["--week", "1"], ["--week", "2"], ["--week", "3", "--as-of", TEAMS_AS_OF]):
+        cmd = [*base, *week]
+        print("demo: $", " ".join(cmd[1:]))
+        code = subprocess.run(cmd, cwd=ROOT, check=False).returncode or code
     return code
 
 

@@ -12,11 +12,12 @@ from pathlib import Path
 class Scheduler:
     """`python -m pipeline schedule` in a subprocess, its stderr in a file."""
 
-    def __init__(self, config: Path, log: Path) -> None:
+    def __init__(self, config: Path, log: Path, *extra: str, flag: str = "--config") -> None:
+        """`flag`: --config, or --config-dir for a folder of teams; `extra`: more arguments."""
         self.log = log
         self.handle = open(log, "a")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "schedule", "--config", str(config)],
+            [sys.executable, "-m", "pipeline", "schedule", flag, str(config), *extra],
             stdout=self.handle,
             stderr=subprocess.STDOUT,
         )
