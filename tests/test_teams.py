@@ -272,8 +272,9 @@ EXPECTED = {
     "unauthorised": (
         3,
         "source",
-        "Prometheus at {unauthorised}: 401 Unauthorized (the server wants credentials: set "
-        "prometheus.bearer_token_env or basic_auth)",
+        "Prometheus at {unauthorised}: 401 Unauthorized (the server wants credentials or a "
+        "tenant: set prometheus.bearer_token_env or basic_auth, or the tenant's header in "
+        "prometheus.headers (X-Scope-OrgID for Mimir and Cortex))",
     ),
     "smtp": (
         4,
@@ -429,7 +430,8 @@ def test_five_teams_exit_with_the_highest_code_and_each_says_its_own(
         f"error: misconfigured: {folder}/misconfigured.yaml: goals[0].target: cannot parse "
         "'>= six' (expected '>= X', '> X', '<= X', '< X', '== X' or 'A..B')",
         f"error: locked-out: Prometheus at {servers.unauthorised}: 401 Unauthorized (the server "
-        "wants credentials: set prometheus.bearer_token_env or basic_auth)",
+        "wants credentials or a tenant: set prometheus.bearer_token_env or basic_auth, or the "
+        "tenant's header in prometheus.headers (X-Scope-OrgID for Mimir and Cortex))",
         f"error: mailless: e-mail failed for 1 of 2 agents: support: SMTP 127.0.0.1:"
         f"{servers.smtp_port}: refused@example.com refused: 550 5.1.1 <refused@example.com>: "
         f"mailbox unavailable (the reports are in {out}/mailless/week-03)",
@@ -513,7 +515,8 @@ def test_the_portfolio_lists_every_teams_verdict_trend_forecast_and_latest_run(
     )
     assert rows["locked-out"].run.message == (  # type: ignore[union-attr]
         f"Prometheus at {servers.unauthorised}: 401 Unauthorized (the server wants "
-        "credentials: set prometheus.bearer_token_env or basic_auth)"
+        "credentials or a tenant: set prometheus.bearer_token_env or basic_auth, or the "
+        "tenant's header in prometheus.headers (X-Scope-OrgID for Mimir and Cortex))"
     )
     assert shown("misconfigured")[-1] == ("⊘ config error", "exit 2", at)
     page = (five.out / "index.html").read_text()
