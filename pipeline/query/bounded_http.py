@@ -37,6 +37,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CHUNK_BYTES = 64 * 1024
+HEAD_BYTES = 256  # of an answer too large: how it began (is it a query result at all?)
 READER_SHARES = 4  # answers read at once in a run (query.QUERY_WORKERS, one fetcher each)
 
 
@@ -112,7 +113,11 @@ class Lane:
 
 
 class ResponseTooLarge(requests.exceptions.RequestException):
-    """The answer grew past max_bytes (after decompression)."""
+    """The answer grew past max_bytes (after decompression); `head` is how it began."""
+
+    def __init__(self, message: str, head: bytes = b"") -> None:
+        super().__init__(message)
+        self.head = head
 
 
 class Aborted(requests.exceptions.RequestException):
@@ -342,12 +347,16 @@ def read_body(
 ) -> bytes:
     """The whole body, decompressed; ResponseTooLarge past `max_bytes`. Past `lane.free_bytes`
     the reading waits for the lane, and `response` keeps it (see Lane)."""
-    too_large = ResponseTooLarge(f"the answer is larger than {max_bytes:,} bytes")
+    too_large = f"the answer is larger than {max_bytes:,} bytes"
     length = response.headers.get("Content-Length", "")
     plain = response.headers.get("Content-Encoding", "identity") == "identity"
     if plain and length.isdigit() and int(length) > max_bytes:
+        try:
+            head = response.raw.read(HEAD_BYTES)
+        except (urllib3.exceptions.HTTPError, OSError):
+            head = b""
         response.close()
-        raise too_large
+        raise ResponseTooLarge(too_large, head)
     body = bytearray()
     give_back: Callable[[], None] | None = None
     read = False
@@ -355,7 +364,7 @@ def read_body(
         for chunk in response.raw.stream(CHUNK_BYTES, decode_content=True):
             body += chunk
             if len(body) > max_bytes:
-                raise too_large
+                raise ResponseTooLarge(too_large, bytes(body[:HEAD_BYTES]))
             if lane and give_back is None and len(body) > lane.free_bytes:
                 give_back = lane.take(stopped)
         content = bytes(body)
