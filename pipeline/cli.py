@@ -220,6 +220,10 @@ class _Stderr(logging.Handler):
 
 
 def _report(args: argparse.Namespace, now: datetime | None) -> int:
+    if not args.dry_run:  # a run that writes draws charts: its workers get ready meanwhile
+        from pipeline.report.pool import start_early
+
+        start_early()
     from pipeline.config import load_config
     from pipeline.run import RunRequest
 

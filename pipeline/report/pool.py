@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 from types import TracebackType
 from typing import Generic, TypeVar
 
@@ -47,6 +48,14 @@ def _context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(WORKER_MODULES))
     return context
+
+
+def start_early() -> None:
+    """Start the fork server now, so that it imports the drawing and printing modules on another
+    core while the run loads its config, queries and scores (it is started once per process;
+    the first pool would otherwise wait for those imports)."""
+    _context()
+    forkserver.ensure_running()
 
 
 def workers_for(jobs: int) -> int:
