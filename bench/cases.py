@@ -8,6 +8,7 @@ copies of the demo config in one process (bench/teams.py).
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ from data import RANGE_START, SERIES_COUNT, SERIES_START  # bench/data.py, next 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK_START = 1793577600  # 2026-11-02T00:00:00Z, week 1 of the demo sprint
 WEEK_END = WEEK_START + 7 * 86400 - 60
+CPU = "cpu"  # floor_parts' key for the CPU time of its processes
 FLOOR_IMPORTS = (
     "import matplotlib.pyplot, weasyprint, jinja2, pydantic, numpy, requests, yaml, rich"
 )
@@ -266,10 +268,17 @@ def floor_pages(folder: Path) -> list[Path]:
     return [p for p in pages if p.name != "index.html"]
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def floor_parts(url: str, pages: list[Path]) -> dict[str, float]:
     """The sequential floor of the week, in seconds: the libraries' imports in a fresh process,
     the server's time for the distinct queries (one plain request each, no gzip), and
-    WeasyPrint's layout of the week's HTML reports (`pages`) in one process after its imports."""
+    WeasyPrint's layout of the week's HTML reports (`pages`) in one process after its imports;
+    and under CPU the CPU time of the two processes (the server's is in neither)."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", FLOOR_IMPORTS], check=True)
     imports = time.perf_counter() - started
@@ -288,7 +297,12 @@ def floor_parts(url: str, pages: list[Path]) -> dict[str, float]:
         capture_output=True,
         text=True,
     )
-    return {"imports": imports, "queries": server, "pdf layout": float(layout.stdout)}
+    return {
+        "imports": imports,
+        "queries": server,
+        "pdf layout": float(layout.stdout),
+        CPU: _children_cpu() - cpu,
+    }
 
 
 _LAYOUT = """

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from cases import (  # bench/, next to this file
     CASES,
+    CPU,
     Case,
     floor_pages,
     floor_parts,
@@ -37,13 +38,13 @@ from cases import (  # bench/, next to this file
 )
 from data import blocks_of
 from extra import bench_forecast, bench_many_series, bench_scoring
-from runs import ROOT, peak, tree_of
+from runs import ROOT, Measure, peak, tree_of
 
 from pipeline.demo.__main__ import build_demo_tsdb
 from pipeline.demo.promserver import PrometheusServer
 
-Summary = tuple[float, float, float, str]  # median wall s, peak RSS MB, peak summed RSS MB, failure
-Run = tuple[str, float, float, float]  # outcome, wall s, peak RSS MB, peak summed RSS MB
+# median wall s, peak RSS MB, peak summed RSS MB, median CPU s, failure
+Summary = tuple[float, float, float, float, str]
 Row = tuple[str, int, dict[str, Summary], dict[str, float]]  # ..., the floor's parts if any
 Floor = Callable[[], dict[str, float]]  # one measure of the floor's parts
 
@@ -110,11 +111,11 @@ def _runs(
     trees: dict[str, Path],
     args: argparse.Namespace,
     floor: Floor | None = None,
-) -> tuple[dict[str, list[Run]], dict[str, float]]:
+) -> tuple[dict[str, list[Measure]], dict[str, float]]:
     """`args.repeat` rounds, each running the case once per tree (and measuring `floor`, if
     given, between them); `args.long_repeat` rounds if the first took longer than `args.long` s
     in some tree, one if the first was killed. The runs, and the median of each floor part."""
-    runs: dict[str, list[Run]] = {t: [] for t in trees}
+    runs: dict[str, list[Measure]] = {t: [] for t in trees}
     floors: list[dict[str, float]] = []
     rounds = args.repeat
     for done in range(args.repeat):
@@ -125,13 +126,14 @@ def _runs(
                 floors.append(floor())
             if case.fresh:
                 shutil.rmtree(folder / name / "out", ignore_errors=True)
-            outcome, wall, rss, summed = peak(case.command(folder / name), tree, args.max_rss_mb)
-            runs[name].append((_goal_errors(outcome, folder / name), wall, rss, summed))
+            measure = peak(case.command(folder / name), tree, args.max_rss_mb)
+            outcome = _goal_errors(measure.outcome, folder / name)
+            runs[name].append(measure._replace(outcome=outcome))
         if done == 0:
             first = [r[0] for r in runs.values()]
-            if any(o.startswith("killed") for o, _, _, _ in first):
+            if any(m.outcome.startswith("killed") for m in first):
                 rounds = 1
-            elif any(w > args.long for _, w, _, _ in first):
+            elif any(m.wall > args.long for m in first):
                 rounds = min(rounds, args.long_repeat)
     parts = {k: _median([f[k] for f in floors]) for k in floors[0]} if floors else {}
     return runs, parts
@@ -154,39 +156,49 @@ def _median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def _summary(runs: list[Run]) -> Summary:
-    """Median wall, the largest peak RSS, the largest summed RSS, and the first failure if any."""
-    failed = next((o for o, _, _, _ in runs if o != "exit 0"), "")
-    largest = max(p for _, _, p, _ in runs), max(s for _, _, _, s in runs)
-    return _median([w for _, w, _, _ in runs]), *largest, failed
+def _summary(runs: list[Measure]) -> Summary:
+    """Median wall, the largest peak RSS, the largest summed RSS, the median CPU time, and the
+    first failure if any."""
+    failed = next((m.outcome for m in runs if m.outcome != "exit 0"), "")
+    largest = max(m.rss for m in runs), max(m.summed for m in runs)
+    return _median([m.wall for m in runs]), *largest, _median([m.cpu for m in runs]), failed
 
 
 def _cells(result: dict[str, Summary]) -> str:
     return " | ".join(
-        f"{w:.2f} s, {p:.0f} MB, {s:.0f} MB summed{' ' + failed if failed else ''}"
-        for w, p, s, failed in result.values()
+        f"{w:.2f} s, {p:.0f} MB, {s:.0f} MB summed, {c:.1f} CPU s{' ' + failed if failed else ''}"
+        for w, p, s, c, failed in result.values()
     )
+
+
+def _outcome(failed: str) -> str:
+    return (failed or "ok").replace("|", "/")
 
 
 def _table(rows: list[Row], names: list[str]) -> None:
     pair = len(names) == 2
-    head = " | ".join(f"{n} median | {n} peak RSS | {n} summed RSS | {n} outcome" for n in names)
+    head = " | ".join(
+        f"{n} median | {n} peak RSS | {n} summed RSS | {n} CPU | {n} outcome" for n in names
+    )
     print(f"\n| case | runs | {head} |" + (" after/before |" if pair else ""))
-    print("|---" * (2 + 4 * len(names) + pair) + "|")
+    print("|---" * (2 + 5 * len(names) + pair) + "|")
     for case, count, result, _ in rows:
         cells = " | ".join(
-            f"{w:.2f} s | {p:.0f} MB | {s:.0f} MB | {(failed or 'ok').replace('|', '/')}"
-            for w, p, s, failed in (result[n] for n in names)
+            f"{w:.2f} s | {p:.0f} MB | {s:.0f} MB | {c:.1f} s | {_outcome(failed)}"
+            for w, p, s, c, failed in (result[n] for n in names)
         )
         ratio = f" {result['after'][0] / result['before'][0]:.2f} |" if pair else ""
         print(f"| {case} | {count} | {cells} |{ratio}")
     for case, _, result, floor in rows:
         if not floor:
             continue
-        total = sum(floor.values())
-        shown = ", ".join(f"{k} {v:.2f} s" for k, v in floor.items())
+        parts = {k: v for k, v in floor.items() if k != CPU}
+        total = sum(parts.values())
+        shown = ", ".join(f"{k} {v:.2f} s" for k, v in parts.items())
         ratios = ", ".join(f"{n} / floor = {result[n][0] / total:.2f}" for n in names)
         print(f"\n{case}: floor {total:.2f} s ({shown}, medians); {ratios}")
+        cpu = ", ".join(f"{n} {result[n][3]:.1f} s" for n in names)
+        print(f"  CPU: the floor's imports and layout {floor[CPU]:.1f} s; the runs' {cpu}")
 
 
 def main() -> None:
