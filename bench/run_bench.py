@@ -38,7 +38,7 @@ from cases import (  # bench/, next to this file
 )
 from data import blocks_of
 from extra import bench_forecast, bench_many_series, bench_scoring
-from runs import ROOT, Measure, peak, tree_of
+from runs import ROOT, Measure, compile_tree, peak, tree_of
 
 from pipeline.demo.__main__ import build_demo_tsdb
 from pipeline.demo.promserver import PrometheusServer
@@ -230,6 +230,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"before": tree_of(args.before, Path(tmp))} if args.before else {}
         trees["after"] = ROOT
+        for tree in trees.values():
+            compile_tree(tree)
         if args.only_many:
             bench_many_series(trees, 20_000, 168)
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -123,3 +124,14 @@ def tree_of(rev: str, folder: Path) -> Path:
     # where the installed package has them (the editable install maps them from this tree)
     (folder / "report_templates").rename(folder / "pipeline" / "report_templates")
     return folder
+
+
+def compile_tree(tree: Path) -> None:
+    """Write the bytecode of `tree`'s pipeline package, as installing a wheel does: with
+    PYTHONDONTWRITEBYTECODE set (or a read-only tree) every run would compile the ~100 modules
+    again, about 0.15 s in the run and as much in its fork server."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(tree / "pipeline")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
