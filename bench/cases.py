@@ -140,6 +140,11 @@ def run_command(folder: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def md_command(folder: Path) -> list[str]:
+    """`python -m pipeline --week 1`, Markdown only (its charts, no PDF)."""
+    return [*run_command(folder)[:-1], "md"]
+
+
 def week_command(folder: Path) -> list[str]:
     """`python -m pipeline --week 1`, Markdown, HTML and PDF: the week of issue 26's floor."""
     return [*run_command(folder)[:-1], "md,html,pdf"]
@@ -248,6 +253,7 @@ CASES = [
     Case("goals 40", run_command, more_goals(40)),
     Case("goals 160", run_command, more_goals(160)),
     Case("goals 500", run_command, more_goals(500)),  # the pool's memory (issue 20)
+    Case("goals 500 md (Markdown only)", md_command, more_goals(500)),
     Case("series 100 (1 goal, 1 week at 1m)", run_command, many_series(100), "series"),
     Case("series 1,000", run_command, many_series(1000), "series"),
     Case("series 5,000 (50.4 M samples)", run_command, many_series(5000), "series"),
