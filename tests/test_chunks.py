@@ -75,13 +75,13 @@ def test_empty_answers_before_any_sample_double_the_range() -> None:
     bounds = chunks.take()
     assert bounds is not None and chunks.too_big(bounds)
     sizes = []
-    for _ in range(6):
+    for _ in range(3):
         bounds = chunks.take()
         assert bounds is not None
         sizes.append(_points(bounds))
         chunks.answered(bounds, 60, samples=False)
     first = ANSWER_BYTES * 11_000 / CAP
-    assert sizes == [min(int(first * 2**i), 11_000) for i in range(6)]
+    assert sizes == [int(first * 2**i) for i in range(3)]
 
 
 def test_chunks_cover_every_point_once_whatever_the_answers() -> None:
@@ -101,9 +101,26 @@ def test_chunks_cover_every_point_once_whatever_the_answers() -> None:
     np.testing.assert_array_equal(np.sort(points), 1000.0 + 10 * np.arange(10_000))
     assert len(np.unique(points)) == len(points)
     # 5,000 points too big for a 1 GB cap: 5,000 x 32 MB / 1 GB; empty: twice that; 7,000
-    # samples in 298 points: the most (5,000); a flood: the floor; 3 bytes: the rest at once
+    # samples in 298 points: the rest of those 5,000; a flood: the floor; 3 bytes: the rest
     first = ANSWER_BYTES * 5_000 // 2**30
-    assert sizes == [5_000, first, 2 * first, 5_000, 60, 10_000 - 3 * first - 5_060]
+    assert sizes == [5_000, first, 2 * first, 5_000 - 3 * first, 60, 5_000 - 60]
+
+
+def test_a_refused_half_is_cut_to_what_its_other_half_showed() -> None:
+    """The whole range refused (too many samples), its first half too big: the second half is
+    asked in the smaller ranges too, not whole (it would be too big as well)."""
+    chunks = Chunks(0.0, 10_079.0, 1.0, (60, 11_000), CAP)
+    whole = chunks.take()
+    assert whole == (0.0, 10_079.0)
+    chunks.refused([(0.0, 5_039.0), (5_040.0, 10_079.0)])
+    half = chunks.take()
+    assert half == (0.0, 5_039.0) and chunks.too_big(half)
+    taken = []
+    while bounds := chunks.take():
+        taken.append(bounds)
+    size = ANSWER_BYTES * 5_040 // CAP
+    assert {_points(b) for b in taken} <= {size, 5_040 % size}
+    assert (5_040.0, 5_040.0 + size - 1) in taken
 
 
 def test_refused_halves_come_before_the_rest() -> None:

@@ -21,7 +21,8 @@ class Chunks:
     samples took, within min/max_points; each empty answer before one with samples doubles it.
     An answer past the cap (`too_big`) is asked again first, in ranges sized as if it had taken
     just the cap (a quarter of its points at most), down to min_points; a range the server
-    refused is asked again as its two halves (`refused`), before the rest.
+    refused is asked again as its two halves (`refused`), before the rest. Every range still
+    to ask is cut to the size known when it is asked.
     """
 
     def __init__(
@@ -38,8 +39,7 @@ class Chunks:
         self.target = min(ANSWER_BYTES, cap_bytes // SHARES)  # bytes an answer after the first
         self.per_point = 0.0  # an answer's bytes a point; 0: not known yet
         self._measured = False
-        self._todo = [(first_ts, last_ts)]  # ranges not yet asked, each cut to size() in turn
-        self._again: list[tuple[float, float]] = []  # ranges asked again as they are
+        self._todo = [(first_ts, last_ts)]  # ranges not yet asked, in order, cut to size()
 
     def size(self) -> int:
         """Points the next new range covers."""
@@ -50,8 +50,6 @@ class Chunks:
 
     def take(self) -> tuple[float, float] | None:
         """The next range to ask for; None when all are asked."""
-        if self._again:
-            return self._again.pop(0)
         if not self._todo:
             return None
         start, last = self._todo.pop(0)
@@ -75,20 +73,18 @@ class Chunks:
         points = self._points(bounds)
         if points <= self.min_points:
             return False
-        # more than the cap came for `points`: the next ranges are a quarter of it at most
+        # more than the cap came for `points`: the next ranges are a quarter of it at most, the
+        # ones already queued too (a refused range's other half)
         self.per_point = max(self.per_point, self.cap_bytes / points)
-        if self._todo and self._todo[0][0] == bounds[1] + self.step_s:  # the rest follows it
-            self._todo[0] = (bounds[0], self._todo[0][1])
-        else:
-            self._todo.insert(0, bounds)
+        self._todo.insert(0, bounds)
         return True
 
     def _points(self, bounds: tuple[float, float]) -> int:
         return round((bounds[1] - bounds[0]) / self.step_s) + 1
 
     def refused(self, halves: list[tuple[float, float]]) -> None:
-        """Ask these before anything else."""
-        self._again[:0] = halves
+        """Ask these before anything else (each cut to size() too, never joined)."""
+        self._todo[:0] = halves
 
 
 TOO_MANY_SAMPLES = "query processing would load too many samples"
