@@ -569,14 +569,19 @@ def test_every_query_over_the_default_cap_stays_under_1_gb_and_changes_nothing(
     assert _snapshot(out) == before
 
 
-def test_answers_over_a_quarter_of_the_cap_take_turns_and_are_all_scored(
+@pytest.mark.parametrize(("floor", "lane"), [(1440, True), (60, False)], ids=["floor", "cut"])
+def test_answers_over_a_quarter_of_the_cap_take_turns_or_are_cut_and_are_all_scored(
     tmp_path: Path,
     prometheus: PrometheusServer,
     good_night: Path,
     monkeypatch: pytest.MonkeyPatch,
+    floor: int,
+    lane: bool,
 ) -> None:
-    """Most answers here (~30-50 kB) are past 25 kB: they hold the run's lane in turn, none
-    waits for ever, and the week is the same as with the default cap."""
+    """Most answers here (~30-50 kB for the day) are past 25 kB. With the day as the floor
+    (min_points_per_request) no range can be cut: they hold the run's lane in turn, none waits
+    for ever. With the default floor each is stopped at 25 kB and its day asked again in
+    shorter ranges, which never need the lane. The week is the same as with the default cap."""
     turns: list[float] = []
     take = Lane.take
 
@@ -585,9 +590,14 @@ def test_answers_over_a_quarter_of_the_cap_take_turns_and_are_all_scored(
         return take(lane, stopped)
 
     monkeypatch.setattr(Lane, "take", counted)
-    config = _config(tmp_path, prometheus.url, max_response_bytes=100_000)
+    config = _config(
+        tmp_path, prometheus.url, max_response_bytes=100_000, min_points_per_request=floor
+    )
     assert _run(config, tmp_path / "out") == 0
-    assert len(turns) >= 3 and set(turns) == {25_000}
+    if lane:
+        assert len(turns) >= 3 and set(turns) == {25_000}
+    else:
+        assert turns == []
     assert _summary(tmp_path / "out") == _summary(good_night)
 
 

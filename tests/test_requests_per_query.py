@@ -84,15 +84,16 @@ def test_a_range_past_max_points_is_max_points_then_the_rest(
 def test_an_answer_past_the_cap_is_asked_again_in_shorter_ranges(
     tmp_path: Path, prometheus: PrometheusServer, counted: tuple[str, Faults], via: str
 ) -> None:
-    """Prometheus streams the answer (no Content-Length); the proxy sends one: both are seen
-    to be too large, and both began as a query result, so a shorter range may fit."""
+    """Prometheus streams the answer (no Content-Length); the proxy sends one: both are stopped
+    past a quarter of the cap (where the answer would need the run's lane), and both began as
+    a query result, so shorter ranges are asked instead, until each fits."""
     url = prometheus.url if via == "direct" else counted[0]
     whole = _source(tmp_path, url).query_range("tst_ramp", DAY_START, DAY_END, 60)
     size = len(_body(prometheus, DAY_START, DAY_END))
     capped = _source(tmp_path, url, max_response_bytes=size // 2)
     split = capped.query_range("tst_ramp", DAY_START, DAY_END, 60)
-    # the day past the cap; a quarter of it (a quarter of the cap at the rate the day passed
-    # it), then ranges sized by what that took (an eighth of the day or so): 1 + 1 + 7 here
+    # the day (past an eighth of itself), then ranges of a quarter of the day at most (sized as
+    # if the day had taken the whole cap), those past a quarter of the cap cut again
     assert split.requests >= 1 + 4, split.requests
     _same(whole, split)
 

@@ -14,13 +14,14 @@ class Chunks:
     The first range is the whole range, or its first `max_points` points: a query that fits
     one request is asked in one, answered as one request answers it on any backend
     (VictoriaMetrics, unlike Prometheus, fills sparse series from the samples inside the range
-    asked, so chunk edges can change its answer), its memory bounded by the response cap.
+    asked, so chunk edges can change its answer). Its answer may take a quarter of the cap
+    (source.py stops it there, bounded_http.Lane's free share), a range of min_points the cap.
 
     Later ranges are sized by bytes: as many points as keep an answer under `target`
     (ANSWER_BYTES, or a quarter of the cap if less) at the bytes a point of the last answer with
     samples took, within min/max_points; each empty answer before one with samples doubles it.
-    An answer past the cap (`too_big`) is asked again first, in ranges sized as if it had taken
-    just the cap (a quarter of its points at most), down to min_points; a range the server
+    An answer past that (`too_big`) is asked again first, in ranges sized as if it had taken
+    the whole cap (a quarter of its points at most, an eighth by default), down to min_points; a range the server
     refused is asked again as its two halves (`refused`), before the rest. Every range still
     to ask is cut to the size known when it is asked.
     """
@@ -68,13 +69,13 @@ class Chunks:
             self.per_point /= 2  # an empty answer: the next range may be longer
 
     def too_big(self, bounds: tuple[float, float]) -> bool:
-        """The answer for `bounds` passed the cap: ask the range again in shorter ranges, first
-        of all. False when it is no longer than min_points (it stays too big)."""
+        """The answer for `bounds` was too big: ask the range again in shorter ranges, first of
+        all. False when it is no longer than min_points (it stays too big)."""
         points = self._points(bounds)
         if points <= self.min_points:
             return False
-        # more than the cap came for `points`: the next ranges are a quarter of it at most, the
-        # ones already queued too (a refused range's other half)
+        # as if the cap came for `points` (it may have been cut at a quarter of it): the next
+        # ranges are a quarter of it at most, the ones already queued too (a refused half)
         self.per_point = max(self.per_point, self.cap_bytes / points)
         self._todo.insert(0, bounds)
         return True

@@ -227,6 +227,11 @@ class PrometheusSource:
         """One range request (in the fetching thread): a 200 answer, else the
         classified failure."""
         params = {"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}"}
+        # a range that can still be cut stops its answer past the lane's free share: shorter
+        # ranges are asked instead of holding the lane (only a range at the floor may)
+        points = round((end - start) / step_s) + 1
+        splittable = points > self.settings.min_points_per_request
+        connection.adapter.give_up = is_result if splittable else None
 
         def request() -> requests.Response:
             connection.seen.clear()  # the answer before this one is let go
@@ -264,7 +269,7 @@ class PrometheusSource:
             raise self._stopped() from None
         except ResponseTooLarge as exc:
             raise _TooLarge(
-                f"the answer is larger than {size_text(self.limits.max_bytes)}",
+                f"the answer is larger than {size_text(exc.limit or self.limits.max_bytes)}",
                 is_result(exc.head),
             ) from None
         except requests.exceptions.TooManyRedirects as exc:
