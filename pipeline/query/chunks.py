@@ -20,10 +20,10 @@ class Chunks:
     Later ranges are sized by bytes: as many points as keep an answer under `target`
     (ANSWER_BYTES, or a quarter of the cap if less) at the bytes a point of the last answer with
     samples took, within min/max_points; each empty answer before one with samples doubles it.
-    An answer past that (`too_big`) is asked again first, in ranges sized as if it had taken
-    the whole cap (a quarter of its points at most, an eighth by default), down to min_points; a range the server
-    refused is asked again as its two halves (`refused`), before the rest. Every range still
-    to ask is cut to the size known when it is asked.
+    An answer too big (`too_big`) is asked again first, in ranges sized as if it had taken the
+    whole cap (a quarter of its points at most, an eighth by default), down to min_points; a
+    range the server refused is asked again as its two halves (`refused`), before the rest.
+    Every range still to ask is cut to the size known when it is asked.
     """
 
     def __init__(
