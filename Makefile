@@ -45,8 +45,10 @@ schema: setup
 	$(PY) -c "from pipeline.outputs.summary_model import schema_text; print(schema_text(), end='')" \
 		> docs/summary.schema.json
 
+# `make bench` compares with the code before issue 26's speed work (BENCH_BEFORE=<rev> for another)
+BENCH_BEFORE ?= 2450c5e
 bench: setup
-	$(PY) bench/run_bench.py
+	$(PY) bench/run_bench.py --before $(BENCH_BEFORE)
 
 clean:
 	rm -rf $(VENV) .demo reports .mypy_cache .ruff_cache .pytest_cache

@@ -1,11 +1,15 @@
 """The cases of `run_bench.py`: configs made from the shipped demo config, and the floor.
 
 Every case runs `python -m pipeline` as a whole process against the demo Prometheus, week 1,
-Markdown and PDF (the issue's default run), with more agents or more goals than the demo.
+Markdown and PDF (the issue's default run), with more agents or more goals than the demo; the
+`week` cases add HTML and compare with the sequential floor (issue 26), and `teams 50` runs 50
+copies of the demo config in one process (bench/teams.py, the same on both trees) and again with
+`--config-dir` (the after tree only).
 """
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import sys
 import time
@@ -23,6 +27,7 @@ from data import RANGE_START, SERIES_COUNT, SERIES_START  # bench/data.py, next 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK_START = 1793577600  # 2026-11-02T00:00:00Z, week 1 of the demo sprint
 WEEK_END = WEEK_START + 7 * 86400 - 60
+CPU = "cpu"  # floor_parts' key for the CPU time of its processes
 FLOOR_IMPORTS = (
     "import matplotlib.pyplot, weasyprint, jinja2, pydantic, numpy, requests, yaml, rich"
 )
@@ -36,6 +41,9 @@ class Case:
     command: Callable[[Path], list[str]]  # the case's folder -> argv
     config: Callable[[dict[str, Any]], dict[str, Any]] | None  # the demo config -> the case's
     data: str = "demo"  # the Prometheus it reads: the demo's, or a set of bench/data.py
+    fresh: bool = False  # every run starts with no output folder (no chart cache, no history)
+    floor: bool = False  # the table compares it with the sequential floor
+    teams: int = 0  # the config written as this many teams' files in `teams/`
 
     @property
     def key(self) -> str:
@@ -107,12 +115,50 @@ def write_config(
     return path
 
 
+def write_teams(folder: Path, count: int) -> None:
+    """`count` teams' configs in `folder/teams/`: copies of `folder/config.yaml`, each its own
+    sprint name."""
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    (folder / "teams").mkdir()
+    for i in range(count):
+        config["sprint"]["name"] = f"Team {i:02d}"
+        (folder / "teams" / f"team-{i:02d}.yaml").write_text(yaml.safe_dump(config))
+
+
+def teams_command(folder: Path) -> list[str]:
+    """bench/teams.py over the case's teams: week 1 of each, Markdown, HTML and PDF."""
+    return [
+        sys.executable, str(ROOT / "bench" / "teams.py"), "--dir", str(folder / "teams"),
+        "--output", str(folder / "out"), "--format", "md,html,pdf",
+    ]  # fmt: skip
+
+
+def config_dir_command(folder: Path) -> list[str]:
+    """`python -m pipeline --config-dir` over the case's teams: the product's own many-teams run
+    (week 1, Markdown, HTML and PDF, and the portfolio page); a tree before issue 26 has no
+    --config-dir, so its column shows the usage error."""
+    return [
+        sys.executable, "-m", "pipeline", "--week", "1", "--config-dir", str(folder / "teams"),
+        "--output", str(folder / "out"), "-q", "--format", "md,html,pdf",
+    ]  # fmt: skip
+
+
 def run_command(folder: Path) -> list[str]:
     """`python -m pipeline --week 1` with the case's config, Markdown and PDF."""
     return [
         sys.executable, "-m", "pipeline", "--week", "1", "--config", str(folder / "config.yaml"),
         "--output", str(folder / "out"), "-q", "--format", "md,pdf",
     ]  # fmt: skip
+
+
+def md_command(folder: Path) -> list[str]:
+    """`python -m pipeline --week 1`, Markdown only (its charts, no PDF)."""
+    return [*run_command(folder)[:-1], "md"]
+
+
+def week_command(folder: Path) -> list[str]:
+    """`python -m pipeline --week 1`, Markdown, HTML and PDF: the week of issue 26's floor."""
+    return [*run_command(folder)[:-1], "md,html,pdf"]
 
 
 def mid_week_command(folder: Path) -> list[str]:
@@ -193,6 +239,14 @@ def _same(config: dict[str, Any]) -> dict[str, Any]:
 
 
 CASES = [
+    Case("week (4 agents, 10 goals, md html pdf; charts cached)", week_command, _same, floor=True),
+    Case("week-new (the same, charts drawn)", week_command, _same, fresh=True, floor=True),
+    Case(
+        "teams 50 (of 10 goals, 4 agents; md html pdf; one process)", teams_command, _same, teams=50
+    ),
+    Case(
+        "teams 50 --config-dir (the same, and the portfolio)", config_dir_command, _same, teams=50
+    ),
     Case("default (4 agents, 10 goals)", run_command, _same),
     Case("mid-week (week 2 as of Wednesday noon)", mid_week_command, _same),
     Case("--help", lambda folder: [sys.executable, "-m", "pipeline", "--help"], None),
@@ -213,6 +267,7 @@ CASES = [
     Case("goals 40", run_command, more_goals(40)),
     Case("goals 160", run_command, more_goals(160)),
     Case("goals 500", run_command, more_goals(500)),  # the pool's memory (issue 20)
+    Case("goals 500 md (Markdown only)", md_command, more_goals(500)),
     Case("series 100 (1 goal, 1 week at 1m)", run_command, many_series(100), "series"),
     Case("series 1,000", run_command, many_series(1000), "series"),
     Case("series 5,000 (50.4 M samples)", run_command, many_series(5000), "series"),
@@ -222,10 +277,28 @@ CASES = [
 ]
 
 
-def floor_parts(url: str, folder: Path) -> dict[str, float]:
-    """The sequential floor of the default case, in seconds: the libraries' imports in a fresh
-    process, the server's time for the distinct queries (one plain request each, no gzip), and
-    WeasyPrint's layout of the default run's HTML reports in one process after its imports."""
+def floor_pages(folder: Path) -> list[Path]:
+    """The HTML reports whose layout the floor counts: the week's, written once into
+    `folder/html` with the case's config (the code of `folder`'s tree does not matter: the
+    floor is the libraries' time for the same pages)."""
+    html = folder / "html"
+    command = [*run_command(folder)[:-5], "--output", str(html), "-q", "--format", "html"]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    pages = sorted((html / "week-01").glob("*.html"))
+    return [p for p in pages if p.name != "index.html"]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def floor_parts(url: str, pages: list[Path]) -> dict[str, float]:
+    """The sequential floor of the week, in seconds: the libraries' imports in a fresh process,
+    the server's time for the distinct queries (one plain request each, no gzip), and
+    WeasyPrint's layout of the week's HTML reports (`pages`) in one process after its imports;
+    and under CPU the CPU time of the two processes (the server's is in neither)."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", FLOOR_IMPORTS], check=True)
     imports = time.perf_counter() - started
@@ -238,18 +311,18 @@ def floor_parts(url: str, folder: Path) -> dict[str, float]:
         ) as r:
             r.read()
     server = time.perf_counter() - started
-    html = folder / "html"
-    command = [*run_command(folder)[:-5], "--output", str(html), "-q", "--format", "html"]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    pages = sorted((html / "week-01").glob("*.html"))
-    pages = [p for p in pages if p.name != "index.html"]
     layout = subprocess.run(
         [sys.executable, "-c", _LAYOUT, *map(str, pages)],
         check=True,
         capture_output=True,
         text=True,
     )
-    return {"imports": imports, "queries": server, "pdf layout": float(layout.stdout)}
+    return {
+        "imports": imports,
+        "queries": server,
+        "pdf layout": float(layout.stdout),
+        CPU: _children_cpu() - cpu,
+    }
 
 
 _LAYOUT = """

@@ -136,7 +136,7 @@ def bench_many_series(trees: dict[str, Path], series: int, samples: int) -> None
         url = server.stdout.readline().strip()
         try:
             for name, tree in trees.items():
-                outcome, elapsed, rss, _ = peak([*case, "--series", str(series)], tree)
+                outcome, elapsed, rss, *_ = peak([*case, "--series", str(series)], tree)
                 print(f"  {name}: score + chart: {outcome}, {elapsed:.1f}s, peak RSS {rss:.0f} MB")
                 specs = [tree / "pipeline" / "config.py", tree / "pipeline" / "config" / "spec.py"]
                 knows_limit = any(
@@ -147,7 +147,7 @@ def bench_many_series(trees: dict[str, Path], series: int, samples: int) -> None
                 config.write_text(MANY_CONFIG.replace("URL", url).replace("EXTRA", extra))
                 out = Path(tmp) / f"out-{name}"
                 run = [sys.executable, "-m", "pipeline", "--week", "1", "--config", str(config)]
-                outcome, elapsed, rss, _ = peak([*run, "--output", str(out), "-q"], tree)
+                outcome, elapsed, rss, *_ = peak([*run, "--output", str(out), "-q"], tree)
                 print(f"  {name}: whole run:     {outcome}, {elapsed:.1f}s, peak RSS {rss:.0f} MB")
         finally:
             server.terminate()

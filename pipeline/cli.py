@@ -249,9 +249,6 @@ class _Stderr(logging.Handler):
 
 
 def _report(args: argparse.Namespace, now: datetime | None) -> int:
-    from pipeline.config import load_config
-    from pipeline.run import RunRequest
-
     setup_logging(quiet=args.quiet)
     if args.resend and not (args.email or args.notify):
         raise UsageError("--resend only makes sense with --email or --notify")
@@ -263,10 +260,17 @@ def _report(args: argparse.Namespace, now: datetime | None) -> int:
         raise UsageError("--gate judges a written week: not with --dry-run")
     if args.metrics_file and args.dry_run:
         raise UsageError("--metrics-file writes a file: not with --dry-run")
+    if not args.dry_run:  # a run that writes draws charts: their workers get ready meanwhile
+        from pipeline.report.pool import start_early
+
+        start_early()
     if args.config_dir is not None:
         from pipeline.teams.command import report_teams
 
         return report_teams(args, _console(), now)
+    from pipeline.config import load_config
+    from pipeline.run import RunRequest
+
     loaded = load_config(args.config)
     output = args.output or loaded.output_dir
     request = RunRequest(

@@ -169,3 +169,24 @@ def test_an_answer_over_the_cap_gives_the_lane_back(bodies: str) -> None:
     with pytest.raises(ResponseTooLarge):
         _session(lane).get(f"{bodies}/{5 << 20}")
     assert len(_session(lane).get(f"{bodies}/{2 << 20}").content) == 2 << 20
+
+
+def test_an_answer_given_up_past_the_free_share_never_takes_the_lane(bodies: str) -> None:
+    """The caller that can ask for less (a range that can be cut) gives an answer up where it
+    would need the lane: it stops at the free share (1 MiB of 4), the lane stays free. Given
+    up on nothing, the same answer takes the lane as before."""
+    lane = Lane(4 << 20)
+    held = _session(lane).get(f"{bodies}/{2 << 20}")  # holds the lane
+    session = requests.Session()
+    adapter = BoundedAdapter(Limits(timeout_s=1, retries=0, max_bytes=4 << 20), lane=lane)
+    session.mount("http://", adapter)
+    seen: list[bytes] = []
+    adapter.give_up = lambda head: seen.append(head) or True
+    with pytest.raises(ResponseTooLarge) as stopped:
+        session.get(f"{bodies}/{3 << 20}")  # no wait for the held lane: stopped at once
+    assert (stopped.value.limit, stopped.value.head, seen) == (1 << 20, b" " * 256, [b" " * 256])
+    adapter.give_up = lambda head: False
+    with pytest.raises(DeadlineExceeded):  # waits for the lane, until its deadline
+        session.get(f"{bodies}/{3 << 20}")
+    lane.release(held)
+    assert len(session.get(f"{bodies}/{3 << 20}").content) == 3 << 20

@@ -48,8 +48,8 @@ def test_503_twice_then_200_succeeds(tmp_path: Path, prometheus: PrometheusServe
     with fault_proxy(prometheus.url, faults) as url:
         config = _handmade(tmp_path, url, retries=3)
         assert _run(config, tmp_path / "out", "--format", "md") == 0
-    # two 503s, then the answer to a probe of 128 points, then the whole day in one request
-    assert faults.queries.count("tst_const") == 4
+    # two 503s, then the whole day in one request
+    assert faults.queries.count("tst_const") == 3
     assert _summary(tmp_path / "out")["const_min"]["status"] == "at_risk"
 
 
@@ -132,8 +132,9 @@ def test_a_rejected_query_keeps_the_servers_message(
         f"execution: {reason} (split down to 60 points a request; lower "
         "prometheus.min_points_per_request, or raise the server's --query.max-samples)"
     )
-    # the first 128 points, then a half of 64 (32 would be under the floor of 60)
-    assert sum(q == "tst_gap" for q in faults.queries) == 2
+    # the whole day (1,440 points), then a half of 720, 360, 180 and 90 (45 would be under the
+    # floor of 60)
+    assert sum(q == "tst_gap" for q in faults.queries) == 5
     assert goals["broken"]["message"].startswith("bad_data: ")  # a real PromQL syntax error
     assert goals["ramp_mean"]["status"] == "met"
 

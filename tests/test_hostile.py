@@ -311,12 +311,15 @@ def test_every_query_rejected_stops_the_run_and_changes_nothing(
 
 
 TOO_LARGE = "the answer is larger than 1 MiB (raise prometheus.max_response_bytes to allow more)"
+# a body that begins as a query result is asked again in shorter ranges, down to the floor
+SPLIT = "split down to 60 points a request; "
+TOO_LARGE_SPLIT = TOO_LARGE.replace("(", f"({SPLIT}")
 
 
 @pytest.mark.parametrize(
     ("answer", "first"),
     [
-        (gzip_bomb(64 << 20), TOO_LARGE),
+        (gzip_bomb(64 << 20), TOO_LARGE_SPLIT),
         (endless(), TOO_LARGE),
         (status(200, " " * (2 << 20), "application/json"), TOO_LARGE),
         (
@@ -502,16 +505,16 @@ def test_retry_after_is_honoured_up_to_timeout_s(
     with fault_proxy(prometheus.url, faults) as url:
         code, err, elapsed = _timed(tmp_path, url, tmp_path / "out", timeout_s=2, retries=1)
     assert (code, err) == (0, "")
-    assert faults.queries.count("tst_const") == 3  # a 503, its retry (a probe), the whole day
+    assert faults.queries.count("tst_const") == 2  # a 503, its retry: the whole day
     assert elapsed < 2 + START_UP_S
 
 
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        (gzip_bomb(64 << 20), "the answer is larger than 1 MiB"),
-        (endless(), "the answer is larger than 1 MiB"),
-        (status(200, " " * (2 << 20), "application/json"), "the answer is larger than 1 MiB"),
+        (gzip_bomb(64 << 20), f"the answer is larger than 1 MiB ({SPLIT}"),
+        (endless(), "the answer is larger than 1 MiB ("),
+        (status(200, " " * (2 << 20), "application/json"), "the answer is larger than 1 MiB ("),
     ],
     ids=["gzip-bomb", "endless", "content-length"],
 )
@@ -525,7 +528,7 @@ def test_an_answer_over_max_response_bytes_is_that_goals_error(
     goals = _summary(tmp_path / "out")
     assert goals["const_min"]["status"] == "error"
     assert goals["const_min"]["message"] == (
-        f"{message} (raise prometheus.max_response_bytes to allow more)"
+        f"{message}raise prometheus.max_response_bytes to allow more)"
     )
     assert goals["ramp_mean"]["status"] == "met"
 
@@ -567,14 +570,19 @@ def test_every_query_over_the_default_cap_stays_under_1_gb_and_changes_nothing(
     assert _snapshot(out) == before
 
 
-def test_answers_over_a_quarter_of_the_cap_take_turns_and_are_all_scored(
+@pytest.mark.parametrize(("floor", "lane"), [(1440, True), (60, False)], ids=["floor", "cut"])
+def test_answers_over_a_quarter_of_the_cap_take_turns_or_are_cut_and_are_all_scored(
     tmp_path: Path,
     prometheus: PrometheusServer,
     good_night: Path,
     monkeypatch: pytest.MonkeyPatch,
+    floor: int,
+    lane: bool,
 ) -> None:
-    """Most answers here (~30-50 kB) are past 25 kB: they hold the run's lane in turn, none
-    waits for ever, and the week is the same as with the default cap."""
+    """Most answers here (~30-50 kB for the day) are past 25 kB. With the day as the floor
+    (min_points_per_request) no range can be cut: they hold the run's lane in turn, none waits
+    for ever. With the default floor each is stopped at 25 kB and its day asked again in
+    shorter ranges, which never need the lane. The week is the same as with the default cap."""
     turns: list[float] = []
     take = Lane.take
 
@@ -583,9 +591,14 @@ def test_answers_over_a_quarter_of_the_cap_take_turns_and_are_all_scored(
         return take(lane, stopped)
 
     monkeypatch.setattr(Lane, "take", counted)
-    config = _config(tmp_path, prometheus.url, max_response_bytes=100_000)
+    config = _config(
+        tmp_path, prometheus.url, max_response_bytes=100_000, min_points_per_request=floor
+    )
     assert _run(config, tmp_path / "out") == 0
-    assert len(turns) >= 3 and set(turns) == {25_000}
+    if lane:
+        assert len(turns) >= 3 and set(turns) == {25_000}
+    else:
+        assert turns == []
     assert _summary(tmp_path / "out") == _summary(good_night)
 
 

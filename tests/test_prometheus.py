@@ -89,17 +89,16 @@ def test_chunked_range_equals_one_coarser_request(prometheus: PrometheusServer) 
     first, last, step = _day()
     chunked = _source(url=prometheus.url, max_points_per_request=500)
     result = chunked.query_range("tst_ramp", first, last, step)
-    # 1,440 points: a few sized for the most series a goal may have (10,000: 128 points), then
-    # 500 at a time for the one series the query has: 128 + 500 + 500 + 312
-    assert result.requests == 4
+    # 1,440 points, 500 at a time: 500 + 500 + 440
+    assert result.requests == 3
     (series,) = result.series
     # every minute exactly once, in order: nothing lost or repeated at the chunk edges
     assert np.array_equal(series.timestamps, first + step * np.arange(MINUTES))
     assert np.array_equal(series.values, np.arange(MINUTES, dtype=float))
-    # at a 5-minute step (a probe, then all 288 points in one) every fifth sample is predicted
+    # at a 5-minute step (all 288 points in one request) every fifth sample is predicted
     single = _source(url=prometheus.url)
     coarse = single.query_range("tst_ramp", first, last - 4 * step, 5 * step)
-    assert coarse.requests == 2
+    assert coarse.requests == 1
     (coarse_series,) = coarse.series
     assert np.array_equal(coarse_series.timestamps, series.timestamps[::5])
     assert np.array_equal(coarse_series.values, series.values[::5])
@@ -112,9 +111,8 @@ def test_chunked_demo_week_equals_one_request(prometheus: PrometheusServer) -> N
     small = _source(url=prometheus.url, max_points_per_request=3000)
     one = big.query_range(query, window.first_ts, window.last_ts, window.step_s)
     many = small.query_range(query, window.first_ts, window.last_ts, window.step_s)
-    # 10,080 points: a probe of 128 (sized for 10,000 series), then the whole week in one (the
-    # probe dropped), or the rest in 3,000s
-    assert (one.requests, many.requests) == (2, 5)
+    # 10,080 points: the whole week in one request, or 3,000 at a time
+    assert (one.requests, many.requests) == (1, 4)
     assert [s.labels for s in one.series] == [s.labels for s in many.series]
     for a, b in zip(one.series, many.series, strict=True):
         assert np.array_equal(a.timestamps, b.timestamps)

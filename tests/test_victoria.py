@@ -61,8 +61,8 @@ def _source(tmp_path: Path, url: str, max_points: int, max_series: int) -> Prome
 def _day(
     tmp_path: Path, url: str, query: str, max_points: int = 11000, max_series: int = 10000
 ) -> QueryResult:
-    """A day of `query` at step 1m; the first request holds 32 MB / (max_series x 25 bytes)
-    points (ranges.Chunks), the others what the answers took, within max_points."""
+    """A day of `query` at step 1m: in one request when it fits max_points (query.Chunks),
+    else max_points first, the others sized by what the answers took."""
     source = _source(tmp_path, url, max_points, max_series)
     result = source.query_range(query, DAY_START, DAY_END, 60)
     assert result.error is None
@@ -92,7 +92,7 @@ def test_the_ramp_has_every_minute_in_one_request_or_fifteen(
 @pytest.mark.usefixtures("no_slow_path")
 def test_series_keep_their_labels_and_values(tmp_path: Path, victoria: VictoriaServer) -> None:
     result = _day(tmp_path, victoria.url, '{__name__=~"tst_const|tst_label"}', max_points=500)
-    assert result.requests == 4  # 128 points first (for 10,000 series), then 500 a request
+    assert result.requests == 3  # 500 points a request
     expected: dict[Labels, int] = {
         (("__name__", "tst_const"), ("job", "a")): 10,
         (("__name__", "tst_const"), ("job", "b")): 20,
@@ -262,14 +262,13 @@ def test_a_week_against_victoria_metrics(
 
 
 @pytest.mark.usefixtures("no_slow_path")
-def test_with_default_sizes_a_sparse_series_is_answered_as_one_request(
+def test_with_default_sizes_a_sparse_series_is_one_request(
     tmp_path: Path, victoria: VictoriaServer
 ) -> None:
-    """The first, small range (sized for 10,000 series) is a probe: the day fits one request,
-    so the probe's answer is dropped and the day asked whole. Kept, its edge would change what
-    VictoriaMetrics answers for an hourly series."""
+    """The day fits one request, so it is asked whole, whatever max_series_per_goal allows: a
+    smaller first range would change what VictoriaMetrics answers for an hourly series."""
     query = 'tst_many{n="0000"}'
     default = _day(tmp_path, victoria.url, query)
     whole = _day(tmp_path, victoria.url, query, max_series=10)
-    assert (default.requests, whole.requests) == (2, 1)
+    assert (default.requests, whole.requests) == (1, 1)
     _same(default, whole)

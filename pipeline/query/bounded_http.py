@@ -7,10 +7,11 @@ prometheus-api-client takes a `requests.Session`; mounted on it, this adapter
 - reads the body itself, counting bytes after decompression, and stops past `max_bytes`;
 - shares one `Lane` among the adapters of a run: an answer may grow past `Lane.free_bytes`
   (a quarter of `max_bytes`) only while it holds the lane, so one answer at most is large at
-  a time. The answers read (4) and held for merging (4) at once take under ~3 x `max_bytes`
-  (one large, seven small), not one `max_bytes` each; answers that fail (a gzip bomb, an
-  endless body) are never held, so a run where every query gets one stays under
-  1.75 x `max_bytes` (one at the cap, three at the quarter);
+  a time; or, when the adapter's `give_up` says so of how the answer began, it stops there
+  (the caller asks for less instead). The answers read (4) and held for merging (4) at once
+  take under ~3 x `max_bytes` (one large, seven small), not one `max_bytes` each; answers that
+  fail (a gzip bomb, an endless body) are never held, so a run where every query gets one
+  stays under 1.75 x `max_bytes` (one at the cap, three at the quarter);
 - retries connection failures, time-outs, 429 and 5xx answers; it waits `backoff_s` x 2^(n-1)
   before retry n, or what Retry-After asks, but never more than `timeout_s`. So one request
   takes at most (retries + 1) x timeout_s + retries x timeout_s;
@@ -37,6 +38,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CHUNK_BYTES = 64 * 1024
+HEAD_BYTES = 256  # of an answer too large: how it began (is it a query result at all?)
 READER_SHARES = 4  # answers read at once in a run (query.QUERY_WORKERS, one fetcher each)
 
 
@@ -112,7 +114,13 @@ class Lane:
 
 
 class ResponseTooLarge(requests.exceptions.RequestException):
-    """The answer grew past max_bytes (after decompression)."""
+    """The answer grew past `limit` bytes (after decompression): max_bytes, or the lane's free
+    share when the caller gave it up there; `head` is how it began."""
+
+    def __init__(self, message: str, head: bytes = b"", limit: int = 0) -> None:
+        super().__init__(message)
+        self.head = head
+        self.limit = limit
 
 
 class Aborted(requests.exceptions.RequestException):
@@ -257,6 +265,9 @@ class BoundedAdapter(HTTPAdapter):
         self.abort = abort or Abort()
         self.lane = lane or Lane(limits.max_bytes)
         self.tries = 0
+        # given the first HEAD_BYTES of an answer growing past the lane's free share: True to
+        # stop it there (ResponseTooLarge) rather than wait for the lane; set per request
+        self.give_up: Callable[[bytes], bool] | None = None
         super().__init__(max_retries=0)  # we retry ourselves, with a deadline per attempt
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -318,7 +329,7 @@ class BoundedAdapter(HTTPAdapter):
                     request, stream=True, timeout=(t, t), verify=verify, cert=cert, proxies=proxies
                 )
                 response._content = read_body(
-                    response, self.limits.max_bytes, self.lane, lambda: watch.fired
+                    response, self.limits.max_bytes, self.lane, lambda: watch.fired, self.give_up
                 )
                 if watch.fired:  # cut off mid-headers or mid-body: what arrived is not all
                     self.lane.release(response)
@@ -339,15 +350,21 @@ def read_body(
     max_bytes: int,
     lane: Lane | None = None,
     stopped: Callable[[], bool] = lambda: False,
+    give_up: Callable[[bytes], bool] | None = None,
 ) -> bytes:
     """The whole body, decompressed; ResponseTooLarge past `max_bytes`. Past `lane.free_bytes`
-    the reading waits for the lane, and `response` keeps it (see Lane)."""
-    too_large = ResponseTooLarge(f"the answer is larger than {max_bytes:,} bytes")
+    the reading waits for the lane, and `response` keeps it (see Lane); or, if `give_up` says so
+    of the body's first HEAD_BYTES, ResponseTooLarge there."""
+    too_large = f"the answer is larger than {max_bytes:,} bytes"
     length = response.headers.get("Content-Length", "")
     plain = response.headers.get("Content-Encoding", "identity") == "identity"
     if plain and length.isdigit() and int(length) > max_bytes:
+        try:
+            head = response.raw.read(HEAD_BYTES)
+        except (urllib3.exceptions.HTTPError, OSError):
+            head = b""
         response.close()
-        raise too_large
+        raise ResponseTooLarge(too_large, head, max_bytes)
     body = bytearray()
     give_back: Callable[[], None] | None = None
     read = False
@@ -355,8 +372,12 @@ def read_body(
         for chunk in response.raw.stream(CHUNK_BYTES, decode_content=True):
             body += chunk
             if len(body) > max_bytes:
-                raise too_large
+                raise ResponseTooLarge(too_large, bytes(body[:HEAD_BYTES]), max_bytes)
             if lane and give_back is None and len(body) > lane.free_bytes:
+                head = bytes(body[:HEAD_BYTES])
+                if give_up and give_up(head):
+                    free = lane.free_bytes
+                    raise ResponseTooLarge(f"the answer is larger than {free:,} bytes", head, free)
                 give_back = lane.take(stopped)
         content = bytes(body)
         read = True

@@ -27,7 +27,13 @@ from pipeline.query.bounded_http import (
     Limits,
     ResponseTooLarge,
 )
-from pipeline.query.chunks import Chunks, split_refused, too_many_text
+from pipeline.query.chunks import (
+    Chunks,
+    is_result,
+    split_refused,
+    too_large_text,
+    too_many_text,
+)
 from pipeline.query.decode import Answer, NotAnswer, read_answer
 from pipeline.query.failures import failure_reason, redirect_reason, size_text, tls_reason
 from pipeline.query.grid import Grid, Malformed, Merger, TooManySeries
@@ -68,6 +74,15 @@ class _BadResponse(Exception):
     def __init__(self, message: str, rejected: bool = False) -> None:
         super().__init__(message)
         self.rejected = rejected  # the server refused the query itself (bad PromQL, its limits)
+
+
+class _TooLarge(_BadResponse):
+    """The answer passed max_response_bytes; `result` when it began as a query result (so a
+    shorter range may fit), not a page or a stream of anything else."""
+
+    def __init__(self, message: str, result: bool) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 class PrometheusSource:
@@ -142,7 +157,7 @@ class PrometheusSource:
         then let go. Whatever ends the query stops the request still in flight."""
         floor, most = self.settings.min_points_per_request, self.settings.max_points_per_request
         step_s, limit = grid.step_s, self.settings.max_series_per_goal
-        chunks = Chunks(grid.first_ts, grid.last_ts, step_s, (floor, most), limit)
+        chunks = Chunks(grid.first_ts, grid.last_ts, step_s, (floor, most), self.limits.max_bytes)
         merger, warnings, sent = Merger(grid, limit), list[str](), 0
         with ThreadPoolExecutor(1) as fetcher:
 
@@ -160,15 +175,17 @@ class PrometheusSource:
                         # a large answer holds the run's lane until it is merged and let go
                         with self._lane.holding(future.result()) as response:
                             body = response.content
-                            keep = chunks.answered(bounds, len(body), b'"values":[[' in body)
+                            chunks.answered(bounds, len(body), b'"values":[[' in body)
                             asked = ask()
-                            if not keep:
-                                del response, body
-                                continue  # a probe: the whole range is asked instead
                             answer = self._read(connection, response)
                             merger.add(answer.series)
                             warnings.extend(answer.warnings)
                             del response, body, answer  # let it go before the next comes
+                    except _TooLarge as exc:
+                        if not (exc.result and chunks.too_big(bounds)):
+                            error = too_large_text(str(exc), floor, exc.result)
+                            return QueryResult(query, error=error, requests=sent)
+                        asked = asked or ask()
                     except _BadResponse as exc:
                         halves = split_refused(str(exc), *bounds, step_s, floor)
                         if halves is None:
@@ -210,6 +227,11 @@ class PrometheusSource:
         """One range request (in the fetching thread): a 200 answer, else the
         classified failure."""
         params = {"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}"}
+        # a range that can still be cut stops its answer past the lane's free share: shorter
+        # ranges are asked instead of holding the lane (only a range at the floor may)
+        points = round((end - start) / step_s) + 1
+        splittable = points > self.settings.min_points_per_request
+        connection.adapter.give_up = is_result if splittable else None
 
         def request() -> requests.Response:
             connection.seen.clear()  # the answer before this one is let go
@@ -245,10 +267,10 @@ class PrometheusSource:
             raise
         except Aborted:
             raise self._stopped() from None
-        except ResponseTooLarge:
-            raise _BadResponse(
-                f"the answer is larger than {size_text(self.limits.max_bytes)} "
-                "(raise prometheus.max_response_bytes to allow more)"
+        except ResponseTooLarge as exc:
+            raise _TooLarge(
+                f"the answer is larger than {size_text(exc.limit or self.limits.max_bytes)}",
+                is_result(exc.head),
             ) from None
         except requests.exceptions.TooManyRedirects as exc:
             raise _Unusable(redirect_reason(exc.response)) from None

@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 from pathlib import Path
 from types import TracebackType
 from typing import Generic, TypeVar
@@ -63,6 +64,14 @@ def _cpu_limit() -> int | None:
         return max(1, math.ceil(int(quota) / int(period)))
     except (OSError, ValueError, ZeroDivisionError):  # no cgroup v2, or "max": no quota
         return None
+
+
+def start_early() -> None:
+    """Start the fork server now, so that it imports the drawing and printing modules on another
+    core while the run loads its config, queries and scores (it is started once per process;
+    the first pool would otherwise wait for those imports)."""
+    _context()
+    forkserver.ensure_running()
 
 
 def workers_for(jobs: int) -> int:
