@@ -20,6 +20,7 @@ import math
 import multiprocessing
 import os
 import select
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -44,9 +45,28 @@ WORKER_MODULES = (
 )
 
 
+# The fork server listens on a Unix socket at <TMPDIR>/pymp-<8>/listener-<8>, and Linux allows
+# such a path 107 bytes: what is left for TMPDIR.
+SOCKET_PATH_MAX = 107
+TEMP_ROOM = SOCKET_PATH_MAX - len("/pymp-12345678/listener-12345678")
+
+
+def _check_temp_folder() -> None:
+    """OutputError naming TMPDIR when it is too long for the fork server's socket (otherwise an
+    OSError "AF_UNIX path too long" from deep in multiprocessing)."""
+    folder = tempfile.gettempdir()
+    if len(os.fsencode(folder)) > TEMP_ROOM:
+        raise OutputError(
+            f"the temporary folder {folder} is too long for the chart and PDF workers' socket "
+            f"({len(os.fsencode(folder))} bytes, at most {TEMP_ROOM}): "
+            "set TMPDIR to a shorter folder, e.g. /tmp"
+        )
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """The fork server's context; its modules are set before the server starts (it starts once
     per process, at the first pool, and serves every later pool of that process)."""
+    _check_temp_folder()
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(WORKER_MODULES))
     return context
