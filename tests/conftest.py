@@ -16,6 +16,7 @@ from pipeline.demo.openmetrics import write_openmetrics
 from pipeline.demo.promserver import PrometheusServer, backfill
 from tests.support.binaries import require_binary
 from tests.support.configs import shipped_config
+from tests.support.demosite import write_demo_site
 from tests.support.handmade import handmade_openmetrics
 from tests.support.live import LIVE_DAYS_BEFORE, LiveSprint
 
@@ -37,6 +38,14 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusS
     backfill(source, root / "tsdb")
     with PrometheusServer(root / "tsdb", log_path=root / "prometheus.log") as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory, prometheus: PrometheusServer) -> Path:
+    """The demo's three weeks in every format, run in order into one output folder: the site as
+    a nightly run leaves it. Built once per worker and shared by the modules that only read it
+    (the site, its pages in a browser, the PDFs' layout); a test that writes works on a copy."""
+    return write_demo_site(prometheus.url, tmp_path_factory.mktemp("demo-site"))
 
 
 @pytest.fixture(scope="session")

@@ -4,19 +4,14 @@ the text block of report.css's `@page`, and no page but the last less than a qua
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_config
-from pipeline.demo.promserver import PrometheusServer
 from pipeline.report.render import label_pairs
-from pipeline.run import RunRequest, run_week
 from tests.support.binaries import require_binary
-from tests.support.configs import shipped_config
 from tests.support.pdfbox import Layout, layout, page_margins, read_pages
 
-NOW = datetime(2026, 11, 26, tzinfo=UTC)
 AGENTS = {
     "product-manager": "Product Manager Agent",
     "devops": "DevOps Agent",
@@ -28,19 +23,12 @@ QUARTER = 0.25
 
 
 @pytest.fixture(scope="module")
-def layouts(
-    tmp_path_factory: pytest.TempPathFactory, prometheus: PrometheusServer
-) -> dict[str, Layout]:
-    """The demo's weeks 1 to 3 as `make demo` runs them (each after the one before, so weeks 2
-    and 3 have their history), PDFs only, each week printed once; every PDF's layout."""
+def layouts(demo_site: Path) -> dict[str, Layout]:
+    """Every PDF's layout, from the demo's weeks 1 to 3 as `make demo` runs them (conftest's
+    `demo_site`: each week after the one before, so weeks 2 and 3 have their history)."""
     pdftotext = require_binary("pdftotext", package="poppler-utils")
-    tmp = tmp_path_factory.mktemp("paper")
-    loaded = load_config(shipped_config(tmp, prometheus.url), env={})
-    for week in (1, 2, 3):
-        request = RunRequest(week=week, output_dir=tmp / "out", formats=("pdf",))
-        assert run_week(loaded, request, now=NOW).folder is not None
     margins = page_margins()
-    return {name: layout(read_pages(pdftotext, tmp / "out" / name), margins) for name in PDFS}
+    return {name: layout(read_pages(pdftotext, demo_site / name), margins) for name in PDFS}
 
 
 @pytest.mark.prometheus

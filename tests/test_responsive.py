@@ -14,11 +14,10 @@ from urllib.parse import urljoin
 
 import pytest
 
-from pipeline.demo.promserver import PrometheusServer
 from pipeline.outputs.site import Thresholds, render_index, site_view
 from pipeline.outputs.summary_model import Summary
 from tests.support.browser import LAPTOP, PHONE, Seen, chromium_tabs, static_server
-from tests.support.demosite import WEEKS, html_pages, write_demo_site
+from tests.support.demosite import WEEKS, html_pages
 
 pytestmark = pytest.mark.prometheus
 
@@ -27,10 +26,9 @@ AGENTS = ("devops", "go-code", "product-manager", "testing")  # the shipped conf
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, prometheus: PrometheusServer) -> Path:
-    # PDFs of the newest week only: its row of the index, with every format's link, is the
-    # widest; printing the other weeks too would double the module's time
-    return write_demo_site(prometheus.url, tmp_path_factory.mktemp("responsive"), pdf_weeks=(3,))
+def site(demo_site: Path) -> Path:
+    """The demo's three weeks in every format (conftest's `demo_site`, read only)."""
+    return demo_site
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import struct
 import subprocess
 import urllib.request
@@ -23,15 +24,10 @@ from tests.support.logs import pipeline_log
 pytestmark = pytest.mark.prometheus
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, prometheus: PrometheusServer) -> Path:
-    """The demo's three weeks in every format: the site as a nightly run leaves it."""
-    root = tmp_path_factory.mktemp("site")
-    config = shipped_config(root, prometheus.url)
-    for week in (1, 2, 3):
-        command = ["--week", str(week), "--config", str(config), "--output", str(root / "out")]
-        assert main([*command, "--format", "md,html,pdf", "-q"]) == 0
-    return root / "out"
+@pytest.fixture
+def site(demo_site: Path) -> Path:
+    """The demo's three weeks in every format (conftest's `demo_site`, read only)."""
+    return demo_site
 
 
 def _pages(site: Path) -> list[Path]:
@@ -94,7 +90,9 @@ def test_every_link_resolves_from_file_urls(site: Path) -> None:
 
 
 def test_the_index_reads_on_a_390_px_phone(site: Path, tmp_path: Path) -> None:
-    # Test-only probe (the site has no script): the index in a 390 px frame, its widths measured.
+    # Test-only probe (the site has no script): the index in a 390 px frame, its widths measured,
+    # beside a copy of the site (the shared one is read only).
+    site = Path(shutil.copytree(site, tmp_path / "site"))
     probe = site / "probe-390.html"
     probe.write_text(
         '<iframe id="f" src="index.html" style="width:390px;height:900px;border:0"></iframe>'
