@@ -54,6 +54,7 @@ class RunRequest:
     resend: bool = False
     metrics_file: Path | None = None  # also write the week's metrics there (textfile format)
     junit: Path | None = None  # also write the goals as JUnit XML there
+    in_portfolio: bool = False  # a team's run (--config-dir): its site links to the portfolio
     earlier: Earlier | None = (
         None  # a dry run's earlier weeks for the forecast (it reads no history)
     )
@@ -197,7 +198,9 @@ def _write_and_deliver(
     # a manual run) sees this run's deliveries recorded before it checks what was sent.
     with week_lock(request.output_dir, week.number):
         keep_previous = bool(request.agents)  # the other agents' files of an earlier run
-        written = write_week(week, request.formats, request.output_dir, history, keep_previous)
+        written = write_week(
+            week, request.formats, request.output_dir, history, keep_previous, request.in_portfolio
+        )
         dispatch = Dispatch(written, history, request.resend, loaded.report.base_url)
         deliveries = []
         if request.email and loaded.mail:

@@ -58,6 +58,7 @@ def test_the_index_lists_every_week_and_agent_with_verdicts(site: Path) -> None:
     for agent in ("Product Manager Agent", "DevOps Agent", "Testing Agent", "Go Code Agent"):
         assert agent in html
     assert "<script" not in html and "http://" not in html.split("</style>")[1]
+    assert "All teams" not in html  # one team's site: no portfolio above it
     assert html.count('class="badge missed"') >= 1 and "<svg" in html
 
 

@@ -571,6 +571,16 @@ def test_the_portfolio_links_to_each_teams_site_and_latest_week(seen: PortfolioS
     }
 
 
+@pytest.mark.prometheus
+def test_each_teams_site_links_back_to_the_portfolio(five: FiveTeams) -> None:
+    sites = sorted(five.out.glob("*/index.html"))
+    assert [p.parent.name for p in sites] == ["attribution", "mailless", "onboarding"]
+    for site in sites:
+        html = site.read_text()
+        assert html.count('<nav><a href="../index.html">All teams</a></nav>') == 1, site
+        assert (site.parent / "../index.html").resolve() == five.out / "index.html"
+
+
 # --- the scheduler --------------------------------------------------------------------------
 
 
@@ -694,6 +704,7 @@ def test_a_teams_slot_reads_its_config_again_records_how_it_ended_and_rewrites_t
     )
     page = (root / "index.html").read_text()
     assert 'href="alpha/index.html"' in page and "config error" in page
+    assert '<a href="../index.html">All teams</a>' in (root / "alpha" / "index.html").read_text()
     (folder / "alpha.yaml").unlink()
     said.clear()
     scheduled_team_run(str(folder / "alpha.yaml"), str(root), "alpha")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -133,6 +133,7 @@ class SiteView:
     weeks: tuple[WeekRow, ...]  # newest first
     trend: tuple[TrendPoint, ...]  # oldest first, on a 100 x 40 canvas (score 100 at y=4)
     bands: tuple[ScoreBand, ...] = ()  # top to bottom; none when the thresholds are not known
+    portfolio: str | None = None  # the link to every team's portfolio page, for a team's site
 
     @property
     def polyline(self) -> str:
@@ -308,11 +309,19 @@ def render_week_index(doc: Summary, generated: str) -> str:
     )
 
 
-def write_index(output_dir: Path, generated: str, thresholds: Thresholds | None = None) -> Path:
+def write_index(
+    output_dir: Path,
+    generated: str,
+    thresholds: Thresholds | None = None,
+    in_portfolio: bool = False,
+) -> Path:
     """(Re)write `output_dir/index.html` atomically from the week folders there; the score
-    chart's bands from `thresholds` (this run's, as the PDF's trend chart has them)."""
+    chart's bands from `thresholds` (this run's, as the PDF's trend chart has them);
+    `in_portfolio`: a team's site, linking up to the portfolio page beside its folder."""
     path = output_dir / INDEX
     with site_lock(output_dir):  # runs of two weeks: the later read sees both week folders
         view = site_view(read_summaries(output_dir), thresholds=thresholds)
+        if in_portfolio:
+            view = replace(view, portfolio=f"../{INDEX}")
         replace_text(path, render_index(view, generated))
     return path

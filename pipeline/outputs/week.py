@@ -101,11 +101,13 @@ def write_week(
     output_dir: Path,
     history: History,
     keep_previous: bool = False,
+    in_portfolio: bool = False,
 ) -> Written:
     """Render the chosen agents' reports and summary.json into the week folder, atomically,
     and record the run in `history` in the same step; return what was written.
 
     keep_previous: keep the other agents' files of an earlier run of this week.
+    in_portfolio: a team's week (`--config-dir`): its site links up to the portfolio.
     Call under the week lock.
     """
     result, trend = week.result, week.trend
@@ -123,7 +125,8 @@ def write_week(
         document = summary(result, trend, files)  # one document: the JSON, CSV and page
         write_text(staging / SUMMARY_JSON, summary_text(document))
         write_tables(document, staging, _stamp(result))
-    _update_site(output_dir, _stamp(result), Thresholds(result.pass_score, result.warning_score))
+    thresholds = Thresholds(result.pass_score, result.warning_score)
+    _update_site(output_dir, _stamp(result), thresholds, in_portfolio)
     return Written(week, output_dir / week_dir_name(week.number), files, document)
 
 
@@ -142,11 +145,13 @@ def write_tables(document: Summary, folder: Path, generated: str) -> None:
         write_text(folder / name, TABLES[name](document, generated))
 
 
-def _update_site(output_dir: Path, generated: str, thresholds: Thresholds) -> None:
+def _update_site(
+    output_dir: Path, generated: str, thresholds: Thresholds, in_portfolio: bool
+) -> None:
     """Rewrite the site's index.html; the week is in place already, so a failure here is a
     warning, not the run's error."""
     try:
-        path = write_index(output_dir, generated, thresholds)
+        path = write_index(output_dir, generated, thresholds, in_portfolio)
     except OutputError as exc:
         log.warning("the site's index was not updated: %s", exc)
         return

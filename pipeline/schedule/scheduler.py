@@ -50,9 +50,9 @@ def scheduled_run(config_path: str) -> None:
         log_failure(exc)
 
 
-def run_slot(loaded: Settings) -> RunOutcome:
+def run_slot(loaded: Settings, in_portfolio: bool = False) -> RunOutcome:
     """`--week current` as of the latest slot of the config's cron, delivered as the schedule
-    says; logs how it went."""
+    says; logs how it went. `in_portfolio`: a team's (its site links to the portfolio)."""
     settings = loaded.schedule
     now = datetime.now(loaded.sprint.zone)
     lookback = timedelta(seconds=settings.misfire_grace_s) + timedelta(days=1)
@@ -66,6 +66,7 @@ def run_slot(loaded: Settings) -> RunOutcome:
         formats=loaded.report.formats,
         email=settings.email,
         notify=settings.notify and bool(loaded.notify),
+        in_portfolio=in_portfolio,
     )
     started = time.monotonic()
     outcome = run_week(loaded, request, now=now)

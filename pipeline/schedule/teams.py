@@ -243,7 +243,7 @@ def scheduled_team_run(config_path: str, root: str, team_id: str) -> None:
             return
         state, message = RunState.WRITTEN, None
         try:
-            run_slot(load_team(team, folder))
+            run_slot(load_team(team, folder), in_portfolio=True)
         except Exception as exc:  # a failed slot is logged; the other teams and slots run
             state = RunState.of_code(log_failure(exc))
             message = (

@@ -154,6 +154,7 @@ def _run_one(
         resend=request.resend,
         junit=per_team(request.junit, team_id),
         metrics_file=per_team(request.metrics_file, team_id),
+        in_portfolio=True,
     )
     try:
         outcome = run_week(loaded, run_request, now)
