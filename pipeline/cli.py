@@ -88,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sprint convergence reports.",
         epilog="Also: 'python -m pipeline schedule [--config C | --config-dir DIR [--output O]]' "
         "runs the nightly scheduler, "
-        "'python -m pipeline validate [--config C]' checks the config and its queries, "
+        "'python -m pipeline validate [--config C | --config-dir DIR]' checks the config and its "
+        "queries, "
         "'python -m pipeline backtest [--config C] [--weeks A-B] [--json FILE]' scores past "
         "forecasts, "
         "'python -m pipeline checkin [--config C] --goal ID [--week N] --confidence 1-10 "
@@ -130,7 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config_arguments(parser: argparse.ArgumentParser) -> None:
+RUN_TEAMS_HELP = "run every DIR/<team>.yaml; reports in <output>/<team>/ [output: DIR/reports]"
+
+
+def _config_arguments(parser: argparse.ArgumentParser, teams_help: str = RUN_TEAMS_HELP) -> None:
     """`--config FILE`, or `--config-dir DIR`: every DIR/<team>.yaml, one team each."""
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--config", default="config.yaml", type=Path)
@@ -138,7 +142,7 @@ def _config_arguments(parser: argparse.ArgumentParser) -> None:
         "--config-dir",
         type=Path,
         metavar="DIR",
-        help="run every DIR/<team>.yaml; reports in <output>/<team>/ [output: DIR/reports]",
+        help=teams_help,
     )
 
 
@@ -154,6 +158,12 @@ def _console() -> Console:
 def _command_parser(command: str) -> argparse.ArgumentParser:
     parser = UsageParser(prog=f"{program()} {command}")
     parser.add_argument("--config", default="config.yaml", type=Path)
+    return parser
+
+
+def _validate_parser() -> argparse.ArgumentParser:
+    parser = UsageParser(prog=f"{program()} validate")
+    _config_arguments(parser, "check every DIR/<team>.yaml as --config checks one")
     return parser
 
 
@@ -186,9 +196,13 @@ def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
         if args_list and args_list[0] == "schedule":
             return _schedule(_schedule_parser().parse_args(args_list[1:]))
         if args_list and args_list[0] == "validate":
+            args = _validate_parser().parse_args(args_list[1:])
+            if args.config_dir is not None:
+                from pipeline.teams.validate import validate_teams
+
+                return validate_teams(args.config_dir, _console(), now)
             from pipeline.validate import validate
 
-            args = _command_parser("validate").parse_args(args_list[1:])
             return validate(args.config, _console(), now)
         if args_list and args_list[0] == "backtest":
             from pipeline.backtest.command import backtest_parser, run_backtest

@@ -30,7 +30,7 @@ from pipeline.core.cron import cron_trigger
 from pipeline.demo.promserver import PrometheusServer
 from pipeline.outputs.portfolio import portfolio_view
 from pipeline.schedule.teams import TeamJobs, scheduled_team_run, team_job_id
-from pipeline.teams.folder import read_roster
+from pipeline.teams.folder import ID_RULE, read_roster
 from tests.support import ROOT
 from tests.support.browser import LAPTOP, PHONE, Seen, chromium_tabs, links, static_server
 from tests.support.configs import ABSOLUTE_P95
@@ -579,6 +579,51 @@ def test_each_teams_site_links_back_to_the_portfolio(five: FiveTeams) -> None:
         html = site.read_text()
         assert html.count('<nav><a href="../index.html">All teams</a></nav>') == 1, site
         assert (site.parent / "../index.html").resolve() == five.out / "index.html"
+
+
+@pytest.mark.prometheus
+def test_validate_checks_every_team_and_exits_with_the_highest_code(
+    servers: Servers, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _folder(
+        tmp_path,
+        {
+            "good": _good(servers),
+            "broken": BROKEN["config"](servers),
+            "unauthorised": BROKEN["unauthorised"](servers),
+        },
+    )
+    (folder / "Team A.yaml").write_text(_good(servers))
+    (folder / "good.checkins.yaml").write_text("[]\n")  # a team's check-ins: not a team
+    wednesday = datetime(2026, 11, 18, 12, tzinfo=UTC)  # in the demo's week 3
+    code = main(["validate", "--config-dir", str(folder)], wednesday)
+    captured = capsys.readouterr()
+    assert code == 3
+    where = {"folder": str(folder), "unauthorised": servers.unauthorised}
+    assert captured.err.splitlines() == [
+        f"error: Team A.yaml: 'Team A' is not a team id: {ID_RULE}; rename the file",
+        f"error: broken: {EXPECTED['config'][2].format(**where)}",
+        f"error: unauthorised: {EXPECTED['unauthorised'][2].format(**where)}",
+    ]
+    lines = captured.out.splitlines()
+    headers = [line for line in lines if line.endswith(":") and " " not in line.strip(":")]
+    assert headers == ["broken:", "good:", "unauthorised:"]
+    assert lines[0] == "Team A.yaml:"
+    assert f"{folder}/good.yaml: valid (4 goals, 2 agents)" in lines
+    assert lines[-1] == "4 teams, 1 valid; Team A.yaml exit 2, broken exit 2, unauthorised exit 3"
+    # each team's lines are what `validate --config` says of it alone
+    good = lines[lines.index("good:") + 1 : lines.index("unauthorised:")]
+    assert main(["validate", "--config", str(folder / "good.yaml")], wednesday) == 0
+    assert capsys.readouterr().out.splitlines() == good
+
+
+def test_validate_of_an_empty_folder_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "--config-dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: --config-dir {tmp_path}: no team in it (each team is an <id>.yaml)\n"
+    )
 
 
 # --- the scheduler --------------------------------------------------------------------------
