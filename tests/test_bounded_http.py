@@ -82,6 +82,36 @@ def test_headers_cut_off_at_the_deadline_are_no_answer_not_an_empty_200() -> Non
             session.get(url)
 
 
+def _declared_then_stalled(listener: socket.socket, declared: int) -> None:
+    """Answer one request with a Content-Length of `declared` bytes and the start of a query
+    result, then send nothing more."""
+    conn, _ = listener.accept()
+    with conn:
+        conn.recv(65536)
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {declared}\r\n\r\n"
+        conn.sendall(head.encode() + b'{"status":"success","data":')
+        time.sleep(5)
+
+
+def test_a_length_past_the_cap_then_a_stall_is_no_answer_within_the_deadline() -> None:
+    """Cut off at the deadline, the beginning of a result must not read as one too large (a
+    caller would split its range and wait the whole deadline again, and again)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        threading.Thread(
+            target=_declared_then_stalled, args=(listener, 100 << 20), daemon=True
+        ).start()
+        session = requests.Session()
+        adapter = BoundedAdapter(Limits(timeout_s=1, retries=0, max_bytes=1 << 20))
+        session.mount("http://", adapter)
+        adapter.give_up = lambda head: True
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded, match="no complete answer within 1s"):
+            session.get(f"http://127.0.0.1:{listener.getsockname()[1]}/")
+        assert time.monotonic() - started < 3
+
+
 class _Body(BaseHTTPRequestHandler):
     """Answers GET /<n> with n bytes."""
 

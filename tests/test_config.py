@@ -328,6 +328,26 @@ def test_unreadable_documents(tmp_path: Path, text: str, message: str) -> None:
     assert _problems(tmp_path, text) == [message]
 
 
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        ("2026-02-30", "day is out of range for month"),
+        ("2026-13-01", "month must be in 1..12"),
+        ("2026-11-02 25:00:00", "hour must be in 0..23"),
+        ("2026-11-02T10:00:00+99:00", "offset must be a timedelta strictly between"),
+    ],
+)
+def test_a_date_that_does_not_exist_is_a_yaml_error_at_its_line(
+    tmp_path: Path, written: str, why: str
+) -> None:
+    """YAML reads it as a date and PyYAML raises a bare ValueError: it was exit 1, "unexpected
+    error", and with --config-dir it stopped every team."""
+    (problem,) = _problems(tmp_path, f"sprint:\n  start: {written}\n")
+    assert problem.startswith(
+        f"line 2, column 10: not valid YAML: '{written}' is not a valid date or time ({why}"
+    )
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path / "nope.yaml")

@@ -22,6 +22,7 @@ import pytest
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+import pipeline.schedule.teams as schedule_teams
 import pipeline.teams.run as teams_run
 from pipeline.cli import main
 from pipeline.config import load_config
@@ -107,8 +108,10 @@ def test_only_yaml_files_named_by_a_team_id_are_teams(tmp_path: Path) -> None:
     ):
         (tmp_path / name).write_text("x: 1\n")
     (tmp_path / "sub.yaml").mkdir()
+    (tmp_path / "lost.yaml").symlink_to(tmp_path / "missing" / "lost.yaml")  # a lost mount
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
     roster = read_roster(tmp_path)
-    assert roster.ids == ("alpha", "b-2_x")
+    assert roster.ids == ("alpha", "b-2_x", "loop", "lost")  # teams that fail to load
     assert [t.path.name for t in roster.misnamed] == ["Team A.yaml"]
     assert roster.notes == (
         "alpha.old.yaml: not a team (a team's file is <id>.yaml, its id made of lowercase "
@@ -181,6 +184,36 @@ def test_usage_errors(
     args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     assert main(["--week", "3", *args], now=NOW) == 2
     assert capsys.readouterr().err == f"error: {message.replace('{tmp}', str(tmp_path))}\n"
+
+
+def test_teams_that_cannot_load_fail_alone_and_the_portfolio_lists_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A date that does not exist (PyYAML's bare ValueError stopped the whole run), a link to
+    a lost mount and a link loop (silently not teams): each its own config error."""
+    folder = _folder(
+        tmp_path,
+        {
+            "bad-date": _demo_team(
+                "onboarding", "http://127.0.0.1:9", **{"2026-11-02": "2026-02-30"}
+            )
+        },
+    )
+    (folder / "lost.yaml").symlink_to(tmp_path / "unmounted" / "lost.yaml")
+    (folder / "loop.yaml").symlink_to("loop.yaml")
+    out = tmp_path / "out"
+    assert main(["--week", "1", "--config-dir", str(folder), "--output", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    line = (folder / "bad-date.yaml").read_text().splitlines().index("  start: 2026-02-30") + 1
+    assert err == [
+        f"error: bad-date: {folder}/bad-date.yaml: line {line}, column 10: not valid YAML: "
+        "'2026-02-30' is not a valid date or time (day is out of range for month)",
+        f"error: loop: {folder}/loop.yaml: cannot read the file: Too many levels of symbolic links",
+        f"error: lost: {folder}/lost.yaml: cannot read the file: No such file or directory",
+    ]
+    assert [_last_run(out, t) for t in ("bad-date", "loop", "lost")] == [("config", 2)] * 3
+    page = (out / "index.html").read_text()
+    assert all(f">{t}<" in page for t in ("bad-date", "loop", "lost"))
 
 
 # --- one run over many teams ----------------------------------------------------------------
@@ -721,6 +754,27 @@ def test_the_scheduler_follows_the_folder_a_team_added_changed_broken_or_removed
     ]
     page = (root / "index.html").read_text()
     assert ">alpha<" in page and "beta" not in page
+
+
+def test_a_bug_in_loading_one_team_does_not_stop_the_scheduler_reading_the_others(
+    tmp_path: Path, paused: BackgroundScheduler, said: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = schedule_teams.load_team
+
+    def load_team(team: Any, root: Path) -> Any:
+        if team.id == "boom":
+            raise RuntimeError("a bug")
+        return real(team, root)
+
+    monkeypatch.setattr(schedule_teams, "load_team", load_team)
+    team = _demo_team("onboarding", "http://127.0.0.1:9", 25)
+    folder = _folder(tmp_path, {"boom": team, "later": team})
+    TeamJobs(folder, tmp_path / "out").sync(paused)
+    assert list(_triggers(paused)) == ["team:later"]
+    assert said[0] == (
+        "boom: unexpected error: RuntimeError: a bug (set PIPELINE_DEBUG=1 to see the traceback) "
+        "(not scheduled until it is fixed)"
+    )
 
 
 @pytest.mark.prometheus

@@ -41,6 +41,22 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                     )
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: Node) -> Any:
+        """A date or time YAML reads as one, which must exist: `2026-02-30`, `2026-11-02
+        25:00:00` or a `+99:00` offset is a YAML error at its line (PyYAML raises a bare
+        ValueError, which names no line)."""
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[arg-type]
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' is not a valid date or time ({exc})", node.start_mark
+            ) from None
+
+
+_UniqueKeyLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _UniqueKeyLoader.construct_yaml_timestamp
+)
+
 
 def load_yaml(data: bytes) -> tuple[Any, tuple[str, ...]]:
     """The document, and a message for each duplicate key (empty when there are none)."""

@@ -334,9 +334,9 @@ class BoundedAdapter(HTTPAdapter):
                 if watch.fired:  # cut off mid-headers or mid-body: what arrived is not all
                     self.lane.release(response)
                     raise DeadlineExceeded(f"no complete answer within {t:g}s")
-            except (requests.exceptions.RequestException, OSError) as exc:
-                if isinstance(exc, ResponseTooLarge) or not watch.fired:
-                    raise
+            except (requests.exceptions.RequestException, OSError):
+                if not watch.fired:  # past the deadline, even "too large" is a partial answer:
+                    raise  # a head cut short must not be taken for a result to split
                 if self.abort.is_set():
                     raise Aborted("stopped: another query found the source unusable") from None
                 raise DeadlineExceeded(f"no complete answer within {t:g}s") from None

@@ -45,6 +45,7 @@ from pipeline.schedule.scheduler import (
 from pipeline.teams.context import team_context
 from pipeline.teams.folder import Roster, TeamFile, misnamed_problem, read_roster
 from pipeline.teams.load import load_team, output_root, shared_push_groups
+from pipeline.teams.run import unexpected
 
 log = logging.getLogger("pipeline")
 RESCAN_S = 5.0  # how often the folder is read again
@@ -162,9 +163,10 @@ class TeamJobs:
         with team_context(team.id):
             try:
                 loaded = load_team(team, self.root)
-            except PipelineError as exc:
+            except Exception as exc:  # PipelineError, or a bug: the other teams are synced
                 kept = "its schedule is kept" if scheduler.get_job(job_id) else "not scheduled"
-                for line in str(exc).splitlines():
+                said = str(exc) if isinstance(exc, PipelineError) else unexpected(exc)
+                for line in said.splitlines():
                     log.error("%s (%s until it is fixed)", line, kept)
                 return
             _check_secrets(loaded)

@@ -3,8 +3,9 @@
 A team id is its config's file name without `.yaml`: lowercase letters, digits, `-` and `_`,
 starting with a letter or a digit, at most 64 characters (it names a folder and a URL path on
 every file system alike). Not teams: check-ins files (`checkins.yaml`, `<id>.checkins.yaml`),
-hidden files, other names with a dot (`alpha.old.yaml`), anything but `*.yaml`. A `*.yaml`
-whose name is not a team id is a team that fails with a config error, so a typo is not lost.
+hidden files, other names with a dot (`alpha.old.yaml`), folders, anything but `*.yaml`. A
+`*.yaml` whose name is not a team id, or a link that leads to no file (a missing target, a
+loop), is a team that fails with a config error, so neither a typo nor a lost mount is silent.
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ def read_roster(folder: Path) -> Roster:
         if "." in stem:
             notes.append(f"{name}: not a team ({ID_RULE})")
             continue
-        if not path.is_file():
-            notes.append(f"{name}: not a team (not a file)")
+        if not path.is_file() and not path.is_symlink():  # a link that leads nowhere is a
+            notes.append(f"{name}: not a team (not a file)")  # team whose file cannot be read
             continue
         team = TeamFile(stem, path)
         (teams if team.valid else misnamed).append(team)

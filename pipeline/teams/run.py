@@ -22,7 +22,7 @@ from pipeline.outputs.lastrun import write_last_run
 from pipeline.outputs.portfolio import write_portfolio
 from pipeline.run import RunOutcome, RunRequest, run_week
 from pipeline.teams.context import team_context
-from pipeline.teams.folder import Roster, misnamed_problem, read_roster
+from pipeline.teams.folder import Roster, TeamFile, misnamed_problem, read_roster
 from pipeline.teams.load import load_team, output_root, shared_push_groups
 
 log = logging.getLogger("pipeline")
@@ -129,14 +129,24 @@ def _load_all(
         on_done(failed)
     for team in roster.teams:
         with team_context(team.id):
-            try:
-                ready.append((team.id, load_team(team, root)))
-            except PipelineError as exc:
-                failed = TeamDone(team.id, RunState.of_code(exc.exit_code), str(exc))
-                done.append(failed)
-                _record(root, failed, request, now)
-                on_done(failed)
+            loaded = _load_one(team, root)
+        if isinstance(loaded, TeamDone):
+            done.append(loaded)
+            _record(root, loaded, request, now)
+            on_done(loaded)
+        else:
+            ready.append((team.id, loaded))
     return done, ready
+
+
+def _load_one(team: TeamFile, root: Path) -> Settings | TeamDone:
+    """The team's settings, or how loading them failed."""
+    try:
+        return load_team(team, root)
+    except PipelineError as exc:
+        return TeamDone(team.id, RunState.of_code(exc.exit_code), str(exc))
+    except Exception as exc:  # a bug in loading one team's config does not stop the others
+        return TeamDone(team.id, RunState.FAILED, unexpected(exc))
 
 
 def _run_one(
@@ -166,14 +176,17 @@ def _run_one(
     except PipelineError as exc:
         return TeamDone(team_id, RunState.of_code(exc.exit_code), str(exc))
     except Exception as exc:  # one team's bug does not stop the others
-        if os.environ.get("PIPELINE_DEBUG"):
-            traceback.print_exc()
-        return TeamDone(
-            team_id,
-            RunState.FAILED,
-            f"unexpected error: {type(exc).__name__}: {one_line(cap(str(exc)))} "
-            "(set PIPELINE_DEBUG=1 to see the traceback)",
-        )
+        return TeamDone(team_id, RunState.FAILED, unexpected(exc))
+
+
+def unexpected(exc: Exception) -> str:
+    """How a team's unexpected exception is said (its traceback too, under PIPELINE_DEBUG)."""
+    if os.environ.get("PIPELINE_DEBUG"):
+        traceback.print_exception(exc)
+    return (
+        f"unexpected error: {type(exc).__name__}: {one_line(cap(str(exc)))} "
+        "(set PIPELINE_DEBUG=1 to see the traceback)"
+    )
 
 
 def _record(root: Path, done: TeamDone, request: TeamsRequest | None, now: datetime | None) -> None:
