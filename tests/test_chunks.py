@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.query.chunks import ANSWER_BYTES, Chunks
+from pipeline.query.chunks import ANSWER_BYTES, Chunks, is_result
 from pipeline.query.grid import Grid, Merger, TooManySeries
 
 SAMPLE = 25  # `[1793577600,"100.125"],`: a sample in an answer
@@ -170,3 +170,21 @@ def test_a_time_twice_keeps_its_first_sample_and_too_many_series_is_refused() ->
         merger.add(
             [((("a", "1"),), np.zeros(1), np.zeros(1)), ((("a", "2"),), np.zeros(1), np.zeros(1))]
         )
+
+
+@pytest.mark.parametrize(
+    ("head", "result"),
+    [
+        (b'{"status":"success","data":{"resultType":"matrix","result":[', True),  # Prometheus
+        (b'{ "status": "success", "data": {', True),  # a front end that spaces it out
+        (b'\n{\n  "status" : "success",\n  "data"', True),  # or indents it
+        (b'{"status":"error","errorType":"bad_data"', False),
+        (b"<html><body>Too large</body></html>", False),
+        (b" " * 256, False),  # a gzip bomb of spaces
+        (b'{"data":' + b"[" * 100 + b'"status":"success"', False),  # not among the first 64
+    ],
+)
+def test_only_an_answer_that_begins_as_a_result_is_asked_again_in_pieces(
+    head: bytes, result: bool
+) -> None:
+    assert is_result(head) is result

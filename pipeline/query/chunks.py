@@ -4,6 +4,8 @@ the server refused."""
 
 from __future__ import annotations
 
+import re
+
 ANSWER_BYTES = 32_000_000  # what a range after the first may take (~1.4 M samples of JSON)
 SHARES = 4  # nor more than a quarter of the cap (bounded_http.READER_SHARES: never waits)
 
@@ -121,10 +123,15 @@ def too_many_text(refusal: str, floor: int) -> str:
     return refusal
 
 
+# How a query result begins: Prometheus and VictoriaMetrics write `{"status":"success",` first;
+# a front end that re-encodes the answer may space it out.
+RESULT_STATUS = re.compile(rb'"status"\s*:\s*"success"')
+
+
 def is_result(head: bytes) -> bool:
-    """Whether an answer that begins with `head` is a query result (Prometheus and
-    VictoriaMetrics write `{"status":"success",` first), so a shorter range may fit the cap."""
-    return b'"status":"success"' in head.lstrip()[:64]
+    """Whether an answer that begins with `head` is a query result (its status among its first
+    64 bytes), so a shorter range may fit the cap."""
+    return RESULT_STATUS.search(head.lstrip()[:64]) is not None
 
 
 def too_large_text(message: str, floor: int, split: bool) -> str:
