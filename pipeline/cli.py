@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.core.formats import Format, parse_formats
-from pipeline.core.text import cap, one_line, strip_controls
-from pipeline.errors import PipelineError, UsageError, UsageParser
+from pipeline.core.text import strip_controls
+from pipeline.errors import PipelineError, UsageError, UsageParser, unexpected
 from pipeline.generate.command import GENERATORS, generate, generator_parser
 
 if TYPE_CHECKING:
@@ -236,13 +234,7 @@ def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        if os.environ.get("PIPELINE_DEBUG"):
-            traceback.print_exc()
-        print(
-            f"unexpected error: {type(exc).__name__}: {one_line(cap(str(exc)))} "
-            "(set PIPELINE_DEBUG=1 to see the traceback)",
-            file=sys.stderr,
-        )
+        print(unexpected(exc), file=sys.stderr)
         return 1
 
 

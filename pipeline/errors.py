@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import traceback
 from typing import Any
 
 from pipeline import __version__
@@ -84,3 +86,16 @@ class UsageParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see --help)")
+
+
+def unexpected(exc: Exception) -> str:
+    """How an exception that is not a PipelineError (a bug) is said, in one line; its traceback
+    goes to stderr too under PIPELINE_DEBUG."""
+    from pipeline.core.text import cap, one_line
+
+    if os.environ.get("PIPELINE_DEBUG"):
+        traceback.print_exception(exc)
+    return (
+        f"unexpected error: {type(exc).__name__}: {one_line(cap(str(exc)))} "
+        "(set PIPELINE_DEBUG=1 to see the traceback)"
+    )

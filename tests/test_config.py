@@ -329,23 +329,25 @@ def test_unreadable_documents(tmp_path: Path, text: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("written", "why"),
+    ("written", "said"),
     [
-        ("2026-02-30", "day is out of range for month"),
-        ("2026-13-01", "month must be in 1..12"),
-        ("2026-11-02 25:00:00", "hour must be in 0..23"),
-        ("2026-11-02T10:00:00+99:00", "offset must be a timedelta strictly between"),
+        ("2026-02-30", "'2026-02-30' is not a valid date or time (day is out of range for month)"),
+        ("2026-13-01", "'2026-13-01' is not a valid date or time (month must be in 1..12)"),
+        ("2026-11-02 25:00:00", "'2026-11-02 25:00:00' is not a valid date or time (hour must"),
+        ("2026-11-02T10:00:00+99:00", "'2026-11-02T10:00:00+99:00' is not a valid date or time"),
+        ("!!timestamp soon", "'soon' is not a valid date or time"),
+        ("!!int abc", "'abc' is not a valid integer (invalid literal for int()"),
+        ("!!float abc", "'abc' is not a valid number (could not convert string to float"),
+        ("!!bool maybe", "'maybe' is not a valid boolean"),
     ],
 )
-def test_a_date_that_does_not_exist_is_a_yaml_error_at_its_line(
-    tmp_path: Path, written: str, why: str
+def test_a_value_its_type_cannot_be_built_from_is_a_yaml_error_at_its_line(
+    tmp_path: Path, written: str, said: str
 ) -> None:
-    """YAML reads it as a date and PyYAML raises a bare ValueError: it was exit 1, "unexpected
+    """PyYAML raises a bare ValueError, KeyError or AttributeError: it was exit 1, "unexpected
     error", and with --config-dir it stopped every team."""
     (problem,) = _problems(tmp_path, f"sprint:\n  start: {written}\n")
-    assert problem.startswith(
-        f"line 2, column 10: not valid YAML: '{written}' is not a valid date or time ({why}"
-    )
+    assert problem.startswith(f"line 2, column 10: not valid YAML: {said}")
 
 
 def test_missing_file(tmp_path: Path) -> None:

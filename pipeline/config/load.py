@@ -43,8 +43,6 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Setti
         raise ConfigError(
             str(path), ["not valid YAML: nested too deep for a config (thousands of levels)"]
         ) from None
-    except (ValueError, OverflowError) as exc:  # a value YAML's own constructors cannot build
-        raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
     if duplicates:
         raise ConfigError(str(path), list(duplicates))
     loaded = validate_config(raw, path, raw_bytes, os.environ if env is None else env)

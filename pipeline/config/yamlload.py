@@ -41,21 +41,27 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                     )
         return super().construct_mapping(node, deep=deep)
 
-    def construct_yaml_timestamp(self, node: Node) -> Any:
-        """A date or time YAML reads as one, which must exist: `2026-02-30`, `2026-11-02
-        25:00:00` or a `+99:00` offset is a YAML error at its line (PyYAML raises a bare
-        ValueError, which names no line)."""
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        """A value its type cannot be built from is a YAML error at its line: PyYAML raises a
+        bare exception, which names no line, for a date that does not exist (`2026-02-30`,
+        hour 25, a `+99:00` offset) or an explicit tag on a value that is not of it (`!!int
+        abc`, `!!bool maybe`, `!!timestamp soon`)."""
         try:
-            return super().construct_yaml_timestamp(node)  # type: ignore[arg-type]
-        except (ValueError, OverflowError) as exc:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, KeyError, AttributeError) as exc:
+            kind = _KINDS.get(node.tag, node.tag)
+            detail = f" ({exc})" if isinstance(exc, (ValueError, OverflowError)) else ""
             raise yaml.constructor.ConstructorError(
-                None, None, f"'{node.value}' is not a valid date or time ({exc})", node.start_mark
+                None, None, f"'{node.value}' is not a valid {kind}{detail}", node.start_mark
             ) from None
 
 
-_UniqueKeyLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", _UniqueKeyLoader.construct_yaml_timestamp
-)
+_KINDS = {
+    "tag:yaml.org,2002:timestamp": "date or time",
+    "tag:yaml.org,2002:int": "integer",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:bool": "boolean",
+}
 
 
 def load_yaml(data: bytes) -> tuple[Any, tuple[str, ...]]:

@@ -30,7 +30,7 @@ from pipeline.core.settings import Settings
 from pipeline.core.text import cap, one_line
 from pipeline.delivery.chat import channel_urls
 from pipeline.delivery.deliver import check_email
-from pipeline.errors import OutputError, PipelineError, UsageError
+from pipeline.errors import OutputError, PipelineError, UsageError, unexpected
 from pipeline.outputs.lastrun import write_last_run
 from pipeline.outputs.portfolio import write_portfolio
 from pipeline.schedule.lock import scheduler_lock
@@ -45,7 +45,6 @@ from pipeline.schedule.scheduler import (
 from pipeline.teams.context import team_context
 from pipeline.teams.folder import Roster, TeamFile, misnamed_problem, read_roster
 from pipeline.teams.load import load_team, output_root, shared_push_groups
-from pipeline.teams.run import unexpected
 
 log = logging.getLogger("pipeline")
 RESCAN_S = 5.0  # how often the folder is read again

@@ -89,6 +89,14 @@ def read_roster(folder: Path) -> Roster:
     return Roster(folder, tuple(teams), tuple(misnamed), tuple(notes))
 
 
+def read_teams(folder: Path) -> Roster:
+    """The folder's roster; UsageError when it is not a readable folder or holds no team."""
+    roster = read_roster(folder)
+    if not roster.teams and not roster.misnamed:
+        raise UsageError(f"--config-dir {folder}: no team in it (each team is an <id>.yaml)")
+    return roster
+
+
 def misnamed_problem(team: TeamFile) -> str:
     """What is wrong with a misnamed team file."""
     return f"'{team.id}' is not a team id: {ID_RULE}; rename the file"

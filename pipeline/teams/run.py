@@ -5,8 +5,6 @@ portfolio page. The exit code is the highest of the teams'."""
 from __future__ import annotations
 
 import logging
-import os
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,14 +13,13 @@ from pathlib import Path
 from pipeline.core.formats import Format
 from pipeline.core.outcomes import RunState
 from pipeline.core.settings import Settings
-from pipeline.core.text import cap, one_line
-from pipeline.errors import OutputError, PipelineError, UsageError
+from pipeline.errors import OutputError, PipelineError, unexpected
 from pipeline.outputs.gate import gate_message, judge_gate
 from pipeline.outputs.lastrun import write_last_run
 from pipeline.outputs.portfolio import write_portfolio
 from pipeline.run import RunOutcome, RunRequest, run_week
 from pipeline.teams.context import team_context
-from pipeline.teams.folder import Roster, TeamFile, misnamed_problem, read_roster
+from pipeline.teams.folder import Roster, TeamFile, misnamed_problem, read_teams
 from pipeline.teams.load import load_team, output_root, shared_push_groups
 
 log = logging.getLogger("pipeline")
@@ -90,11 +87,7 @@ def run_teams(
 ) -> TeamsDone:
     """Run each team of `request.config_dir`, calling `on_done` after each; UsageError when
     the folder is not one or holds no team."""
-    roster = read_roster(request.config_dir)
-    if not roster.teams and not roster.misnamed:
-        raise UsageError(
-            f"--config-dir {request.config_dir}: no team in it (each team is an <id>.yaml)"
-        )
+    roster = read_teams(request.config_dir)
     for note in roster.notes:
         log.info("%s: %s", request.config_dir, note)
     root = output_root(request.config_dir, request.output)
@@ -177,16 +170,6 @@ def _run_one(
         return TeamDone(team_id, RunState.of_code(exc.exit_code), str(exc))
     except Exception as exc:  # one team's bug does not stop the others
         return TeamDone(team_id, RunState.FAILED, unexpected(exc))
-
-
-def unexpected(exc: Exception) -> str:
-    """How a team's unexpected exception is said (its traceback too, under PIPELINE_DEBUG)."""
-    if os.environ.get("PIPELINE_DEBUG"):
-        traceback.print_exception(exc)
-    return (
-        f"unexpected error: {type(exc).__name__}: {one_line(cap(str(exc)))} "
-        "(set PIPELINE_DEBUG=1 to see the traceback)"
-    )
 
 
 def _record(root: Path, done: TeamDone, request: TeamsRequest | None, now: datetime | None) -> None:

@@ -12,19 +12,15 @@ from rich.console import Console
 
 from pipeline.core.text import strip_controls
 from pipeline.errors import PipelineError, UsageError
-from pipeline.teams.folder import misnamed_problem, read_roster
+from pipeline.teams.folder import misnamed_problem, read_teams
 from pipeline.validate import validate
-
-CONFIG_ERROR = 2  # a misnamed team file, as a run says it
 
 
 def validate_teams(folder: Path, console: Console, now: datetime | None = None) -> int:
     """Validate every team of `folder` in id order, each whatever the others did; UsageError
     when the folder is not one or holds no team."""
-    roster = read_roster(folder)
+    roster = read_teams(folder)
     teams = sorted((*roster.teams, *roster.misnamed), key=lambda t: t.id)
-    if not teams:
-        raise UsageError(f"--config-dir {folder}: no team in it (each team is an <id>.yaml)")
     for note in roster.notes:
         print(f"note: {note}", file=sys.stderr)
     codes: dict[str, int] = {}
@@ -38,7 +34,7 @@ def validate_teams(folder: Path, console: Console, now: datetime | None = None) 
         except PipelineError as exc:
             for line in str(exc).splitlines():
                 print(f"error: {name}: {strip_controls(line)}", file=sys.stderr)
-            codes[name] = exc.exit_code if team.valid else CONFIG_ERROR
+            codes[name] = exc.exit_code
     failed = {name: code for name, code in codes.items() if code}
     said = f"{len(codes)} teams, {len(codes) - len(failed)} valid"
     if failed:
