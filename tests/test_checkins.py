@@ -469,6 +469,11 @@ ENTRIES = (
           "check-in 3 (line 3): confidence: required key is missing",
           "check-in 3 (line 3): week: expected a week number, 1 or more, not 0",
           "check-in 3 (line 3): note: expected text, and not empty"]),
+        ("- {goal: up, week: !!int three, confidence: 5, note: x}\n",
+         ["line 1, column 20: not valid YAML: 'three' is not a valid integer (invalid literal "
+          "for int() with base 10: 'three')"]),
+        ("- {goal: up, week: 3, confidence: !!bool maybe, note: x}\n",
+         ["line 1, column 35: not valid YAML: 'maybe' is not a valid boolean"]),
         ("- {goal: up, week: 3, confidence: 5, note: x, at: 2026-11-16T10:00:00}\n",
          ["check-in 1 (line 1): at: '2026-11-16T10:00:00' has no offset from UTC "
           "(add one, like +00:00)"]),

@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
 from yaml.nodes import MappingNode, Node
+
+from pipeline.core.yamltypes import CheckedLoader
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(CheckedLoader):
     """A SafeLoader that records every key given twice in one mapping, with both lines."""
 
     def __init__(self, stream: bytes) -> None:
@@ -40,28 +41,6 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                         f"'{key}' (first on line {before.line + 1}); keep one of them"
                     )
         return super().construct_mapping(node, deep=deep)
-
-    def construct_object(self, node: Node, deep: bool = False) -> Any:
-        """A value its type cannot be built from is a YAML error at its line: PyYAML raises a
-        bare exception, which names no line, for a date that does not exist (`2026-02-30`,
-        hour 25, a `+99:00` offset) or an explicit tag on a value that is not of it (`!!int
-        abc`, `!!bool maybe`, `!!timestamp soon`)."""
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, OverflowError, KeyError, AttributeError) as exc:
-            kind = _KINDS.get(node.tag, node.tag)
-            detail = f" ({exc})" if isinstance(exc, (ValueError, OverflowError)) else ""
-            raise yaml.constructor.ConstructorError(
-                None, None, f"'{node.value}' is not a valid {kind}{detail}", node.start_mark
-            ) from None
-
-
-_KINDS = {
-    "tag:yaml.org,2002:timestamp": "date or time",
-    "tag:yaml.org,2002:int": "integer",
-    "tag:yaml.org,2002:float": "number",
-    "tag:yaml.org,2002:bool": "boolean",
-}
 
 
 def load_yaml(data: bytes) -> tuple[Any, tuple[str, ...]]:

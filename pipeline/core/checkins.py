@@ -27,6 +27,7 @@ from yaml.nodes import MappingNode, SequenceNode
 
 from pipeline.core.locks import bounded_lock
 from pipeline.core.text import cap, one_line, strip_controls
+from pipeline.core.yamltypes import CheckedLoader
 from pipeline.errors import CheckinsError
 
 KEYS = ("goal", "week", "confidence", "note", "author", "at")
@@ -62,7 +63,7 @@ HEADER = (
 _AS_TEXT = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"}
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(CheckedLoader):
     """Safe types; booleans, floats and timestamps stay text."""
 
 
